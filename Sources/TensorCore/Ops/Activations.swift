@@ -1,0 +1,60 @@
+import Foundation
+
+/// Activation functions with the exact definitions transformers uses.
+extension Tensor {
+    // sigmoid: σ(x) = 1/(1+e⁻ˣ); dσ = g·σ(1−σ)
+    public func sigmoid() -> Tensor {
+        mapped({ 1 / (1 + exp16(-$0)) }, { 1 / (1 + Foundation.exp(-$0)) }).recorded("sigmoid", [self]) { c in
+            [c.grad.zipped(c.output, { g, s in g * s * (1 - s) }, { g, s in g * s * (1 - s) })]
+        }
+    }
+
+    // silu: x·σ(x); d = g·σ(x)·(1 + x(1−σ(x)))
+    public func silu() -> Tensor {
+        let x = self
+        return mapped({ $0 / (1 + exp16(-$0)) }, { $0 / (1 + Foundation.exp(-$0)) }).recorded("silu", [x]) { c in
+            [c.grad.zipped(x, { g, v in
+                let s = 1 / (1 + exp16(-v)); return g * s * (1 + v * (1 - s))
+            }, { g, v in
+                let s = 1 / (1 + Foundation.exp(-v)); return g * s * (1 + v * (1 - s))
+            })]
+        }
+    }
+
+    // gelu (exact, erf form as transformers' "gelu"): x·Φ(x); d = g·(Φ(x) + x·φ(x))
+    public func gelu() -> Tensor {
+        let x = self
+        let out = Tensor(uninitializedShape: shape)
+        scalarKernel(count, work: 20) { i in
+            let v = x.data[i]
+            out.data[i] = 0.5 * v * (1 + Foundation.erf(v * 0.70710678118654752))
+        }
+        return out.recorded("gelu", [x]) { c in
+            let gx = Tensor(uninitializedShape: x.shape)
+            scalarKernel(x.count, work: 30) { i in
+                let v = x.data[i]
+                let cdf = 0.5 * (1 + Foundation.erf(v * 0.70710678118654752))
+                let pdf = 0.39894228040143268 * Foundation.exp(-0.5 * v * v)
+                gx.data[i] = c.grad.data[i] * (cdf + v * pdf)
+            }
+            return [gx]
+        }
+    }
+
+    // softplus with PyTorch's threshold: x > 20 → x, else ln(1+eˣ); d = g·σ(x) (1 above threshold)
+    public func softplus() -> Tensor {
+        let x = self
+        let out = Tensor(uninitializedShape: shape)
+        scalarKernel(count) { i in out.data[i] = softplusScalar(x.data[i]) }
+        return out.recorded("softplus", [x]) { c in
+            [c.grad.zipped(x, { g, v in
+                var s = 1 / (1 + exp16(-v)); s.replace(with: 1, where: v .> 20); return g * s
+            }, { g, v in v > 20 ? g : g / (1 + Foundation.exp(-v)) })]
+        }
+    }
+}
+
+/// PyTorch's softplus with beta 1, threshold 20.
+@inline(__always) public func softplusScalar(_ x: Float) -> Float {
+    x > 20 ? x : Foundation.log1p(Foundation.exp(x))
+}

@@ -1,0 +1,47 @@
+import Dispatch
+import Foundation
+
+/// Splits loops over the machine's cores. Small loops stay on the calling thread, where
+/// dispatch overhead (a few µs) would cost more than it saves.
+public enum Parallel {
+    public static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Below this many elements of work an elementwise loop runs on one thread.
+    public static let elementThreshold = 1 << 15
+
+    /// Calls `body(range)` on disjoint chunks covering 0..<count, in parallel when `work` is large.
+    /// Chunk boundaries are multiples of `alignment` so SIMD loops see whole vectors.
+    @inline(__always)
+    public static func forChunks(_ count: Int, work: Int? = nil, alignment: Int = 16,
+                                 _ body: (Range<Int>) -> Void) {
+        let effort = work ?? count
+        if cores == 1 || effort < elementThreshold || count < 2 * alignment {
+            body(0..<count)
+            return
+        }
+        let chunks = cores
+        var per = (count + chunks - 1) / chunks
+        per = (per + alignment - 1) / alignment * alignment
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * per
+            let hi = min(count, lo + per)
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+
+    /// Calls `body(i)` for each i in 0..<count, spread over cores when `count` > 1 and the total
+    /// work is large. Use for independent rows, heads or sequences.
+    @inline(__always)
+    public static func forEach(_ count: Int, workPerItem: Int, _ body: (Int) -> Void) {
+        if cores == 1 || count < 2 || count * workPerItem < elementThreshold {
+            for i in 0..<count { body(i) }
+            return
+        }
+        let chunks = min(count, cores)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * count / chunks
+            let hi = (c + 1) * count / chunks
+            for i in lo..<hi { body(i) }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// Vector helpers for kernels: unaligned SIMD16 loads/stores and a vectorised exp.
+public typealias Vec16 = SIMD16<Float>
+
+@inline(__always) public func load16(_ p: UnsafePointer<Float>) -> Vec16 {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec16.self)
+}
+
+@inline(__always) public func load16(_ p: UnsafeMutablePointer<Float>) -> Vec16 {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec16.self)
+}
+
+@inline(__always) public func store16(_ v: Vec16, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec16.self)
+}
+
+/// e^x for 16 lanes: Cody–Waite reduction x = n·ln2 + r, a degree-6 polynomial for e^r,
+/// and 2^n built in the exponent bits. Relative error ≈ 2 ulp; exp(x) = 0 below −87.3
+/// (so −∞ masks work) and +∞ above 88.7.
+@inline(__always) public func exp16(_ x: Vec16) -> Vec16 {
+    let lo = Vec16(repeating: -87.33654)
+    let hi = Vec16(repeating: 88.72283)
+    let xc = x.clamped(lowerBound: lo, upperBound: hi)
+    // Round x·log2(e) to nearest by adding 1.5·2^23: the integer lands in the low mantissa bits.
+    let magic = Vec16(repeating: 12582912.0)
+    let t = xc * 1.44269504088896341 + magic
+    let n = t - magic
+    var r = xc - n * 0.693359375
+    r = r - n * -2.12194440e-4
+    var p = Vec16(repeating: 1.9875691500e-4)
+    p = p * r + 1.3981999507e-3
+    p = p * r + 8.3334519073e-3
+    p = p * r + 4.1665795894e-2
+    p = p * r + 1.6666665459e-1
+    p = p * r + 5.0000001201e-1
+    let y = p * r * r + r + 1
+    let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
+    let scale = unsafeBitCast((ni &+ 127) &<< 23, to: Vec16.self)
+    var result = y * scale
+    result.replace(with: 0, where: x .< lo)
+    result.replace(with: .infinity, where: x .> hi)
+    return result
+}
+
+/// Horizontal sum of 16 lanes.
+@inline(__always) public func hsum(_ v: Vec16) -> Float { v.sum() }

@@ -1,0 +1,10 @@
+import ArgumentParser
+import TensorCore
+
+@main
+struct ScanLab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scanlab",
+        abstract: "Compare state-space models and Transformers on CPU.",
+        subcommands: [Bench.self])
+}
