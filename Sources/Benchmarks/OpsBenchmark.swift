@@ -1,0 +1,81 @@
+import CBLAS
+import Foundation
+import TensorCore
+
+/// One row of `scanlab bench ops`: GFLOP/s for matmuls, GB/s for the rest.
+public struct OpsBenchmarkRow: Codable, Equatable {
+    public let op: String
+    public let shape: String
+    public let scanlab: Double
+    public let direct: Double?
+    public let ratio: Double?
+}
+
+/// Throughput of the ops the models lean on, at the models' shapes (batch 64, L=50: 64·52 = 3328 rows).
+public enum OpsBenchmark {
+    /// (name, m, n, k, transposeA, transposeB): the linear layer forward and both gradient forms.
+    static let matmuls: [(String, Int, Int, Int, Bool, Bool)] = [
+        ("matmul x·Wᵀ (ffn up)", 3328, 512, 128, false, true),
+        ("matmul x·W", 3328, 512, 128, false, false),
+        ("matmul dY·W (input grad)", 3328, 128, 512, false, false),
+        ("matmul dYᵀ·X (weight grad)", 512, 128, 3328, true, false),
+        ("matmul x·Wᵀ (qkv)", 3328, 384, 128, false, true),
+        ("matmul x·Wᵀ (mamba in_proj)", 3328, 512, 128, false, true),
+    ]
+
+    public static func run(seconds: Double) -> [OpsBenchmarkRow] {
+        var rows: [OpsBenchmarkRow] = []
+        var gen = RandomGenerator(seed: 1)
+        for (name, m, n, k, ta, tb) in matmuls {
+            let a = Tensor.randomNormal(ta ? [k, m] : [m, k], generator: &gen)
+            let b = Tensor.randomNormal(tb ? [n, k] : [k, n], generator: &gen)
+            let c = Tensor.zeros([m, n])
+            let flops = 2.0 * Double(m * n * k)
+            let ours = medianSeconds(seconds: seconds) { _ = withNoGrad { a.matmul(b, transposeA: ta, transposeB: tb) } }
+            let direct = medianSeconds(seconds: seconds) {
+                sgemm(a.data, b.data, c.data, m: m, n: n, k: k, transposeA: ta, transposeB: tb)
+            }
+            let shape = "\(ta ? "\(k)x\(m)ᵀ" : "\(m)x\(k)") by \(tb ? "\(n)x\(k)ᵀ" : "\(k)x\(n)")"
+            rows.append(row(name, shape, flops / ours * 1e-9, flops / direct * 1e-9))
+        }
+
+        // Elementwise and row ops: bytes read + written per call.
+        let big = Tensor.randomNormal([3328, 512], generator: &gen)
+        let other = Tensor.randomNormal([3328, 512], generator: &gen)
+        let rowVec = Tensor.randomNormal([512], generator: &gen)
+        let w = Tensor.ones([512]), bias = Tensor.zeros([512])
+        let bytes = Double(big.count * 4)
+        let cases: [(String, Double, () -> Tensor)] = [
+            ("add", 3 * bytes, { big + other }),
+            ("mul (row broadcast)", 2 * bytes, { big * rowVec }),
+            ("exp", 2 * bytes, { big.exp() }),
+            ("silu", 2 * bytes, { big.silu() }),
+            ("gelu", 2 * bytes, { big.gelu() }),
+            ("softplus", 2 * bytes, { big.softplus() }),
+            ("sum over rows", bytes, { big.sum(axis: 0) }),
+            ("softmax (last axis)", 2 * bytes, { big.softmax() }),
+            ("layerNorm", 2 * bytes, { big.layerNorm(weight: w, bias: bias) }),
+            ("rmsNorm", 2 * bytes, { big.rmsNorm(weight: w) }),
+        ]
+        for (name, moved, f) in cases {
+            let t = medianSeconds(seconds: seconds) { _ = withNoGrad(f) }
+            rows.append(row(name, "3328x512", moved / t * 1e-9, nil))
+        }
+        let x = Tensor.randomNormal([64, 52, 256], generator: &gen)
+        let cw = Tensor.randomNormal([256, 4], generator: &gen), cb = Tensor.zeros([256])
+        let tConv = medianSeconds(seconds: seconds) { _ = withNoGrad { x.causalConv1d(weight: cw, bias: cb) } }
+        rows.append(row("causalConv1d k=4", "64x52x256", 2 * Double(x.count * 4) / tConv * 1e-9, nil))
+        return rows
+    }
+
+    static func row(_ op: String, _ shape: String, _ ours: Double, _ direct: Double?) -> OpsBenchmarkRow {
+        OpsBenchmarkRow(op: op, shape: shape, scanlab: ours, direct: direct, ratio: direct.map { ours / $0 })
+    }
+
+    public static func table(_ rows: [OpsBenchmarkRow]) -> String {
+        formatTable(["op", "shape", "scanlab", "direct", "ratio", "unit"], rows.map { r in
+            [r.op, r.shape, String(format: "%.1f", r.scanlab), r.direct.map { String(format: "%.1f", $0) } ?? "-",
+             r.ratio.map { String(format: "%.2f", $0) } ?? "-", r.op.hasPrefix("matmul") ? "GFLOP/s" : "GB/s"]
+        })
+    }
+}

@@ -1,0 +1,47 @@
+import Dispatch
+import Foundation
+
+/// Times `body` repeatedly for about `seconds` (after one warm-up call) and returns the
+/// median seconds per call: the median resists the other core's noise better than the mean.
+public func medianSeconds(seconds: Double = 0.3, minRuns: Int = 5, _ body: () -> Void) -> Double {
+    body()
+    var samples: [Double] = []
+    let start = DispatchTime.now().uptimeNanoseconds
+    while samples.count < minRuns || Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 < seconds {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+        if samples.count >= 10_000 { break }
+    }
+    samples.sort()
+    return samples[samples.count / 2]
+}
+
+/// Writes benchmark rows as a JSON array (keys sorted, so files diff cleanly).
+public func writeJSON<T: Encodable>(_ rows: [T], to path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let data = try encoder.encode(rows)
+    let url = URL(fileURLWithPath: path)
+    do {
+        try data.write(to: url, options: .atomic)
+    } catch {
+        throw BenchmarkError("cannot write JSON to \(path): \(error.localizedDescription)")
+    }
+}
+
+public struct BenchmarkError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Pads columns for a plain-text table.
+public func formatTable(_ header: [String], _ rows: [[String]]) -> String {
+    let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max()! }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+            .joined(separator: "  ")
+    }
+    return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line))
+        .joined(separator: "\n")
+}

@@ -1,0 +1,107 @@
+import XCTest
+@testable import TensorCore
+
+final class AutogradTests: XCTestCase {
+    func testGradientsAccumulateUntilZeroed() {
+        let x = Tensor([1, 2, 3], shape: [3], requiresGrad: true)
+        (x * x).sum().backward()
+        XCTAssertEqual(x.grad!.values, [2, 4, 6])
+        (x * 3).sum().backward()
+        XCTAssertEqual(x.grad!.values, [5, 7, 9])
+        x.zeroGrad()
+        x.sum().backward()
+        XCTAssertEqual(x.grad!.values, [1, 1, 1])
+    }
+
+    func testReusedTensorSumsItsPaths() {
+        let x = Tensor([0.5, -1], shape: [2], requiresGrad: true)
+        let y = x.exp()
+        (y * y + y).sum().backward()
+        let e = x.values.map { Foundation.exp($0) }
+        assertClose(x.grad!.values, e.map { 2 * $0 * $0 + $0 })
+    }
+
+    func testNoGradRecordsNothing() {
+        let x = Tensor([1, 2], shape: [2], requiresGrad: true)
+        let y = withNoGrad { (x * x).exp() }
+        XCTAssertFalse(y.requiresGrad)
+        XCTAssertNil(y.node)
+        let z = x * x
+        XCTAssertNotNil(z.node)
+    }
+
+    func testGraphIsReleasedAfterBackward() {
+        let x = Tensor([1, 2], shape: [2], requiresGrad: true)
+        let h = x.exp()
+        weak var weakH: Tensor?
+        var loss: Tensor? = nil
+        do {
+            let inner = h * 2
+            weakH = inner
+            loss = inner.sum()
+        }
+        XCTAssertNotNil(weakH, "the graph keeps intermediates alive before backward")
+        loss!.backward()
+        XCTAssertNil(loss!.node)
+        XCTAssertNil(h.node)
+        XCTAssertNil(weakH, "intermediates are freed after backward")
+    }
+
+    func testInputsWithoutGradGetNone() {
+        let data = randn([3, 4], seed: 1)
+        let w = randn([4, 2], seed: 2)
+        w.requiresGrad = true
+        data.matmul(w).sum().backward()
+        XCTAssertNil(data.grad)
+        XCTAssertEqual(w.grad!.shape, [4, 2])
+    }
+
+    func testDeepChainDoesNotOverflowTheStack() {
+        let x = Tensor([1], shape: [1], requiresGrad: true)
+        var y = x
+        for _ in 0..<20_000 { y = y * 1.0001 }
+        y.sum().backward()
+        XCTAssertEqual(Double(x.grad!.item), Foundation.pow(1.0001, 20_000), accuracy: 1e-2)
+    }
+}
+
+final class TensorTests: XCTestCase {
+    func testCreation() {
+        XCTAssertEqual(Tensor.zeros([2, 2]).values, [0, 0, 0, 0])
+        XCTAssertEqual(Tensor.ones([3]).values, [1, 1, 1])
+        XCTAssertEqual(Tensor.full([2], 7).values, [7, 7])
+        XCTAssertEqual(Tensor.arange(0, 5).values, [0, 1, 2, 3, 4])
+        XCTAssertEqual(Tensor.arange(1, 2, step: 0.25).values, [1, 1.25, 1.5, 1.75])
+        XCTAssertEqual(Tensor(scalar: 3).shape, [])
+        XCTAssertEqual(Tensor.zeros([0, 3]).count, 0)
+    }
+
+    func testRandomStateRestoresBitExactly() {
+        var g = RandomGenerator(seed: 42)
+        _ = Tensor.randomNormal([17], generator: &g)
+        let saved = g.state
+        let a = Tensor.randomNormal([33], generator: &g).values
+        var h = RandomGenerator(state: saved)
+        let b = Tensor.randomNormal([33], generator: &h).values
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(g, h)
+        XCTAssertNotEqual(RandomGenerator(seed: 1).state, RandomGenerator(seed: 2).state)
+    }
+
+    func testRandomDistributionsHaveTheRightMoments() {
+        var g = RandomGenerator(seed: 3)
+        let n = Tensor.randomNormal([200_000], mean: 1, std: 2, generator: &g).values.map(Double.init)
+        let mean = n.reduce(0, +) / Double(n.count)
+        let variance = n.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n.count)
+        XCTAssertEqual(mean, 1, accuracy: 0.02)
+        XCTAssertEqual(variance.squareRoot(), 2, accuracy: 0.02)
+        let u = Tensor.randomUniform([100_000], low: -1, high: 3, generator: &g).values
+        XCTAssertGreaterThanOrEqual(u.min()!, -1)
+        XCTAssertLessThan(u.max()!, 3)
+        XCTAssertEqual(Double(u.reduce(0, +)) / 100_000, 1, accuracy: 0.03)
+        let p = g.permutation(50)
+        XCTAssertEqual(p.sorted(), Array(0..<50))
+    }
+}
+
+import Foundation

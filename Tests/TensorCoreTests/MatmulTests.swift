@@ -1,0 +1,79 @@
+import XCTest
+@testable import TensorCore
+
+final class MatmulTests: XCTestCase {
+    /// op(A)·op(B) by the definition, with broadcasting over batch axes.
+    func naive(_ a: Tensor, _ b: Tensor, _ ta: Bool, _ tb: Bool) -> (shape: [Int], values: [Float]) {
+        let s = try! MatmulShapes(a.shape, b.shape, transposeA: ta, transposeB: tb)
+        let outShape = s.batch + [s.m, s.n]
+        var out = [Float](repeating: 0, count: outShape.reduce(1, *))
+        for (f, idx) in allIndices(outShape).enumerated() {
+            let bi = Array(idx.dropLast(2)), i = idx[idx.count - 2], j = idx[idx.count - 1]
+            func batchOff(_ t: Tensor) -> [Int] {
+                let tb = Array(t.shape.dropLast(2)), off = bi.count - tb.count
+                return tb.enumerated().map { $0.element == 1 ? 0 : bi[$0.offset + off] }
+            }
+            var acc: Float = 0
+            for k in 0..<s.k {
+                let ai = batchOff(a) + (ta ? [k, i] : [i, k])
+                let bj = batchOff(b) + (tb ? [j, k] : [k, j])
+                acc += a.data[flatIndex(ai, a.shape)] * b.data[flatIndex(bj, b.shape)]
+            }
+            out[f] = acc
+        }
+        return (outShape, out)
+    }
+
+    static let cases: [([Int], [Int])] = [
+        ([3, 4], [4, 5]), ([1, 7], [7, 1]), ([2, 3, 4], [4, 5]), ([2, 3, 4], [2, 4, 5]),
+        ([3, 4], [2, 4, 5]), ([2, 1, 3, 4], [3, 4, 2]), ([5, 2, 3], [3, 3]),
+    ]
+
+    /// Transposed flags read the operand's last two axes swapped.
+    func shapes(_ a: [Int], _ b: [Int], _ ta: Bool, _ tb: Bool) -> ([Int], [Int]) {
+        func t(_ s: [Int], _ f: Bool) -> [Int] { f ? Array(s.dropLast(2)) + [s[s.count - 1], s[s.count - 2]] : s }
+        return (t(a, ta), t(b, tb))
+    }
+
+    func testForwardAllFlagCombinationsAndBatchBroadcasting() {
+        for (k, (sa, sb)) in Self.cases.enumerated() {
+            for ta in [false, true] { for tb in [false, true] {
+                let (pa, pb) = shapes(sa, sb, ta, tb)
+                let a = randn(pa, seed: UInt64(k)), b = randn(pb, seed: UInt64(k + 20))
+                let c = a.matmul(b, transposeA: ta, transposeB: tb)
+                let ref = naive(a, b, ta, tb)
+                XCTAssertEqual(c.shape, ref.shape, "case \(k) ta \(ta) tb \(tb)")
+                assertClose(c.values, ref.values, tolerance: 1e-5)
+            } }
+        }
+    }
+
+    func testGradientsAllFlagCombinations() {
+        for (k, (sa, sb)) in Self.cases.enumerated() {
+            for ta in [false, true] { for tb in [false, true] {
+                let (pa, pb) = shapes(sa, sb, ta, tb)
+                let a = randn(pa, seed: UInt64(k)), b = randn(pb, seed: UInt64(k + 20))
+                assertGradientsMatch([a, b]) { $0[0].matmul($0[1], transposeA: ta, transposeB: tb) }
+            } }
+        }
+    }
+
+    func testModelSizedProductMatchesNaiveOnSampledEntries() {
+        let x = randn([2, 53, 128], seed: 1), w = randn([512, 128], seed: 2)
+        let y = x.matmul(w, transposeB: true)
+        XCTAssertEqual(y.shape, [2, 53, 512])
+        for (b, t, o) in [(0, 0, 0), (1, 52, 511), (1, 17, 300)] {
+            var acc: Double = 0
+            for i in 0..<128 { acc += Double(x.data[(b * 53 + t) * 128 + i]) * Double(w.data[o * 128 + i]) }
+            XCTAssertEqual(Double(y.data[(b * 53 + t) * 512 + o]), acc, accuracy: 1e-3)
+        }
+    }
+
+    func testShapeErrorsNameBothShapes() {
+        XCTAssertThrowsError(try MatmulShapes([3, 4], [5, 6], transposeA: false, transposeB: false)) { e in
+            XCTAssertTrue("\(e)".contains("[3, 4]") && "\(e)".contains("[5, 6]") && "\(e)".contains("matmul"))
+        }
+        XCTAssertThrowsError(try MatmulShapes([4], [4, 2], transposeA: false, transposeB: false))
+        XCTAssertThrowsError(try MatmulShapes([2, 3, 4], [3, 4, 5], transposeA: false, transposeB: false))
+    }
+}
