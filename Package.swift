@@ -45,15 +45,21 @@ let package = Package(
         // Float32 tensors, reverse-mode autograd and the primitive ops.
         .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: cpuFlags),
 
+        // Fused CPU kernels: Mamba's selective scan, causal attention with NeoX rotary.
+        .target(name: "Kernels", dependencies: ["TensorCore"], swiftSettings: cpuFlags),
+
         // `scanlab bench …`: throughput measurements, never run by tests.
-        .target(name: "Benchmarks", dependencies: ["TensorCore", "CBLAS"], swiftSettings: cpuFlags),
+        .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "CBLAS"], swiftSettings: cpuFlags),
 
         .executableTarget(name: "scanlab", dependencies: [
             "TensorCore", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        // Gradient checks and comparisons shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore", "TestSupport"]),
         .testTarget(name: "BridgesTests", dependencies: ["CBLAS", "CHDF5", "CReadline"]),
     ]
 )

@@ -48,3 +48,45 @@ public typealias Vec16 = SIMD16<Float>
 
 /// Horizontal sum of 16 lanes.
 @inline(__always) public func hsum(_ v: Vec16) -> Float { v.sum() }
+
+/// ln x for 16 lanes, x > 0 and finite: x = m·2^e with m in [√½, √2), then a degree-9
+/// polynomial in m−1 (Cephes' logf). Relative error ≈ 2 ulp. Float-domain selects only,
+/// since integer lane selects compile to scalar code.
+@inline(__always) public func log16(_ x: Vec16) -> Vec16 {
+    let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
+    // Biased exponent as a float, via the 2^23 magic: (e | 0x4B000000) reads as 2^23 + e.
+    let expBits = (bits &>> 23) & 0xFF
+    var e = unsafeBitCast(expBits | 0x4B00_0000, to: Vec16.self) - Vec16(repeating: 8388608 + 126)
+    var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F00_0000, to: Vec16.self)  // [0.5, 1)
+    let small = m .< Vec16(repeating: 0.70710678)
+    e = e.replacing(with: e - 1, where: small)
+    m = m.replacing(with: m + m, where: small) - 1
+    let z = m * m
+    var p = Vec16(repeating: 7.0376836292e-2)
+    p = p * m - 1.1514610310e-1
+    p = p * m + 1.1676998740e-1
+    p = p * m - 1.2420140846e-1
+    p = p * m + 1.4249322787e-1
+    p = p * m - 1.6668057665e-1
+    p = p * m + 2.0000714765e-1
+    p = p * m - 2.4999993993e-1
+    p = p * m + 3.3333331174e-1
+    var y = p * m * z
+    y = y + e * -2.12194440e-4
+    y = y - 0.5 * z
+    return m + y + e * 0.693359375
+}
+
+/// PyTorch's softplus (β = 1, threshold 20) for 16 lanes: max(x,0) + log1p(e^−|x|),
+/// with log1p(y) = ln(u)·y/(u−1), u = 1+y, which keeps full precision for tiny y.
+@inline(__always) public func softplus16(_ x: Vec16) -> Vec16 {
+    let ax = x.replacing(with: -x, where: x .< 0)
+    let y = exp16(-ax)
+    let u = 1 + y
+    let den = u - 1
+    let safeDen = den.replacing(with: 1, where: den .== 0)
+    var l1p = log16(u) * (y / safeDen)
+    l1p = l1p.replacing(with: y, where: den .== 0)
+    let result = x.replacing(with: 0, where: x .< 0) + l1p
+    return result.replacing(with: x, where: x .> 20)
+}

@@ -1,5 +1,6 @@
 import XCTest
 @testable import TensorCore
+import TestSupport
 
 final class ArithmeticTests: XCTestCase {
     /// Shape pairs covering equal shapes, scalars, size-1 axes on either side, rank mismatch,

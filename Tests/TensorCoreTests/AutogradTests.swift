@@ -1,5 +1,6 @@
 import XCTest
 @testable import TensorCore
+import TestSupport
 
 final class AutogradTests: XCTestCase {
     func testGradientsAccumulateUntilZeroed() {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import TensorCore
+import TestSupport
 
 final class MatmulTests: XCTestCase {
     /// op(A)·op(B) by the definition, with broadcasting over batch axes.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import TensorCore
+import TestSupport
 
 final class ReductionTests: XCTestCase {
     func naiveReduce(_ x: Tensor, axes: [Int], _ f: ([Float]) -> Float) -> [Float] {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import TensorCore
+import TestSupport
 
 final class ShapeOpsTests: XCTestCase {
     func testReshapeSharesStorageAndResolvesMinusOne() {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TensorCore
+import TestSupport
 
 /// Softmax of one row in double precision.
 func softmaxReference(_ row: [Float]) -> [Double] {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TensorCore
+import TestSupport
 
 final class UnaryTests: XCTestCase {
     func testForwardAgainstLibm() {
@@ -70,5 +71,41 @@ final class ActivationTests: XCTestCase {
         assertGradientsMatch([x], eps: 1e-3) { $0[0].softplus() }
         let big = Tensor([21, 25, -3, 19.5], shape: [4])
         assertGradientsMatch([big], eps: 1e-2) { $0[0].softplus() }
+    }
+}
+
+final class VectorMathTests: XCTestCase {
+    func testLog16AccuracyFromTinyToHuge() {
+        var worst: Double = 0
+        var x: Float = 1e-30
+        while x < 1e30 {
+            var v = Vec16()
+            for i in 0..<16 { v[i] = x * (1 + Float(i) * 0.061) }
+            let l = log16(v)
+            for i in 0..<16 {
+                let ref = Foundation.log(Double(v[i]))
+                worst = max(worst, Swift.abs(Double(l[i]) - ref) / max(1e-3, Swift.abs(ref)))
+            }
+            x *= 1.37
+        }
+        XCTAssertLessThan(worst, 2e-7)
+        // Near 1, where ln x → 0, absolute error stays at float resolution.
+        var v = Vec16()
+        for i in 0..<16 { v[i] = 1 + Float(i - 8) * 1e-3 }
+        let l = log16(v)
+        for i in 0..<16 { XCTAssertEqual(Double(l[i]), Foundation.log(Double(v[i])), accuracy: 1e-8) }
+    }
+
+    func testSoftplus16MatchesLog1pExpIncludingTinyAndThreshold() {
+        for x0 in stride(from: Float(-60), through: 30, by: 0.83) {
+            var v = Vec16()
+            for i in 0..<16 { v[i] = x0 + Float(i) * 0.05 }
+            let s = softplus16(v)
+            for i in 0..<16 {
+                let xd = Double(v[i])
+                let ref = v[i] > 20 ? xd : Foundation.log1p(Foundation.exp(xd))
+                XCTAssertEqual(Double(s[i]), ref, accuracy: 3e-7 * max(ref, 1e-30) + 1e-44, "x = \(v[i])")
+            }
+        }
     }
 }

@@ -1,9 +1,9 @@
 import XCTest
-@testable import TensorCore
+import TensorCore
 
 /// Central finite differences against backward(). The scalar probed is Σ w·f(x) with fixed
 /// random weights w, so every output element contributes with a different weight.
-func assertGradientsMatch(_ inputs: [Tensor], eps: Float = 1e-2, tolerance: Float = 1e-2,
+public func assertGradientsMatch(_ inputs: [Tensor], eps: Float = 1e-2, tolerance: Float = 1e-2,
                           maxProbes: Int = 48, seed: UInt64 = 7,
                           file: StaticString = #filePath, line: UInt = #line,
                           _ f: ([Tensor]) -> Tensor) {
@@ -12,6 +12,7 @@ func assertGradientsMatch(_ inputs: [Tensor], eps: Float = 1e-2, tolerance: Floa
     var gen = RandomGenerator(seed: seed)
     let w = Tensor.randomUniform(out.shape, low: -1, high: 1, generator: &gen)
     (out * w).sum().backward()
+    // The probe below reads raw elements; `Tensor.data` is public.
 
     func probe() -> Double {
         withNoGrad {
@@ -45,18 +46,18 @@ func assertGradientsMatch(_ inputs: [Tensor], eps: Float = 1e-2, tolerance: Floa
     }
 }
 
-func randn(_ shape: [Int], seed: UInt64, std: Float = 1) -> Tensor {
+public func randn(_ shape: [Int], seed: UInt64, std: Float = 1) -> Tensor {
     var g = RandomGenerator(seed: seed)
     return Tensor.randomNormal(shape, std: std, generator: &g)
 }
 
-func uniform(_ shape: [Int], seed: UInt64, _ low: Float, _ high: Float) -> Tensor {
+public func uniform(_ shape: [Int], seed: UInt64, _ low: Float, _ high: Float) -> Tensor {
     var g = RandomGenerator(seed: seed)
     return Tensor.randomUniform(shape, low: low, high: high, generator: &g)
 }
 
 /// Elementwise closeness relative to the reference's largest magnitude.
-func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5,
+public func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5,
                  file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(a.count, b.count, "element counts differ", file: file, line: line)
     let scale = max(1e-12, b.map { Swift.abs($0) }.max() ?? 0)
@@ -67,15 +68,23 @@ func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5,
 }
 
 /// Row-major multi-index → flat index.
-func flatIndex(_ idx: [Int], _ shape: [Int]) -> Int {
+public func flatIndex(_ idx: [Int], _ shape: [Int]) -> Int {
     var f = 0
     for (i, d) in zip(idx, shape) { f = f * d + i }
     return f
 }
 
 /// All multi-indices of a shape, in row-major order.
-func allIndices(_ shape: [Int]) -> [[Int]] {
+public func allIndices(_ shape: [Int]) -> [[Int]] {
     var out: [[Int]] = [[]]
     for d in shape { out = out.flatMap { p in (0..<d).map { p + [$0] } } }
     return out
+}
+
+/// Largest |a − b| relative to the largest |b| (0 when b is all zeros and a equals it).
+public func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
+    precondition(a.shape == b.shape, "relativeError: shapes \(a.shape) and \(b.shape) differ")
+    var num: Float = 0, den: Float = 0
+    for i in 0..<a.count { num = max(num, Swift.abs(a.data[i] - b.data[i])); den = max(den, Swift.abs(b.data[i])) }
+    return den == 0 ? num : num / den
 }
