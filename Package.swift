@@ -20,7 +20,10 @@ func detectedTargetCPU() -> String? {
     return nil
 }
 
-let cpuFlags: [SwiftSetting] = detectedTargetCPU().map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+/// CPUs named here all have FMA; SCANLAB_FMA lets the SIMD helpers use fused multiply-add.
+let cpuFlags: [SwiftSetting] = detectedTargetCPU().map {
+    [.unsafeFlags(["-target-cpu", $0]), .define("SCANLAB_FMA")]
+} ?? []
 
 // One module per capability; see README "Layout".
 let package = Package(
@@ -52,7 +55,7 @@ let package = Package(
         .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "CBLAS"], swiftSettings: cpuFlags),
 
         .executableTarget(name: "scanlab", dependencies: [
-            "TensorCore", "Benchmarks",
+            "TensorCore", "Kernels", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -3,8 +3,12 @@ import Foundation
 
 /// Times `body` repeatedly for about `seconds` (after one warm-up call) and returns the
 /// median seconds per call: the median resists the other core's noise better than the mean.
+/// A call slower than the whole budget is timed once more and no further.
 public func medianSeconds(seconds: Double = 0.3, minRuns: Int = 5, _ body: () -> Void) -> Double {
+    let w0 = DispatchTime.now().uptimeNanoseconds
     body()
+    let warmup = Double(DispatchTime.now().uptimeNanoseconds - w0) * 1e-9
+    let minRuns = warmup > seconds ? 1 : minRuns
     var samples: [Double] = []
     let start = DispatchTime.now().uptimeNanoseconds
     while samples.count < minRuns || Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 < seconds {

@@ -16,12 +16,17 @@ import TensorCore
 //   Ā_t = exp(δ_t·A_d)                h_t = Ā_t ⊙ h_{t−1} + δ_t·u_t·B_t
 //   y_t = ⟨C_t, h_t⟩ + D_d·u_t        out_t = y_t · silu(z_t)
 //
-// Layout: channels-last (Bt, L, Dm), so δ is computed in one SIMD pass over channels; the
-// recurrence runs per channel with SIMD16 over the state index n, which lets the backward
-// add into dB_t and dC_t directly (no horizontal sums over channels) and costs 3 horizontal
-// sums per (t, d). Memory: the forward keeps δ and the state at every chunk start
-// (Bt·Dm·Np·⌈L/chunk⌉ floats); the backward recomputes a chunk's states and Ā from there,
-// so exp runs once per (t, d, n) in each direction.
+// Layout: channels-last (Bt, L, Dm). The recurrence runs over blocks of 16 channels with
+// SIMD16 across channels, so softplus, the silu gate and y_t are whole-vector operations and
+// Ā = exp(δ·A) costs one exp16 per (t, n, 16 channels). B_t and C_t are per-step scalars
+// broadcast over the block. Their gradients sum over channels: the backward adds dB_t, dC_t
+// lane-wise into (Bt, L, N, 16) buffers and folds the lanes once at the end, which avoids a
+// horizontal sum per (t, n, block). Channels are padded to a multiple of 16 with u = 0, which
+// keeps padded lanes' states at zero.
+//
+// Memory: the forward keeps δ and the state at every chunk start (Bt·⌈Dm/16⌉·N·16·⌈L/chunk⌉
+// floats); the backward recomputes a chunk's states and Ā from there, so exp runs once per
+// (t, d, n) in each direction and no (Bt, L, Dm, N) tensor ever exists.
 
 /// Steps between saved states.
 public let selectiveScanChunk = 32
@@ -29,7 +34,9 @@ public let selectiveScanChunk = 32
 /// Sizes of one scan, validated against every input's shape.
 public struct ScanShape: Equatable {
     public let batch: Int, length: Int, channels: Int, state: Int
-    public var paddedState: Int { (state + 15) / 16 * 16 }
+    /// Channel blocks of 16 (the last one zero-padded).
+    public var blocks: Int { (channels + 15) / 16 }
+    public var paddedChannels: Int { blocks * 16 }
     public var chunks: Int { (length + selectiveScanChunk - 1) / selectiveScanChunk }
 
     public init(u: [Int], delta: [Int], deltaBias: [Int], aLog: [Int], b: [Int], c: [Int], d: [Int], z: [Int]) throws {
@@ -49,143 +56,151 @@ public struct ScanShape: Equatable {
     }
 }
 
-/// δ = softplus(Δ + bias)   // Δ, δ are (Bt·L, Dm); bias is (Dm)
+/// δ = softplus(Δ + bias) into channel-padded rows   // Δ is (rows, Dm); bias (Dm); δ (rows, Dmp)
 func scan_delta_forward(_ delta: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-                        _ out: UnsafeMutablePointer<Float>, rows: Int, channels: Int) {
+                        _ out: UnsafeMutablePointer<Float>, rows: Int, channels: Int, padded: Int) {
     Parallel.forEach(rows, workPerItem: channels * 8) { r in
-        let x = delta + r * channels, o = out + r * channels
+        let x = delta + r * channels, o = out + r * padded
         var d = 0
         while d + 16 <= channels { store16(softplus16(load16(x + d) + load16(bias + d)), o + d); d += 16 }
         while d < channels { o[d] = softplusScalar(x[d] + bias[d]); d += 1 }
+        while d < padded { o[d] = 0; d += 1 }
     }
 }
 
-/// Copies (rows, n) into (rows, np) with zero padding, so every state vector is whole SIMD16s.
-func padColumns(_ src: UnsafePointer<Float>, rows: Int, n: Int, np: Int) -> UnsafeMutablePointer<Float> {
-    let dst = UnsafeMutablePointer<Float>.allocate(capacity: max(rows * np, 1))
-    dst.update(repeating: 0, count: rows * np)
-    for r in 0..<rows { (dst + r * np).update(from: src + r * n, count: n) }
-    return dst
+/// Copies (rows, n) into (rows, np) with zero padding; hands back the source when n == np.
+final class PaddedRows {
+    let pointer: UnsafeMutablePointer<Float>
+    private let owned: Bool
+
+    init(_ src: UnsafeMutablePointer<Float>, rows: Int, n: Int, np: Int) {
+        if n == np { pointer = src; owned = false; return }
+        pointer = .allocate(capacity: max(rows * np, 1))
+        owned = true
+        Parallel.forEach(rows, workPerItem: np) { r in
+            (self.pointer + r * np).update(from: src + r * n, count: n)
+            (self.pointer + r * np + n).update(repeating: 0, count: np - n)
+        }
+    }
+
+    deinit { if owned { pointer.deallocate() } }
 }
 
-/// Splits (batch × channel groups) so both cores have work even for batch 1.
-@inline(__always) func scanGroups(batch: Int) -> Int { batch >= 2 * Parallel.cores ? 1 : Parallel.cores }
+/// Splits (batch × channel-block groups) so both cores have work even for batch 1.
+@inline(__always) func scanGroups(_ s: ScanShape) -> Int {
+    s.batch >= 2 * Parallel.cores ? 1 : min(Parallel.cores, s.blocks)
+}
 
-/// out = (⟨C_t, h_t⟩ + D·u_t)·silu(z_t), saving the state at each chunk start.
-/// u, delta(=δ), z, out: (Bt,L,Dm); Bp, Cp: (Bt,L,Np); Ap: (Dm,Np); states: (Bt,chunks,Dm,Np)
+/// out = (⟨C_t, h_t⟩ + D·u_t)·silu(z_t), saving h at each chunk start.
+/// u, δ, z, out: (Bt,L,Dmp); B, C: (Bt,L,N); At: (blocks,N,16) = A transposed per block;
+/// Dp: (Dmp); states: (Bt,chunks,blocks,N,16)
 func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
-                            Ap: UnsafePointer<Float>, Bp: UnsafePointer<Float>, Cp: UnsafePointer<Float>,
-                            D: UnsafePointer<Float>, z: UnsafePointer<Float>,
+                            At: UnsafePointer<Float>, B: UnsafePointer<Float>, C: UnsafePointer<Float>,
+                            Dp: UnsafePointer<Float>, z: UnsafePointer<Float>,
                             out: UnsafeMutablePointer<Float>, states: UnsafeMutablePointer<Float>) {
-    let (L, Dm, Np, T) = (s.length, s.channels, s.paddedState, selectiveScanChunk)
-    let groups = scanGroups(batch: s.batch)
-    Parallel.forEach(s.batch * groups, workPerItem: L * Dm * Np / groups * 4) { item in
+    let (L, N, Dmp, K, T) = (s.length, s.state, s.paddedChannels, s.blocks, selectiveScanChunk)
+    let groups = scanGroups(s)
+    Parallel.forEach(s.batch * groups, workPerItem: L * Dmp * N * 4 / groups) { item in
         let b = item / groups, g = item % groups
-        let h = UnsafeMutablePointer<Float>.allocate(capacity: Np)
+        let h = UnsafeMutablePointer<Float>.allocate(capacity: N * 16)
         defer { h.deallocate() }
-        for d in (g * Dm / groups)..<((g + 1) * Dm / groups) {
-            h.update(repeating: 0, count: Np)
-            let A = Ap + d * Np
+        for k in (g * K / groups)..<((g + 1) * K / groups) {
+            h.update(repeating: 0, count: N * 16)
+            let A = At + k * N * 16, Dv = load16(Dp + k * 16)
             for t in 0..<L {
-                let bt = b * L + t
-                if t % T == 0 { (states + ((b * s.chunks + t / T) * Dm + d) * Np).update(from: h, count: Np) }
-                let dt = delta[bt * Dm + d], ut = u[bt * Dm + d]
-                let dtv = Vec16(repeating: dt), dbu = Vec16(repeating: dt * ut)
-                var acc = Vec16()
-                var n = 0
-                while n < Np {
-                    let hn = exp16(dtv * load16(A + n)) * load16(h + n) + dbu * load16(Bp + bt * Np + n)
-                    store16(hn, h + n)
-                    acc += hn * load16(Cp + bt * Np + n)
-                    n += 16
+                let bt = b * L + t, off = bt * Dmp + k * 16
+                if t % T == 0 {
+                    (states + (((b * s.chunks + t / T) * K + k) * N) * 16).update(from: h, count: N * 16)
                 }
-                let y = acc.sum() + D[d] * ut
-                let zt = z[bt * Dm + d]
-                out[bt * Dm + d] = y * zt / (1 + Foundation.exp(-zt))
+                let dt = load16(delta + off), ut = load16(u + off)
+                let dbu = dt * ut
+                var y = Dv * ut
+                let Bt = B + bt * N, Ct = C + bt * N
+                for n in 0..<N {
+                    let hn = exp16(dt * load16(A + n * 16)) * load16(h + n * 16) + dbu * Bt[n]
+                    store16(hn, h + n * 16)
+                    y += hn * Ct[n]
+                }
+                let zt = load16(z + off)
+                store16(y * zt / (1 + exp16(-zt)), out + off)
             }
         }
     }
 }
 
-/// Gradients of the scan. `dDelta` receives dL/dδ here; the caller turns it into dL/dΔ.
-/// dB/dC partials are (groups, Bt, L, Np); dA/dD partials are per (batch·group) item.
+/// Gradients of the scan. `dDelta` receives dL/dδ; the caller turns it into dL/dΔ.
+/// dBl, dCl: (groups,Bt,L,N,16) lane partials; dAItems: (items,blocks,N,16); dDItems: (items,Dmp).
 func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
-                             Ap: UnsafePointer<Float>, Bp: UnsafePointer<Float>, Cp: UnsafePointer<Float>,
-                             D: UnsafePointer<Float>, z: UnsafePointer<Float>, states: UnsafePointer<Float>,
+                             At: UnsafePointer<Float>, B: UnsafePointer<Float>, C: UnsafePointer<Float>,
+                             Dp: UnsafePointer<Float>, z: UnsafePointer<Float>, states: UnsafePointer<Float>,
                              dOut: UnsafePointer<Float>,
                              du: UnsafeMutablePointer<Float>, dDelta: UnsafeMutablePointer<Float>,
-                             dz: UnsafeMutablePointer<Float>, dBp: UnsafeMutablePointer<Float>,
-                             dCp: UnsafeMutablePointer<Float>, dAItems: UnsafeMutablePointer<Float>,
+                             dz: UnsafeMutablePointer<Float>, dBl: UnsafeMutablePointer<Float>,
+                             dCl: UnsafeMutablePointer<Float>, dAItems: UnsafeMutablePointer<Float>,
                              dDItems: UnsafeMutablePointer<Float>) {
-    let (L, Dm, Np, T) = (s.length, s.channels, s.paddedState, selectiveScanChunk)
-    let groups = scanGroups(batch: s.batch)
-    Parallel.forEach(s.batch * groups, workPerItem: L * Dm * Np / groups * 8) { item in
+    let (L, N, Dmp, K, T) = (s.length, s.state, s.paddedChannels, s.blocks, selectiveScanChunk)
+    let groups = scanGroups(s)
+    Parallel.forEach(s.batch * groups, workPerItem: L * Dmp * N * 8 / groups) { item in
         let b = item / groups, g = item % groups
-        let dBg = dBp + g * s.batch * L * Np, dCg = dCp + g * s.batch * L * Np
+        let dBg = dBl + g * s.batch * L * N * 16, dCg = dCl + g * s.batch * L * N * 16
         // hs[i] = h_{t0+i−1} (hs[0] is the chunk's saved state); abar[i] = Ā_{t0+i}
-        let hs = UnsafeMutablePointer<Float>.allocate(capacity: (T + 1) * Np)
-        let abar = UnsafeMutablePointer<Float>.allocate(capacity: T * Np)
-        let dh = UnsafeMutablePointer<Float>.allocate(capacity: Np)
-        let dAacc = UnsafeMutablePointer<Float>.allocate(capacity: Np)
-        defer { hs.deallocate(); abar.deallocate(); dh.deallocate(); dAacc.deallocate() }
-        let dA = dAItems + item * Dm * Np, dD = dDItems + item * Dm
-        for d in (g * Dm / groups)..<((g + 1) * Dm / groups) {
-            let A = Ap + d * Np
-            dh.update(repeating: 0, count: Np)
-            dAacc.update(repeating: 0, count: Np)
-            var dDacc: Float = 0
+        let hs = UnsafeMutablePointer<Float>.allocate(capacity: (T + 1) * N * 16)
+        let abar = UnsafeMutablePointer<Float>.allocate(capacity: T * N * 16)
+        let dh = UnsafeMutablePointer<Float>.allocate(capacity: N * 16)
+        let dAacc = dAItems + item * K * N * 16
+        defer { hs.deallocate(); abar.deallocate(); dh.deallocate() }
+        for k in (g * K / groups)..<((g + 1) * K / groups) {
+            let A = At + k * N * 16, Dv = load16(Dp + k * 16)
+            let dA = dAacc + k * N * 16
+            dh.update(repeating: 0, count: N * 16)
+            dA.update(repeating: 0, count: N * 16)
+            var dDacc = Vec16()
             for c in stride(from: s.chunks - 1, through: 0, by: -1) {
                 let t0 = c * T, t1 = min(L, t0 + T)
                 // Recompute the chunk's states from its saved start.
-                hs.update(from: states + ((b * s.chunks + c) * Dm + d) * Np, count: Np)
+                hs.update(from: states + (((b * s.chunks + c) * K + k) * N) * 16, count: N * 16)
                 for t in t0..<t1 {
-                    let bt = b * L + t, i = t - t0
-                    let dt = delta[bt * Dm + d]
-                    let dtv = Vec16(repeating: dt), dbu = Vec16(repeating: dt * u[bt * Dm + d])
-                    var n = 0
-                    while n < Np {
-                        let a = exp16(dtv * load16(A + n))
-                        store16(a, abar + i * Np + n)
-                        store16(a * load16(hs + i * Np + n) + dbu * load16(Bp + bt * Np + n), hs + (i + 1) * Np + n)
-                        n += 16
+                    let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
+                    let dt = load16(delta + off)
+                    let dbu = dt * load16(u + off)
+                    let Bt = B + bt * N
+                    for n in 0..<N {
+                        let a = exp16(dt * load16(A + n * 16))
+                        store16(a, abar + (i * N + n) * 16)
+                        store16(a * load16(hs + (i * N + n) * 16) + dbu * Bt[n], hs + ((i + 1) * N + n) * 16)
                     }
                 }
                 for t in stride(from: t1 - 1, through: t0, by: -1) {
-                    let bt = b * L + t, i = t - t0
-                    let ut = u[bt * Dm + d], dt = delta[bt * Dm + d], zt = z[bt * Dm + d]
-                    let hPrev = hs + i * Np, hNow = hs + (i + 1) * Np, a = abar + i * Np
-                    let Bt = Bp + bt * Np, Ct = Cp + bt * Np
-                    var yAcc = Vec16()
-                    var n = 0
-                    while n < Np { yAcc += load16(Ct + n) * load16(hNow + n); n += 16 }
-                    let y = yAcc.sum() + D[d] * ut
-                    let sig = 1 / (1 + Foundation.exp(-zt))
-                    let g0 = dOut[bt * Dm + d]
+                    let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
+                    let ut = load16(u + off), dt = load16(delta + off), zt = load16(z + off)
+                    let hPrev = hs + i * N * 16, hNow = hs + (i + 1) * N * 16, a = abar + i * N * 16
+                    let Bt = B + bt * N, Ct = C + bt * N
+                    var y = Dv * ut
+                    for n in 0..<N { y += load16(hNow + n * 16) * Ct[n] }
+                    let sig = 1 / (1 + exp16(-zt))
+                    let g0 = load16(dOut + off)
                     let dy = g0 * zt * sig
-                    dz[bt * Dm + d] = g0 * y * sig * (1 + zt * (1 - sig))
+                    store16(g0 * y * sig * (1 + zt * (1 - sig)), dz + off)
                     dDacc += dy * ut
-                    let dyv = Vec16(repeating: dy), dbu = Vec16(repeating: dt * ut)
-                    let uv = Vec16(repeating: ut), dtv = Vec16(repeating: dt)
+                    let dbu = dt * ut
                     var dDeltaAcc = Vec16(), duAcc = Vec16()
-                    n = 0
-                    while n < Np {
-                        let gh = load16(dh + n) + dyv * load16(Ct + n)       // dL/dh_t
-                        let bn = load16(Bt + n), an = load16(a + n), hp = load16(hPrev + n)
-                        store16(load16(dCg + bt * Np + n) + dyv * load16(hNow + n), dCg + bt * Np + n)
-                        store16(load16(dBg + bt * Np + n) + gh * dbu, dBg + bt * Np + n)
-                        let ghAh = gh * an * hp                                  // dL/dĀ_t · h_{t−1}
-                        dDeltaAcc += ghAh * load16(A + n) + gh * bn * uv
-                        duAcc += gh * bn
-                        store16(load16(dAacc + n) + ghAh * dtv, dAacc + n)
-                        store16(gh * an, dh + n)
-                        n += 16
+                    let dBt = dBg + bt * N * 16, dCt = dCg + bt * N * 16
+                    for n in 0..<N {
+                        let gh = load16(dh + n * 16) + dy * Ct[n]            // dL/dh_t
+                        let an = load16(a + n * 16)
+                        let ghAh = gh * an * load16(hPrev + n * 16)           // dL/dĀ_t ⊙ h_{t−1}
+                        store16(load16(dCt + n * 16) + dy * load16(hNow + n * 16), dCt + n * 16)
+                        store16(load16(dBt + n * 16) + gh * dbu, dBt + n * 16)
+                        dDeltaAcc += ghAh * load16(A + n * 16)
+                        duAcc += gh * Bt[n]
+                        store16(load16(dA + n * 16) + ghAh * dt, dA + n * 16)
+                        store16(gh * an, dh + n * 16)
                     }
-                    dDelta[bt * Dm + d] = dDeltaAcc.sum()
-                    du[bt * Dm + d] = dt * duAcc.sum() + dy * D[d]
+                    store16(dDeltaAcc + duAcc * ut, dDelta + off)
+                    store16(duAcc * dt + dy * Dv, du + off)
                 }
             }
-            (dA + d * Np).update(from: dAacc, count: Np)
-            dD[d] = dDacc
+            store16(dDacc, dDItems + item * Dmp + k * 16)
         }
     }
 }
@@ -200,69 +215,85 @@ extension Tensor {
             s = try ScanShape(u: u.shape, delta: delta.shape, deltaBias: deltaBias.shape, aLog: aLog.shape,
                               b: B.shape, c: C.shape, d: D.shape, z: z.shape)
         } catch { fatalError("\(error)") }
-        let (Bt, L, Dm, N, Np) = (s.batch, s.length, s.channels, s.state, s.paddedState)
-        let dt = Tensor(uninitializedShape: u.shape)
-        scan_delta_forward(delta.data, deltaBias.data, dt.data, rows: Bt * L, channels: Dm)
-        // A = −exp(A_log), padded to (Dm, Np) with zeros: padded lanes have Ā = 1 and stay 0.
-        let A = withNoGrad { aLog.exp().scaled(-1) }
-        let Ap = padColumns(A.data, rows: Dm, n: N, np: Np)
-        let Bp = padColumns(B.data, rows: Bt * L, n: N, np: Np)
-        let Cp = padColumns(C.data, rows: Bt * L, n: N, np: Np)
-        let states = Tensor(uninitializedShape: [Bt, s.chunks, Dm, Np])
-        let out = Tensor(uninitializedShape: u.shape)
-        selective_scan_forward(s, u: u.data, delta: dt.data, Ap: Ap, Bp: Bp, Cp: Cp, D: D.data, z: z.data,
-                               out: out.data, states: states.data)
-        let recording = GradMode.isEnabled && [u, delta, deltaBias, aLog, B, C, D, z].contains { $0.requiresGrad }
-        if !recording {
-            Ap.deallocate(); Bp.deallocate(); Cp.deallocate()
-            return out
-        }
-        let padded = PaddedScanBuffers(Ap: Ap, Bp: Bp, Cp: Cp)
+        let (Bt, L, Dm, N, K, Dmp) = (s.batch, s.length, s.channels, s.state, s.blocks, s.paddedChannels)
+        let rows = Bt * L
+        let dt = Tensor(uninitializedShape: [Bt, L, Dmp])
+        scan_delta_forward(delta.data, deltaBias.data, dt.data, rows: rows, channels: Dm, padded: Dmp)
+        let up = PaddedRows(u.data, rows: rows, n: Dm, np: Dmp), zp = PaddedRows(z.data, rows: rows, n: Dm, np: Dmp)
+        let Dp = PaddedRows(D.data, rows: 1, n: Dm, np: Dmp)
+        // A = −exp(A_log) as (blocks, N, 16); padded channels get A = 0 (Ā = 1, state stays 0).
+        let At = Tensor.zeros([K, N, 16])
+        for d in 0..<Dm { for n in 0..<N { At.data[((d / 16) * N + n) * 16 + d % 16] = -Foundation.exp(aLog.data[d * N + n]) } }
+        let states = Tensor(uninitializedShape: [Bt, s.chunks, K, N, 16])
+        let outp = Tensor(uninitializedShape: [Bt, L, Dmp])
+        selective_scan_forward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data, C: C.data, Dp: Dp.pointer,
+                               z: zp.pointer, out: outp.data, states: states.data)
+        let out = Dm == Dmp ? outp : outp.narrow(axis: 2, start: 0, length: Dm).detached()
         return out.recorded("selectiveScan", [u, delta, deltaBias, aLog, B, C, D, z]) { c in
-            let groups = scanGroups(batch: Bt), items = Bt * groups
-            let du = Tensor(uninitializedShape: u.shape), dDelta = Tensor(uninitializedShape: u.shape)
-            let dz = Tensor(uninitializedShape: u.shape)
-            let dBp = Tensor.zeros([groups, Bt * L, Np]), dCp = Tensor.zeros([groups, Bt * L, Np])
-            let dAItems = Tensor(uninitializedShape: [items, Dm, Np]).zeroed()
-            let dDItems = Tensor(uninitializedShape: [items, Dm]).zeroed()
-            selective_scan_backward(s, u: u.data, delta: dt.data, Ap: padded.Ap, Bp: padded.Bp, Cp: padded.Cp,
-                                    D: D.data, z: z.data, states: states.data, dOut: c.grad.data,
-                                    du: du.data, dDelta: dDelta.data, dz: dz.data, dBp: dBp.data, dCp: dCp.data,
+            let groups = scanGroups(s), items = Bt * groups
+            let du = Tensor(uninitializedShape: [Bt, L, Dmp]), dDelta = Tensor(uninitializedShape: [Bt, L, Dmp])
+            let dz = Tensor(uninitializedShape: [Bt, L, Dmp])
+            let dBl = Tensor.zeros([groups, rows * N, 16]), dCl = Tensor.zeros([groups, rows * N, 16])
+            let dAItems = Tensor(uninitializedShape: [items, K, N, 16]).zeroed()
+            let dDItems = Tensor(uninitializedShape: [items, Dmp]).zeroed()
+            let g = PaddedRows(c.grad.data, rows: rows, n: Dm, np: Dmp)
+            selective_scan_backward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data, C: C.data,
+                                    Dp: Dp.pointer, z: zp.pointer, states: states.data, dOut: g.pointer,
+                                    du: du.data, dDelta: dDelta.data, dz: dz.data, dBl: dBl.data, dCl: dCl.data,
                                     dAItems: dAItems.data, dDItems: dDItems.data)
-            // dΔ = dδ·σ(Δ + bias) = dδ·(1 − e^−δ), with derivative 1 above softplus's threshold.
+            // dΔ = dδ·σ(Δ + bias) = dδ·(1 − e^−δ); derivative 1 above softplus's threshold.
             let dDeltaRaw = Tensor(uninitializedShape: u.shape)
-            let xs = delta.data, bs = deltaBias.data, ds = dt.data, gs = dDelta.data, outp = dDeltaRaw.data
-            Parallel.forEach(Bt * L, workPerItem: Dm * 4) { r in
+            let xs = delta.data, bs = deltaBias.data, ds = dt.data, gs = dDelta.data, o = dDeltaRaw.data
+            Parallel.forEach(rows, workPerItem: Dm * 4) { r in
                 for d in 0..<Dm {
-                    let i = r * Dm + d
-                    outp[i] = xs[i] + bs[d] > 20 ? gs[i] : gs[i] * (1 - Foundation.exp(-ds[i]))
+                    let i = r * Dmp + d
+                    o[r * Dm + d] = xs[r * Dm + d] + bs[d] > 20 ? gs[i] : gs[i] * (1 - Foundation.exp(-ds[i]))
                 }
             }
-            let dBias = dDeltaRaw.reshape([Bt * L, Dm]).sum(axis: 0).detached()
-            // dA_log = dA·A (A = −exp(A_log)); drop the padding of the state axis.
-            let dAfull = dAItems.sum(axis: 0).detached()
+            // dA_log = dA·A, since A = −exp(A_log).
+            let dAsum = dAItems.sumAll(axis0Of: items)
             let dALog = Tensor(uninitializedShape: [Dm, N])
-            for d in 0..<Dm { for n in 0..<N { dALog.data[d * N + n] = dAfull.data[d * Np + n] * A.data[d * N + n] } }
-            func unpad(_ t: Tensor) -> Tensor {
-                let summed = groups > 1 ? t.sum(axis: 0).detached() : t.reshape([Bt * L, Np]).detached()
-                return N == Np ? summed.reshape([Bt, L, N]).detached()
-                               : summed.narrow(axis: 1, start: 0, length: N).reshape([Bt, L, N]).detached()
-            }
-            return [du, dDeltaRaw, dBias, dALog, unpad(dBp), unpad(dCp), dDItems.sum(axis: 0).detached(), dz]
+            for d in 0..<Dm { for n in 0..<N {
+                let idx = ((d / 16) * N + n) * 16 + d % 16
+                dALog.data[d * N + n] = dAsum.data[idx] * At.data[idx]
+            } }
+            let dDsum = dDItems.sumAll(axis0Of: items)
+            return [unpad(du, Dm), dDeltaRaw, dDeltaRaw.reshapedSum(rows: rows, width: Dm),
+                    dALog, foldLanes(dBl, groups: groups, shape: B.shape), foldLanes(dCl, groups: groups, shape: C.shape),
+                    Tensor(Array(dDsum.values.prefix(Dm)), shape: [Dm]), unpad(dz, Dm)]
         }
     }
 }
 
-/// Padded copies the backward reuses; freed with the graph node that owns them.
-final class PaddedScanBuffers {
-    let Ap: UnsafeMutablePointer<Float>, Bp: UnsafeMutablePointer<Float>, Cp: UnsafeMutablePointer<Float>
-    init(Ap: UnsafeMutablePointer<Float>, Bp: UnsafeMutablePointer<Float>, Cp: UnsafeMutablePointer<Float>) {
-        self.Ap = Ap; self.Bp = Bp; self.Cp = Cp
+/// (Bt, L, Dmp) → (Bt, L, Dm), dropping padded channels.
+private func unpad(_ t: Tensor, _ channels: Int) -> Tensor {
+    t.shape[2] == channels ? t : withNoGrad { t.narrow(axis: 2, start: 0, length: channels) }
+}
+
+/// Σ over groups and the 16 lanes of (groups, Bt·L·N, 16) lane partials → `shape`.
+private func foldLanes(_ t: Tensor, groups: Int, shape: [Int]) -> Tensor {
+    let count = shape.reduce(1, *)
+    let out = Tensor(uninitializedShape: shape)
+    let src = t.data, dst = out.data
+    Parallel.forEach(count, workPerItem: 16 * groups) { i in
+        var acc = Vec16()
+        for g in 0..<groups { acc += load16(src + (g * count + i) * 16) }
+        dst[i] = acc.sum()
     }
-    deinit { Ap.deallocate(); Bp.deallocate(); Cp.deallocate() }
+    return out
 }
 
 extension Tensor {
     /// Sets every element to 0 and returns self (for freshly allocated accumulators).
     func zeroed() -> Tensor { data.update(repeating: 0, count: count); return self }
+
+    /// Sum over the leading axis of length `n`, outside the graph.
+    func sumAll(axis0Of n: Int) -> Tensor {
+        withNoGrad { n == 1 ? self.reshape(Array(shape.dropFirst())) : self.sum(axis: 0) }
+    }
+
+    /// Column sums of a (rows, width) view, outside the graph.
+    func reshapedSum(rows: Int, width: Int) -> Tensor {
+        withNoGrad { self.reshape([rows, width]).sum(axis: 0) }
+    }
 }

@@ -1,39 +1,51 @@
-/// Vector helpers for kernels: unaligned SIMD16 loads/stores and a vectorised exp.
+/// Vector helpers for kernels: unaligned SIMD16 loads/stores, exp, log and softplus.
+/// They are `@_transparent` because `@inline(__always)` alone did not inline them across
+/// modules, which cost a call and a 64-byte spill per vector in the kernels.
 public typealias Vec16 = SIMD16<Float>
 
-@inline(__always) public func load16(_ p: UnsafePointer<Float>) -> Vec16 {
+/// a·b + c, fused when the build targets a CPU with FMA (SCANLAB_FMA, set by Package.swift);
+/// without FMA hardware the fused form would become a libm call per lane.
+@_transparent public func fma16(_ a: Vec16, _ b: Vec16, _ c: Vec16) -> Vec16 {
+    #if SCANLAB_FMA
+    return c.addingProduct(a, b)
+    #else
+    return a * b + c
+    #endif
+}
+
+@_transparent public func load16(_ p: UnsafePointer<Float>) -> Vec16 {
     UnsafeRawPointer(p).loadUnaligned(as: Vec16.self)
 }
 
-@inline(__always) public func load16(_ p: UnsafeMutablePointer<Float>) -> Vec16 {
+@_transparent public func load16(_ p: UnsafeMutablePointer<Float>) -> Vec16 {
     UnsafeRawPointer(p).loadUnaligned(as: Vec16.self)
 }
 
-@inline(__always) public func store16(_ v: Vec16, _ p: UnsafeMutablePointer<Float>) {
+@_transparent public func store16(_ v: Vec16, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec16.self)
 }
 
 /// e^x for 16 lanes: Cody–Waite reduction x = n·ln2 + r, a degree-6 polynomial for e^r,
 /// and 2^n built in the exponent bits. Relative error ≈ 2 ulp; exp(x) = 0 below −87.3
 /// (so −∞ masks work) and +∞ above 88.7.
-@inline(__always) public func exp16(_ x: Vec16) -> Vec16 {
+@_transparent public func exp16(_ x: Vec16) -> Vec16 {
     let lo = Vec16(repeating: -87.33654)
     let hi = Vec16(repeating: 88.72283)
     // `replacing(where:)` compiles to blends; `clamped`/`pointwiseMin` fall back to scalar code (~60× slower).
     let xc = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
     // Round x·log2(e) to nearest by adding 1.5·2^23: the integer lands in the low mantissa bits.
     let magic = Vec16(repeating: 12582912.0)
-    let t = xc * 1.44269504088896341 + magic
+    let t = fma16(xc, Vec16(repeating: 1.44269504088896341), magic)
     let n = t - magic
-    var r = xc - n * 0.693359375
-    r = r - n * -2.12194440e-4
+    var r = fma16(n, Vec16(repeating: -0.693359375), xc)
+    r = fma16(n, Vec16(repeating: 2.12194440e-4), r)
     var p = Vec16(repeating: 1.9875691500e-4)
-    p = p * r + 1.3981999507e-3
-    p = p * r + 8.3334519073e-3
-    p = p * r + 4.1665795894e-2
-    p = p * r + 1.6666665459e-1
-    p = p * r + 5.0000001201e-1
-    let y = p * r * r + r + 1
+    p = fma16(p, r, Vec16(repeating: 1.3981999507e-3))
+    p = fma16(p, r, Vec16(repeating: 8.3334519073e-3))
+    p = fma16(p, r, Vec16(repeating: 4.1665795894e-2))
+    p = fma16(p, r, Vec16(repeating: 1.6666665459e-1))
+    p = fma16(p, r, Vec16(repeating: 5.0000001201e-1))
+    let y = fma16(p * r, r, r + 1)
     let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
     // 2^n as 2^(n/2)·2^(n−n/2): n = 128 near the top has no single exponent encoding.
     // (Integer lane selects compile to scalar code; shifts and adds stay vectorised.)
@@ -47,12 +59,12 @@ public typealias Vec16 = SIMD16<Float>
 }
 
 /// Horizontal sum of 16 lanes.
-@inline(__always) public func hsum(_ v: Vec16) -> Float { v.sum() }
+@inlinable @inline(__always) public func hsum(_ v: Vec16) -> Float { v.sum() }
 
 /// ln x for 16 lanes, x > 0 and finite: x = m·2^e with m in [√½, √2), then a degree-9
 /// polynomial in m−1 (Cephes' logf). Relative error ≈ 2 ulp. Float-domain selects only,
 /// since integer lane selects compile to scalar code.
-@inline(__always) public func log16(_ x: Vec16) -> Vec16 {
+@_transparent public func log16(_ x: Vec16) -> Vec16 {
     let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
     // Biased exponent as a float, via the 2^23 magic: (e | 0x4B000000) reads as 2^23 + e.
     let expBits = (bits &>> 23) & 0xFF
@@ -79,7 +91,7 @@ public typealias Vec16 = SIMD16<Float>
 
 /// PyTorch's softplus (β = 1, threshold 20) for 16 lanes: max(x,0) + log1p(e^−|x|),
 /// with log1p(y) = ln(u)·y/(u−1), u = 1+y, which keeps full precision for tiny y.
-@inline(__always) public func softplus16(_ x: Vec16) -> Vec16 {
+@_transparent public func softplus16(_ x: Vec16) -> Vec16 {
     let ax = x.replacing(with: -x, where: x .< 0)
     let y = exp16(-ax)
     let u = 1 + y

@@ -8,13 +8,8 @@ public final class TensorStorage {
     /// Uninitialised memory: every caller writes all of it before reading.
     init(uninitializedCount count: Int) {
         self.count = count
-        var raw: UnsafeMutableRawPointer?
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let status = posix_memalign(&raw, 64, (bytes + 63) & ~63)
-        guard status == 0, let raw else {
-            fatalError("TensorStorage: cannot allocate \(bytes) bytes (errno \(status))")
-        }
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer = BufferCache.shared.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
+            .bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
     convenience init(zeroedCount count: Int) {
@@ -22,9 +17,59 @@ public final class TensorStorage {
         pointer.update(repeating: 0, count: count)
     }
 
-    deinit { free(pointer) }
+    deinit { BufferCache.shared.release(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
 
     public var buffer: UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: pointer, count: count)
+    }
+}
+
+/// Keeps freed large buffers by size for reuse. Training repeats the same shapes every step;
+/// without this each large tensor is a fresh mmap whose pages fault in again (seen as most of
+/// the time in system calls for long sequences). Small buffers go straight to malloc.
+final class BufferCache: @unchecked Sendable {
+    static let shared = BufferCache()
+
+    /// Buffers below this size are not cached: malloc reuses them well already.
+    let minimumBytes = 1 << 20
+    /// Upper bound on memory held idle in the cache.
+    let capacityBytes = 4 << 30
+
+    private var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    private var cachedBytes = 0
+    private let lock = NSLock()
+
+    func allocate(bytes: Int) -> UnsafeMutableRawPointer {
+        let size = (bytes + 63) & ~63
+        if size >= minimumBytes {
+            lock.lock()
+            if let p = free[size]?.popLast() {
+                cachedBytes -= size
+                lock.unlock()
+                return p
+            }
+            lock.unlock()
+        }
+        var raw: UnsafeMutableRawPointer?
+        let status = posix_memalign(&raw, 64, size)
+        guard status == 0, let raw else {
+            fatalError("TensorStorage: cannot allocate \(size) bytes (error \(status)); the machine is out of memory")
+        }
+        return raw
+    }
+
+    func release(_ p: UnsafeMutableRawPointer, bytes: Int) {
+        let size = (bytes + 63) & ~63
+        if size >= minimumBytes {
+            lock.lock()
+            if cachedBytes + size <= capacityBytes {
+                free[size, default: []].append(p)
+                cachedBytes += size
+                lock.unlock()
+                return
+            }
+            lock.unlock()
+        }
+        Foundation.free(p)
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput (build with -c release for meaningful numbers).",
-        subcommands: [BenchOps.self])
+        subcommands: [BenchOps.self, BenchKernels.self])
 }
 
 struct BenchOptions: ParsableArguments {
@@ -32,5 +32,40 @@ struct BenchOps: ParsableCommand {
         let rows = OpsBenchmark.run(seconds: options.seconds)
         print(OpsBenchmark.table(rows))
         if let path = options.json { try writeJSON(rows, to: path); print("wrote \(path)") }
+    }
+}
+
+struct BenchKernels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "Fused selective scan and causal attention against their primitive-op compositions.")
+
+    @OptionGroup var options: BenchOptions
+
+    @Option(help: "Comma-separated scan lengths (default 50,100,200,400,800).")
+    var scanLengths: String?
+
+    @Option(help: "Comma-separated attention lengths T (default 53,103,203,403,803).")
+    var attentionLengths: String?
+
+    func run() throws {
+        let scan = try parseLengths(scanLengths, name: "--scan-lengths") ?? KernelsBenchmark.scanLengths
+        let attention = try parseLengths(attentionLengths, name: "--attention-lengths") ?? KernelsBenchmark.attentionLengths
+        let rows = KernelsBenchmark.run(seconds: options.seconds, scanLengths: scan, attentionLengths: attention) {
+            FileHandle.standardError.write(Data(($0 + "\n").utf8))
+        }
+        print(KernelsBenchmark.table(rows))
+        if let path = options.json { try writeJSON(rows, to: path); print("wrote \(path)") }
+    }
+}
+
+/// "50,100" → [50, 100]; names the flag and the bad entry otherwise.
+func parseLengths(_ text: String?, name: String) throws -> [Int]? {
+    guard let text else { return nil }
+    return try text.split(separator: ",").map { part in
+        guard let v = Int(part.trimmingCharacters(in: .whitespaces)), v >= 1 else {
+            throw ValidationError("\(name): '\(part)' is not a positive integer")
+        }
+        return v
     }
 }

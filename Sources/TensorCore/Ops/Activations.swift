@@ -53,6 +53,6 @@ extension Tensor {
 }
 
 /// PyTorch's softplus with beta 1, threshold 20.
-@inline(__always) public func softplusScalar(_ x: Float) -> Float {
+@inlinable @inline(__always) public func softplusScalar(_ x: Float) -> Float {
     x > 20 ? x : Foundation.log1p(Foundation.exp(x))
 }

@@ -1,0 +1,70 @@
+import Foundation
+import Kernels
+import TensorCore
+
+/// One row of `scanlab bench kernels`.
+public struct KernelsBenchmarkRow: Codable, Equatable {
+    public let kernel: String      // "scan" or "attention"
+    public let pass: String        // "forward" or "forward+backward"
+    public let L: Int
+    public let fused_ms: Double
+    public let reference_ms: Double
+    public let speedup: Double
+}
+
+/// Fused kernels against their primitive-op compositions at the study's sizes.
+public enum KernelsBenchmark {
+    public static let scanLengths = [50, 100, 200, 400, 800]
+    public static let attentionLengths = [53, 103, 203, 403, 803]
+
+    public static func run(seconds: Double, scanLengths: [Int] = scanLengths,
+                           attentionLengths: [Int] = attentionLengths,
+                           progress: (String) -> Void = { _ in }) -> [KernelsBenchmarkRow] {
+        var rows: [KernelsBenchmarkRow] = []
+        for L in scanLengths {
+            let x = scanInputs(batch: 64, length: L, channels: 256, state: 16)
+            let fused = { Tensor.selectiveScan(u: x[0], delta: x[1], deltaBias: x[2], aLog: x[3], B: x[4], C: x[5], D: x[6], z: x[7]) }
+            let reference = { selectiveScanReference(u: x[0], delta: x[1], deltaBias: x[2], aLog: x[3], B: x[4], C: x[5], D: x[6], z: x[7]) }
+            rows += measure("scan", L: L, inputs: x, seconds: seconds, fused: fused, reference: reference)
+            progress("scan L=\(L) done")
+        }
+        return rows
+    }
+
+    /// Times forward (no graph) and forward+backward (graph, then backward from a fixed seed).
+    static func measure(_ kernel: String, L: Int, inputs: [Tensor], seconds: Double,
+                        fused: @escaping () -> Tensor, reference: @escaping () -> Tensor) -> [KernelsBenchmarkRow] {
+        func forward(_ f: () -> Tensor) -> Double { medianSeconds(seconds: seconds, minRuns: 3) { _ = withNoGrad(f) } }
+        func training(_ f: () -> Tensor) -> Double {
+            medianSeconds(seconds: seconds, minRuns: 3) {
+                let y = f()
+                y.backward(seed: Tensor.ones(y.shape))
+                for t in inputs { t.grad = nil }
+            }
+        }
+        for t in inputs { t.requiresGrad = true }
+        let ff = forward(fused), fr = forward(reference)
+        let tf = training(fused), tr = training(reference)
+        return [
+            KernelsBenchmarkRow(kernel: kernel, pass: "forward", L: L, fused_ms: ff * 1e3, reference_ms: fr * 1e3, speedup: fr / ff),
+            KernelsBenchmarkRow(kernel: kernel, pass: "forward+backward", L: L, fused_ms: tf * 1e3, reference_ms: tr * 1e3, speedup: tr / tf),
+        ]
+    }
+
+    static func scanInputs(batch: Int, length: Int, channels: Int, state: Int) -> [Tensor] {
+        var g = RandomGenerator(seed: 3)
+        let shape = [batch, length, channels]
+        let aLog = Tensor((0..<channels * state).map { Float(Foundation.log(Double($0 % state + 1))) }, shape: [channels, state])
+        return [Tensor.randomNormal(shape, generator: &g), Tensor.randomNormal(shape, std: 0.5, generator: &g),
+                Tensor.full([channels], -4), aLog,
+                Tensor.randomNormal([batch, length, state], generator: &g), Tensor.randomNormal([batch, length, state], generator: &g),
+                Tensor.ones([channels]), Tensor.randomNormal(shape, generator: &g)]
+    }
+
+    public static func table(_ rows: [KernelsBenchmarkRow]) -> String {
+        formatTable(["kernel", "pass", "L", "fused ms", "reference ms", "speedup"], rows.map { r in
+            [r.kernel, r.pass, "\(r.L)", String(format: "%.2f", r.fused_ms), String(format: "%.1f", r.reference_ms),
+             String(format: "%.1fx", r.speedup)]
+        })
+    }
+}
