@@ -28,6 +28,16 @@ public enum KernelsBenchmark {
             rows += measure("scan", L: L, inputs: x, seconds: seconds, fused: fused, reference: reference)
             progress("scan L=\(L) done")
         }
+        // Pythia-sized attention: 4 heads of 32, rotary on 25% of each head.
+        let rotary = try! RotaryEmbedding(headSize: 32, partialRotaryFactor: 0.25, base: 10000)
+        for T in attentionLengths {
+            var g = RandomGenerator(seed: 5)
+            let qkv = Tensor.randomNormal([64, T, 4 * 3 * 32], generator: &g)
+            rows += measure("attention", L: T, inputs: [qkv], seconds: seconds,
+                            fused: { Tensor.causalAttention(qkv: qkv, heads: 4, rotary: rotary) },
+                            reference: { causalAttentionReference(qkv: qkv, heads: 4, rotary: rotary) })
+            progress("attention T=\(T) done")
+        }
         return rows
     }
 

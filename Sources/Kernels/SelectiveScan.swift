@@ -278,7 +278,7 @@ private func foldLanes(_ t: Tensor, groups: Int, shape: [Int]) -> Tensor {
     Parallel.forEach(count, workPerItem: 16 * groups) { i in
         var acc = Vec16()
         for g in 0..<groups { acc += load16(src + (g * count + i) * 16) }
-        dst[i] = acc.sum()
+        dst[i] = hsum16(acc)
     }
     return out
 }

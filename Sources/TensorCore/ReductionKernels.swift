@@ -9,7 +9,7 @@ func sum_forward(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
             var k = 0
             while k + 32 <= count { acc0 += load16(p + k); acc1 += load16(p + k + 16); k += 32 }
             while k + 16 <= count { acc0 += load16(p + k); k += 16 }
-            var s = (acc0 + acc1).sum()
+            var s = hsum16(acc0 + acc1)
             while k < count { s += p[k]; k += 1 }
             return s
         }

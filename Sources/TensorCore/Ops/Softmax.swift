@@ -10,7 +10,7 @@ func softmax_forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>
         var acc = Vec16()
         var i = 0
         while i + 16 <= n { let e = exp16(load16(xr + i) - mv); store16(e, yr + i); acc += e; i += 16 }
-        var s = acc.sum()
+        var s = hsum16(acc)
         while i < n { let e = Foundation.exp(xr[i] - m); yr[i] = e; s += e; i += 1 }
         if log {
             let shift = m + Foundation.log(s)
