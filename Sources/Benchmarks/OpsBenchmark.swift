@@ -32,8 +32,13 @@ public enum OpsBenchmark {
             let c = Tensor.zeros([m, n])
             let flops = 2.0 * Double(m * n * k)
             let ours = medianSeconds(seconds: seconds) { _ = withNoGrad { a.matmul(b, transposeA: ta, transposeB: tb) } }
-            let direct = medianSeconds(seconds: seconds) {
-                sgemm(a.data, b.data, c.data, m: m, n: n, k: k, transposeA: ta, transposeB: tb)
+            // The direct call: one cblas_sgemm with OpenBLAS threading itself over all cores.
+            let direct = BLASThreading.withOpenBLASThreads(Parallel.cores) {
+                medianSeconds(seconds: seconds) {
+                    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                                Int32(m), Int32(n), Int32(k), 1, a.data, Int32(ta ? m : k), b.data, Int32(tb ? k : n),
+                                0, c.data, Int32(n))
+                }
             }
             let shape = "\(ta ? "\(k)x\(m)ᵀ" : "\(m)x\(k)") by \(tb ? "\(n)x\(k)ᵀ" : "\(k)x\(n)")"
             rows.append(row(name, shape, flops / ours * 1e-9, flops / direct * 1e-9))

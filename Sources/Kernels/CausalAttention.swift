@@ -8,18 +8,17 @@ import TensorCore
 //   S = q·kᵀ/√hs with S_ij = −∞ for j > i    P = softmax(S)      O = P·v
 //   out (B, T, H·hs) = heads merged
 //
-// Flash-style: each (batch, head) runs on one core; queries go in tiles of 4 rows and keys in
-// blocks of 64 with an online softmax (running max m, running sum l), so no T×T matrix exists.
-// The forward saves only lse_i = m_i + log l_i per row; the backward recomputes
-// P_ij = exp(S_ij − lse_i) block by block and forms dS = P ⊙ (dP − rowsum(dO ⊙ O)).
-// Inner products run as SIMD16 over keys against kᵀ and vᵀ copies, and as SIMD16 over the
-// head dimension for the P·v, dS·k and dS·q updates (head dims padded to 16 with zeros).
+// Flash-style: each (batch, head) runs on one core. Queries go in tiles of 128 rows and keys in
+// blocks of 128 with an online softmax (running max m, running sum l), so no T×T matrix
+// exists: the largest buffer is one 128×128 tile. The forward saves only lse_i = m_i + log l_i
+// per row; the backward (FlashAttention-2 order: key blocks outer, query tiles inner)
+// recomputes P = exp(S − lse) per tile and forms dS = P ⊙ (dP − rowsum(dO ⊙ O)).
+// Tile products go through single-threaded cblas_sgemm (ScanLab keeps OpenBLAS at one thread
+// and threads over heads itself); the softmax work runs as SIMD16 over keys.
 
 /// Sizes of one attention call.
 public struct AttentionShape: Equatable {
     public let batch: Int, length: Int, heads: Int, headSize: Int
-    var paddedHead: Int { (headSize + 15) / 16 * 16 }
-    var paddedLength: Int { (length + 15) / 16 * 16 }
 
     public init(qkv: [Int], heads: Int, rotary: RotaryEmbedding) throws {
         guard qkv.count == 3 else { throw ShapeError("causalAttention: qkv must be (batch, length, heads·3·head_size), got \(qkv)") }
@@ -30,132 +29,124 @@ public struct AttentionShape: Equatable {
     }
 }
 
-/// Per-(batch, head) working copies: q (scaled, rotated) and k, v as rows and as columns.
+/// Query rows per tile and keys per block (a multiple of 16, so score rows are whole vectors).
+let attentionTile = 128
+
+/// Per-(batch, head) working copies (T × hs, row-major): q rotated and pre-scaled by 1/√hs,
+/// k rotated, v as is.
 struct HeadBuffers {
-    let q, k, kt, v, vt: UnsafeMutablePointer<Float>
+    let q, k, v: UnsafeMutablePointer<Float>
     let s: AttentionShape
 
     init(_ s: AttentionShape) {
         self.s = s
-        let (tp, hp, hs) = (s.paddedLength, s.paddedHead, s.headSize)
-        q = .allocate(capacity: tp * hp); k = .allocate(capacity: tp * hp); v = .allocate(capacity: tp * hp)
-        kt = .allocate(capacity: hs * tp); vt = .allocate(capacity: hs * tp)
-        for p in [q, k, v] { p.update(repeating: 0, count: tp * hp) }
-        for p in [kt, vt] { p.update(repeating: 0, count: hs * tp) }
+        let n = max(s.length * s.headSize, 1)
+        q = .allocate(capacity: n); k = .allocate(capacity: n); v = .allocate(capacity: n)
     }
 
-    func free() { for p in [q, k, kt, v, vt] { p.deallocate() } }
+    func free() { q.deallocate(); k.deallocate(); v.deallocate() }
 
-    /// Gathers head h of batch b from qkv (B,T,H·3·hs), applying rotary and the score scale.
+    /// Gathers head h of batch b from qkv (B,T,H·3·hs).
     func load(_ qkv: UnsafePointer<Float>, b: Int, h: Int, rotary: RotaryEmbedding,
               cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, scale: Float) {
-        let (T, H, hs, hp, tp, half) = (s.length, s.heads, s.headSize, s.paddedHead, s.paddedLength, rotary.half)
+        let (T, H, hs, half) = (s.length, s.heads, s.headSize, rotary.half)
         for i in 0..<T {
             let src = qkv + ((b * T + i) * H + h) * 3 * hs
-            let qi = q + i * hp, ki = k + i * hp, vi = v + i * hp
+            let qi = q + i * hs, ki = k + i * hs
             qi.update(from: src, count: hs)
             ki.update(from: src + hs, count: hs)
-            vi.update(from: src + 2 * hs, count: hs)
+            (v + i * hs).update(from: src + 2 * hs, count: hs)
             rotary_forward(qi, cos + i * half, sin + i * half, half: half)
             rotary_forward(ki, cos + i * half, sin + i * half, half: half)
-            for d in 0..<hs {
-                qi[d] *= scale
-                kt[d * tp + i] = ki[d]
-                vt[d * tp + i] = vi[d]
-            }
+            for d in 0..<hs { qi[d] *= scale }
         }
     }
 }
 
-/// Lane positions 0…15, for causal masks inside a key block.
-@usableFromInline let laneIndex = Vec16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-
-/// Keys per block: four SIMD16 vectors of scores per query row.
-let keyBlock = 64
-
-/// Scores of up to 4 query rows against keys jb..<jb+64, masked causally, into sBuf (4 × 64):
-/// s_r[j] = Σ_d a_r[d]·bᵀ[d, j] where a is q (rows) or dO, and bᵀ is kᵀ or vᵀ.
+/// Exponentiates one score row in place against `shift` for the first `valid` keys and zeroes
+/// the rest up to `width` (a multiple of 16); returns Σ exp.
 @inline(__always)
-func rowBlockProducts(_ a: UnsafePointer<Float>, _ bt: UnsafePointer<Float>, hs: Int, hp: Int, tp: Int,
-                      i0: Int, rows: Int, jb: Int, mask: Bool, _ sBuf: UnsafeMutablePointer<Float>) {
-    let nv = min(4, (tp - jb) / 16)   // vectors that exist in the padded key range
-    for r in 0..<rows {
-        var s0 = Vec16(), s1 = Vec16(), s2 = Vec16(), s3 = Vec16()
-        let ar = a + (i0 + r) * hp
-        for d in 0..<hs {
-            let x = Vec16(repeating: ar[d]), row = bt + d * tp + jb
-            s0 = fma16(x, load16(row), s0)
-            if nv > 1 { s1 = fma16(x, load16(row + 16), s1) }
-            if nv > 2 { s2 = fma16(x, load16(row + 32), s2) }
-            if nv > 3 { s3 = fma16(x, load16(row + 48), s3) }
-        }
-        if mask {
-            let i = Float(i0 + r), j = laneIndex + Float(jb)
-            s0.replace(with: -.infinity, where: j .> i)
-            s1.replace(with: -.infinity, where: j + 16 .> i)
-            s2.replace(with: -.infinity, where: j + 32 .> i)
-            s3.replace(with: -.infinity, where: j + 48 .> i)
-        }
-        let o = sBuf + r * keyBlock
-        store16(s0, o); store16(s1, o + 16); store16(s2, o + 32); store16(s3, o + 48)
-        if nv < 4 { for k in (nv * 16)..<keyBlock { o[k] = -.infinity } }
+func expRow(_ row: UnsafeMutablePointer<Float>, valid: Int, width: Int, shift: Float) -> Float {
+    let sv = Vec16(repeating: shift)
+    var sum = Vec16()
+    var k = 0
+    while k + 16 <= valid {
+        let p = exp16(load16(row + k) - sv)
+        store16(p, row + k); sum += p; k += 16
+    }
+    if k < valid {
+        var p = exp16(load16(row + k) - sv)
+        p.replace(with: 0, where: laneIndex .>= Float(valid - k))
+        store16(p, row + k); sum += p; k += 16
+    }
+    while k < width { store16(Vec16(), row + k); k += 16 }
+    return hsum16(sum)
+}
+
+/// Rows of a score tile in bands of 32; a band on the diagonal needs keys only up to its last
+/// row, so products there skip most of the masked triangle. body(firstRow, rowCount, keyCount).
+@inline(__always)
+func forEachBand(i0: Int, rows: Int, j0: Int, cols: Int, _ body: (Int, Int, Int) -> Void) {
+    if i0 >= j0 + cols - 1 { body(0, rows, cols); return }   // below the diagonal: one product
+    for r0 in stride(from: 0, to: rows, by: 32) {
+        let n = min(32, rows - r0), keys = min(cols, i0 + r0 + n - j0)
+        if keys > 0 { body(r0, n, keys) }
     }
 }
+
+/// Lane positions 0…15, for masks inside a vector.
+@usableFromInline let laneIndex = Vec16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 
 /// out (B,T,H·hs) and lse (B,H,T) from qkv (B,T,H·3·hs)
 func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv: UnsafePointer<Float>,
                               cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
                               out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
-    let (T, H, hs, hp, tp) = (s.length, s.heads, s.headSize, s.paddedHead, s.paddedLength)
+    let (T, H, hs, Bt) = (s.length, s.heads, s.headSize, attentionTile)
     let scale = 1 / Float(hs).squareRoot()
     Parallel.forEach(s.batch * H, workPerItem: T * T * hs) { item in
         let b = item / H, h = item % H
         let hb = HeadBuffers(s)
-        let acc = UnsafeMutablePointer<Float>.allocate(capacity: 4 * hp)
-        let sBuf = UnsafeMutablePointer<Float>.allocate(capacity: 4 * keyBlock)
-        let ml = UnsafeMutablePointer<Float>.allocate(capacity: 8)   // m_r, then l_r
-        defer { hb.free(); acc.deallocate(); sBuf.deallocate(); ml.deallocate() }
+        let S = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
+        let O = UnsafeMutablePointer<Float>.allocate(capacity: Bt * max(hs, 1))
+        let m = UnsafeMutablePointer<Float>.allocate(capacity: Bt), l = UnsafeMutablePointer<Float>.allocate(capacity: Bt)
+        defer { hb.free(); S.deallocate(); O.deallocate(); m.deallocate(); l.deallocate() }
         hb.load(qkv, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale)
-        for i0 in stride(from: 0, to: T, by: 4) {
-            let rows = min(4, T - i0)
-            for r in 0..<4 { ml[r] = -.infinity; ml[4 + r] = 0 }
-            acc.update(repeating: 0, count: 4 * hp)
-            for jb in stride(from: 0, through: i0 + rows - 1, by: keyBlock) {
-                rowBlockProducts(hb.q, hb.kt, hs: hs, hp: hp, tp: tp, i0: i0, rows: rows, jb: jb,
-                                 mask: jb + keyBlock > i0, sBuf)
+        for i0 in stride(from: 0, to: T, by: Bt) {
+            let rows = min(Bt, T - i0)
+            m.update(repeating: -.infinity, count: rows); l.update(repeating: 0, count: rows)
+            O.update(repeating: 0, count: rows * hs)
+            for j0 in stride(from: 0, to: i0 + rows, by: Bt) {
+                let cols = min(Bt, i0 + rows - j0)
+                forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
+                    sgemmTile(hb.q + (i0 + r0) * hs, lda: hs, hb.k + j0 * hs, ldb: hs, S + r0 * Bt, ldc: Bt,
+                              m: n, n: c, k: hs, transposeB: true)
+                }
                 for r in 0..<rows {
-                    let sr = sBuf + r * keyBlock
-                    var vmax = load16(sr)
-                    for k in stride(from: 16, to: keyBlock, by: 16) {
-                        let x = load16(sr + k); vmax.replace(with: x, where: vmax .< x)
+                    let row = S + r * Bt, valid = min(cols, i0 + r + 1 - j0)
+                    guard valid > 0 else { row.update(repeating: 0, count: Bt); continue }
+                    var vmax = Vec16(repeating: -.infinity)
+                    var k = 0
+                    while k < valid {
+                        var x = load16(row + k)
+                        if valid - k < 16 { x.replace(with: -.infinity, where: laneIndex .>= Float(valid - k)) }
+                        vmax.replace(with: x, where: vmax .< x); k += 16
                     }
-                    let blockMax = hmax16(vmax)
-                    let mNew = max(ml[r], blockMax)
-                    let corr = Foundation.exp(ml[r] - mNew)
-                    let mv = Vec16(repeating: mNew)
-                    var psum = Vec16()
-                    for k in stride(from: 0, to: keyBlock, by: 16) {
-                        let p = exp16(load16(sr + k) - mv)
-                        store16(p, sr + k)
-                        psum += p
-                    }
-                    ml[4 + r] = ml[4 + r] * corr + hsum16(psum)
-                    ml[r] = mNew
-                    // acc_r = corr·acc_r + Σ_j p_j·v_j, one SIMD16 of the head at a time in a register.
-                    let keys = min(keyBlock, i0 + r + 1 - jb), cv = Vec16(repeating: corr)
-                    for d in stride(from: 0, to: hp, by: 16) {
-                        var a = load16(acc + r * hp + d) * cv
-                        var vj = hb.v + jb * hp + d
-                        for jj in 0..<keys { a = fma16(Vec16(repeating: sr[jj]), load16(vj), a); vj += hp }
-                        store16(a, acc + r * hp + d)
-                    }
+                    let mNew = max(m[r], hmax16(vmax))
+                    let corr = Foundation.exp(m[r] - mNew)
+                    l[r] = l[r] * corr + expRow(row, valid: valid, width: (cols + 15) / 16 * 16, shift: mNew)
+                    m[r] = mNew
+                    if corr != 1 { for d in 0..<hs { O[r * hs + d] *= corr } }
+                }
+                // O += P·V_block
+                forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
+                    sgemmTile(S + r0 * Bt, lda: Bt, hb.v + j0 * hs, ldb: hs, O + r0 * hs, ldc: hs, m: n, n: hs, k: c, beta: 1)
                 }
             }
             for r in 0..<rows {
                 let i = i0 + r
-                let dst = out + ((b * T + i) * H + h) * hs, inv = 1 / ml[4 + r]
-                for d in 0..<hs { dst[d] = acc[r * hp + d] * inv }
-                lse[(b * H + h) * T + i] = ml[r] + Foundation.log(ml[4 + r])
+                let dst = out + ((b * T + i) * H + h) * hs, inv = 1 / l[r]
+                for d in 0..<hs { dst[d] = O[r * hs + d] * inv }
+                lse[(b * H + h) * T + i] = m[r] + Foundation.log(l[r])
             }
         }
     }
@@ -166,79 +157,74 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
                                cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
                                out: UnsafePointer<Float>, lse: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                                dqkv: UnsafeMutablePointer<Float>) {
-    let (T, H, hs, hp, tp, half) = (s.length, s.heads, s.headSize, s.paddedHead, s.paddedLength, rotary.half)
+    let (T, H, hs, half, Bt) = (s.length, s.heads, s.headSize, rotary.half, attentionTile)
     let scale = 1 / Float(hs).squareRoot()
     Parallel.forEach(s.batch * H, workPerItem: T * T * hs * 2) { item in
         let b = item / H, h = item % H
         let hb = HeadBuffers(s)
-        let dO = UnsafeMutablePointer<Float>.allocate(capacity: tp * hp)
-        let dOt = UnsafeMutablePointer<Float>.allocate(capacity: hs * tp)
-        let dQ = UnsafeMutablePointer<Float>.allocate(capacity: tp * hp)
-        let dK = UnsafeMutablePointer<Float>.allocate(capacity: tp * hp)
-        let dV = UnsafeMutablePointer<Float>.allocate(capacity: tp * hp)
-        let rowD = UnsafeMutablePointer<Float>.allocate(capacity: tp)
-        let pBuf = UnsafeMutablePointer<Float>.allocate(capacity: 4 * keyBlock)
-        let dsBuf = UnsafeMutablePointer<Float>.allocate(capacity: 4 * keyBlock)
-        defer { hb.free(); for p in [dO, dOt, dQ, dK, dV, rowD, pBuf, dsBuf] { p.deallocate() } }
+        let n = max(T * hs, 1)
+        let dO = UnsafeMutablePointer<Float>.allocate(capacity: n), dQ = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let dK = UnsafeMutablePointer<Float>.allocate(capacity: n), dV = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let rowD = UnsafeMutablePointer<Float>.allocate(capacity: max(T, 1))
+        let P = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt), dP = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
+        defer { hb.free(); for p in [dO, dQ, dK, dV, rowD, P, dP] { p.deallocate() } }
         hb.load(qkv, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale)
-        for p in [dO, dQ, dK, dV] { p.update(repeating: 0, count: tp * hp) }
-        dOt.update(repeating: 0, count: hs * tp)
+        for p in [dQ, dK, dV] { p.update(repeating: 0, count: n) }
         for i in 0..<T {
             let g = dOut + ((b * T + i) * H + h) * hs, o = out + ((b * T + i) * H + h) * hs
+            (dO + i * hs).update(from: g, count: hs)
             var dot: Float = 0
-            for d in 0..<hs { dO[i * hp + d] = g[d]; dOt[d * tp + i] = g[d]; dot += g[d] * o[d] }
+            for d in 0..<hs { dot += g[d] * o[d] }
             rowD[i] = dot
         }
-        for i0 in stride(from: 0, to: T, by: 4) {
-            let rows = min(4, T - i0)
-            for jb in stride(from: 0, through: i0 + rows - 1, by: keyBlock) {
-                let mask = jb + keyBlock > i0
-                rowBlockProducts(hb.q, hb.kt, hs: hs, hp: hp, tp: tp, i0: i0, rows: rows, jb: jb, mask: mask, pBuf)
-                rowBlockProducts(dO, hb.vt, hs: hs, hp: hp, tp: tp, i0: i0, rows: rows, jb: jb, mask: false, dsBuf)
-                // P = exp(S − lse) (0 where masked); dS = P ⊙ (dP − D)
+        let lseRow = lse + (b * H + h) * T
+        for j0 in stride(from: 0, to: T, by: Bt) {
+            let cols = min(Bt, T - j0), width = (cols + 15) / 16 * 16
+            for i0 in stride(from: j0 / Bt * Bt, to: T, by: Bt) {
+                let rows = min(Bt, T - i0)
+                // P = exp(Q_i·K_jᵀ − lse), causal
+                forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
+                    sgemmTile(hb.q + (i0 + r0) * hs, lda: hs, hb.k + j0 * hs, ldb: hs, P + r0 * Bt, ldc: Bt,
+                              m: n, n: c, k: hs, transposeB: true)
+                }
                 for r in 0..<rows {
-                    let i = i0 + r
-                    let lv = Vec16(repeating: lse[(b * H + h) * T + i]), dv = Vec16(repeating: rowD[i])
-                    for k in stride(from: 0, to: keyBlock, by: 16) {
-                        let p = exp16(load16(pBuf + r * keyBlock + k) - lv)
-                        store16(p, pBuf + r * keyBlock + k)
-                        store16(p * (load16(dsBuf + r * keyBlock + k) - dv), dsBuf + r * keyBlock + k)
+                    let valid = min(cols, i0 + r + 1 - j0)
+                    if valid <= 0 { (P + r * Bt).update(repeating: 0, count: width) } else {
+                        _ = expRow(P + r * Bt, valid: valid, width: width, shift: lseRow[i0 + r])
                     }
                 }
-                let keys = min(keyBlock, i0 + rows - jb)
-                for d in stride(from: 0, to: hp, by: 16) {
-                    // dV_j += Σ_r P_rj·dO_r and dK_j += Σ_r dS_rj·q_r, summed over the tile's rows in registers.
-                    for jj in 0..<keys {
-                        let j = jb + jj
-                        var dv = load16(dV + j * hp + d), dk = load16(dK + j * hp + d)
-                        for r in 0..<rows {
-                            dv = fma16(Vec16(repeating: pBuf[r * keyBlock + jj]), load16(dO + (i0 + r) * hp + d), dv)
-                            dk = fma16(Vec16(repeating: dsBuf[r * keyBlock + jj]), load16(hb.q + (i0 + r) * hp + d), dk)
-                        }
-                        store16(dv, dV + j * hp + d)
-                        store16(dk, dK + j * hp + d)
-                    }
-                    // dQ_r += Σ_j dS_rj·k_j
-                    for r in 0..<rows {
-                        var dq = load16(dQ + (i0 + r) * hp + d)
-                        var kj = hb.k + jb * hp + d
-                        let ds = dsBuf + r * keyBlock
-                        for jj in 0..<keys { dq = fma16(Vec16(repeating: ds[jj]), load16(kj), dq); kj += hp }
-                        store16(dq, dQ + (i0 + r) * hp + d)
-                    }
+                // dV_j += Pᵀ·dO_i ; dP = dO_i·V_jᵀ
+                forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
+                    sgemmTile(P + r0 * Bt, lda: Bt, dO + (i0 + r0) * hs, ldb: hs, dV + j0 * hs, ldc: hs,
+                              m: c, n: hs, k: n, transposeA: true, beta: 1)
+                    sgemmTile(dO + (i0 + r0) * hs, lda: hs, hb.v + j0 * hs, ldb: hs, dP + r0 * Bt, ldc: Bt,
+                              m: n, n: c, k: hs, transposeB: true)
+                }
+                // dS = P ⊙ (dP − D_i), into P
+                for r in 0..<rows {
+                    let dv = Vec16(repeating: rowD[i0 + r]), pr = P + r * Bt, dpr = dP + r * Bt
+                    var k = 0
+                    while k < width { store16(load16(pr + k) * (load16(dpr + k) - dv), pr + k); k += 16 }
+                }
+                // dK_j += dSᵀ·Q_i ; dQ_i += dS·K_j
+                forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
+                    sgemmTile(P + r0 * Bt, lda: Bt, hb.q + (i0 + r0) * hs, ldb: hs, dK + j0 * hs, ldc: hs,
+                              m: c, n: hs, k: n, transposeA: true, beta: 1)
+                    sgemmTile(P + r0 * Bt, lda: Bt, hb.k + j0 * hs, ldb: hs, dQ + (i0 + r0) * hs, ldc: hs,
+                              m: n, n: hs, k: c, beta: 1)
                 }
             }
         }
         // Back through the scale (q was pre-scaled) and the rotary rotation, into qkv's layout.
         for i in 0..<T {
             let dst = dqkv + ((b * T + i) * H + h) * 3 * hs
-            let dq = dQ + i * hp, dk = dK + i * hp
+            let dq = dQ + i * hs, dk = dK + i * hs
             for d in 0..<hs { dq[d] *= scale }
             rotary_backward(dq, cos + i * half, sin + i * half, half: half)
             rotary_backward(dk, cos + i * half, sin + i * half, half: half)
             dst.update(from: dq, count: hs)
             (dst + hs).update(from: dk, count: hs)
-            (dst + 2 * hs).update(from: dV + i * hp, count: hs)
+            (dst + 2 * hs).update(from: dV + i * hs, count: hs)
         }
     }
 }

@@ -68,11 +68,21 @@ extension Tensor {
         }
 
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seedGrad]
+        // A leaf adopts its gradient's storage instead of copying it, unless another leaf (or
+        // the caller, through the seed) already holds that storage: `.grad` is then exclusively
+        // owned and may be updated in place (accumulation, clipping).
+        var adopted: Set<ObjectIdentifier> = [ObjectIdentifier(seedGrad.storage)]
         for t in order.reversed() {
             guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
             guard let node = t.node else {
                 // A leaf.
-                if let existing = t.grad { existing.addInPlace(g) } else { t.grad = g.copy() }
+                if let existing = t.grad {
+                    existing.addInPlace(g)
+                } else if adopted.insert(ObjectIdentifier(g.storage)).inserted {
+                    t.grad = Tensor(storage: g.storage, shape: t.shape)
+                } else {
+                    t.grad = g.copy()
+                }
                 continue
             }
             let needs = node.inputs.map { $0.requiresGrad }

@@ -6,10 +6,10 @@ import XCTest
 
 final class CausalAttentionTests: XCTestCase {
     /// (batch, T, heads, head size, rotary factor): T = 1, T across key blocks, odd head sizes,
-    /// odd rotary dims (width one more than dims), no rotary, full rotary.
+    /// odd rotary dims (width one more than dims), no rotary, full rotary, several 128-row tiles.
     static let cases: [(Int, Int, Int, Int, Double)] = [
         (2, 5, 2, 8, 0.25), (1, 1, 1, 4, 1.0), (2, 19, 3, 10, 0.5), (1, 37, 2, 7, 0.5),
-        (2, 33, 1, 16, 0.0), (3, 20, 2, 32, 0.25), (1, 70, 1, 6, 1.0),
+        (2, 33, 1, 16, 0.0), (3, 20, 2, 32, 0.25), (1, 70, 1, 6, 1.0), (1, 300, 2, 8, 0.5), (2, 129, 1, 5, 0.4),
     ]
 
     func testForwardAndGradientMatchThePrimitiveComposition() throws {

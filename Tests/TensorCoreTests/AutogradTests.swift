@@ -106,3 +106,22 @@ final class TensorTests: XCTestCase {
 }
 
 import Foundation
+
+final class GradientOwnershipTests: XCTestCase {
+    func testLeavesNeverShareGradientStorage() {
+        // add's vjp hands the same tensor to both operands; each leaf must own its gradient.
+        let a = Tensor([1, 2], shape: [2], requiresGrad: true)
+        let b = Tensor([3, 4], shape: [2], requiresGrad: true)
+        (a + b).sum().backward()
+        XCTAssertFalse(a.grad!.storage === b.grad!.storage)
+        a.grad!.addInPlace(Tensor([10, 10], shape: [2]))
+        XCTAssertEqual(b.grad!.values, [1, 1])
+        // The caller's seed is never adopted either.
+        let c = Tensor([5], shape: [1], requiresGrad: true)
+        let seed = Tensor([2], shape: [1])
+        c.reshape([1]).backward(seed: seed)
+        XCTAssertFalse(c.grad!.storage === seed.storage)
+        c.grad!.addInPlace(Tensor([1], shape: [1]))
+        XCTAssertEqual(seed.values, [2])
+    }
+}

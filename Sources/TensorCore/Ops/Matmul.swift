@@ -1,13 +1,66 @@
 import CBLAS
+import Dispatch
+
+/// ScanLab owns the threads: OpenBLAS runs single-threaded and `sgemm` splits large products
+/// across cores itself. OpenBLAS's own workers spin after each call (up to ~0.1 s by default)
+/// and would steal both cores from the SIMD kernels that run between matrix products; with
+/// one pool, kernels may also call sgemm from inside their parallel loops.
+public enum BLASThreading {
+    static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
+    /// Runs `body` with OpenBLAS using `threads` of its own (benchmarks compare against this).
+    public static func withOpenBLASThreads<T>(_ threads: Int, _ body: () -> T) -> T {
+        _ = singleThreaded
+        openblas_set_num_threads(Int32(threads))
+        defer { openblas_set_num_threads(1) }
+        return body()
+    }
+}
 
 /// C = op(A)·op(B) through cblas_sgemm   // A is (M,K) or (K,M) when transposed, B (K,N) or (N,K), C is (M,N)
 /// All pointers row-major and contiguous; transposition is a BLAS flag, never a copy.
+/// Products of at least 2²¹ multiply-adds are split into row (or column) bands, one per core.
 public func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                   m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
                   alpha: Float = 1, beta: Float = 0) {
+    _ = BLASThreading.singleThreaded
+    let lda = transposeA ? m : k, ldb = transposeB ? k : n
+    let cores = Parallel.cores
+    guard cores > 1, m * n * k >= 1 << 21, max(m, n) >= 32 * cores else {
+        sgemmTile(a, lda: lda, b, ldb: ldb, c, ldc: n, m: m, n: n, k: k,
+                  transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
+        return
+    }
+    if m >= n {
+        // Row bands of C: A's rows (columns of A when transposed), C's rows.
+        let band = (m + cores - 1) / cores
+        DispatchQueue.concurrentPerform(iterations: cores) { i in
+            let r0 = i * band, rows = min(band, m - r0)
+            guard rows > 0 else { return }
+            sgemmTile(transposeA ? a + r0 : a + r0 * lda, lda: lda, b, ldb: ldb, c + r0 * n, ldc: n,
+                      m: rows, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
+        }
+    } else {
+        // Column bands of C: B's columns (rows of B when transposed), C's columns.
+        let band = ((n + cores - 1) / cores + 15) / 16 * 16
+        DispatchQueue.concurrentPerform(iterations: cores) { i in
+            let c0 = i * band, cols = min(band, n - c0)
+            guard cols > 0 else { return }
+            sgemmTile(a, lda: lda, transposeB ? b + c0 * ldb : b + c0, ldb: ldb, c + c0, ldc: n,
+                      m: m, n: cols, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
+        }
+    }
+}
+
+/// One cblas_sgemm on the calling thread with explicit leading dimensions, for kernels that
+/// multiply tiles inside their own parallel loops   // C (m×n, ldc) = α·op(A)·op(B) + β·C
+@inline(__always)
+public func sgemmTile(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                      _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
+                      transposeA: Bool = false, transposeB: Bool = false, alpha: Float = 1, beta: Float = 0) {
+    _ = BLASThreading.singleThreaded
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(transposeA ? m : k),
-                b, Int32(transposeB ? k : n), beta, c, Int32(n))
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// Validated shapes of one matmul: batch shape, and the matrix sizes.
@@ -47,10 +100,22 @@ extension Tensor {
         let batchCount = s.batch.reduce(1, *)
         let aStride = shape[rank - 2] * shape[rank - 1], bStride = other.shape[other.rank - 2] * other.shape[other.rank - 1]
         let plan = StridedPlan(outShape: s.batch, aShape: Array(shape.dropLast(2)), bShape: Array(other.shape.dropLast(2)))
-        for i in 0..<batchCount {
-            let (oa, ob) = s.batch.isEmpty ? (0, 0) : planOffsets(plan, index: i)
-            sgemm(data + oa * aStride, other.data + ob * bStride, out.data + i * s.m * s.n,
-                  m: s.m, n: s.n, k: s.k, transposeA: transposeA, transposeB: transposeB)
+        // Small products (attention heads) spread over cores one matrix each; large ones split inside sgemm.
+        let perMatrix = s.m * s.n * s.k
+        let pa = data, pb = other.data, po = out.data
+        let one = { (i: Int) in
+            let (oa, ob) = s.batch.isEmpty ? (0, 0) : self.planOffsets(plan, index: i)
+            if perMatrix >= 1 << 21 {
+                sgemm(pa + oa * aStride, pb + ob * bStride, po + i * s.m * s.n,
+                      m: s.m, n: s.n, k: s.k, transposeA: transposeA, transposeB: transposeB)
+            } else {
+                sgemmTile(pa + oa * aStride, lda: transposeA ? s.m : s.k, pb + ob * bStride,
+                          ldb: transposeB ? s.k : s.n, po + i * s.m * s.n, ldc: s.n,
+                          m: s.m, n: s.n, k: s.k, transposeA: transposeA, transposeB: transposeB)
+            }
+        }
+        if perMatrix >= 1 << 21 { for i in 0..<batchCount { one(i) } } else {
+            Parallel.forEach(batchCount, workPerItem: perMatrix) { one($0) }
         }
         return out
     }
