@@ -93,32 +93,35 @@ final class PaddedRows {
 
 /// out = (⟨C_t, h_t⟩ + D·u_t)·silu(z_t), saving h at each chunk start.
 /// u, δ, z, out: (Bt,L,Dmp); B, C: (Bt,L,N); At: (blocks,N,16) = A transposed per block;
-/// Dp: (Dmp); states: (Bt,chunks,blocks,N,16)
+/// Dp: (Dmp); states: (Bt,chunks,blocks,N,16). Time runs outermost and channel blocks inside,
+/// so each step reads contiguous rows and the states of all blocks (blocks·N·16 floats) stay in L1.
 func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
                             At: UnsafePointer<Float>, B: UnsafePointer<Float>, C: UnsafePointer<Float>,
                             Dp: UnsafePointer<Float>, z: UnsafePointer<Float>,
-                            out: UnsafeMutablePointer<Float>, states: UnsafeMutablePointer<Float>) {
+                            out: UnsafeMutablePointer<Float>, states: UnsafeMutablePointer<Float>?) {
     let (L, N, Dmp, K, T) = (s.length, s.state, s.paddedChannels, s.blocks, selectiveScanChunk)
     let groups = scanGroups(s)
     Parallel.forEach(s.batch * groups, workPerItem: L * Dmp * N * 4 / groups) { item in
         let b = item / groups, g = item % groups
-        let h = UnsafeMutablePointer<Float>.allocate(capacity: N * 16)
+        let k0 = g * K / groups, k1 = (g + 1) * K / groups
+        let h = UnsafeMutablePointer<Float>.allocate(capacity: K * N * 16)
         defer { h.deallocate() }
-        for k in (g * K / groups)..<((g + 1) * K / groups) {
-            h.update(repeating: 0, count: N * 16)
-            let A = At + k * N * 16, Dv = load16(Dp + k * 16)
-            for t in 0..<L {
-                let bt = b * L + t, off = bt * Dmp + k * 16
-                if t % T == 0 {
-                    (states + (((b * s.chunks + t / T) * K + k) * N) * 16).update(from: h, count: N * 16)
-                }
+        h.update(repeating: 0, count: K * N * 16)
+        for t in 0..<L {
+            let bt = b * L + t
+            if t % T == 0, let states {
+                let dst = states + (b * s.chunks + t / T) * K * N * 16
+                (dst + k0 * N * 16).update(from: h + k0 * N * 16, count: (k1 - k0) * N * 16)
+            }
+            let Bt = B + bt * N, Ct = C + bt * N
+            for k in k0..<k1 {
+                let off = bt * Dmp + k * 16, A = At + k * N * 16, hk = h + k * N * 16
                 let dt = load16(delta + off), ut = load16(u + off)
                 let dbu = dt * ut
-                var y = Dv * ut
-                let Bt = B + bt * N, Ct = C + bt * N
+                var y = load16(Dp + k * 16) * ut
                 for n in 0..<N {
-                    let hn = exp16(dt * load16(A + n * 16)) * load16(h + n * 16) + dbu * Bt[n]
-                    store16(hn, h + n * 16)
+                    let hn = exp16(dt * load16(A + n * 16)) * load16(hk + n * 16) + dbu * Bt[n]
+                    store16(hn, hk + n * 16)
                     y += hn * Ct[n]
                 }
                 let zt = load16(z + off)
@@ -130,6 +133,8 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
 
 /// Gradients of the scan. `dDelta` receives dL/dδ; the caller turns it into dL/dΔ.
 /// dBl, dCl: (groups,Bt,L,N,16) lane partials; dAItems: (items,blocks,N,16); dDItems: (items,Dmp).
+/// Chunks run backwards; inside a chunk each channel block recomputes its states from the
+/// saved start and then walks the chunk in reverse, so the chunk's rows stay in cache.
 func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
                              At: UnsafePointer<Float>, B: UnsafePointer<Float>, C: UnsafePointer<Float>,
                              Dp: UnsafePointer<Float>, z: UnsafePointer<Float>, states: UnsafePointer<Float>,
@@ -142,21 +147,24 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
     let groups = scanGroups(s)
     Parallel.forEach(s.batch * groups, workPerItem: L * Dmp * N * 8 / groups) { item in
         let b = item / groups, g = item % groups
+        let k0 = g * K / groups, k1 = (g + 1) * K / groups
         let dBg = dBl + g * s.batch * L * N * 16, dCg = dCl + g * s.batch * L * N * 16
         // hs[i] = h_{t0+i−1} (hs[0] is the chunk's saved state); abar[i] = Ā_{t0+i}
         let hs = UnsafeMutablePointer<Float>.allocate(capacity: (T + 1) * N * 16)
         let abar = UnsafeMutablePointer<Float>.allocate(capacity: T * N * 16)
-        let dh = UnsafeMutablePointer<Float>.allocate(capacity: N * 16)
+        let dhAll = UnsafeMutablePointer<Float>.allocate(capacity: K * N * 16)   // dL/dh carried across chunks
+        let dDacc = UnsafeMutablePointer<Float>.allocate(capacity: K * 16)
         let dAacc = dAItems + item * K * N * 16
-        defer { hs.deallocate(); abar.deallocate(); dh.deallocate() }
-        for k in (g * K / groups)..<((g + 1) * K / groups) {
-            let A = At + k * N * 16, Dv = load16(Dp + k * 16)
-            let dA = dAacc + k * N * 16
-            dh.update(repeating: 0, count: N * 16)
-            dA.update(repeating: 0, count: N * 16)
-            var dDacc = Vec16()
-            for c in stride(from: s.chunks - 1, through: 0, by: -1) {
-                let t0 = c * T, t1 = min(L, t0 + T)
+        defer { hs.deallocate(); abar.deallocate(); dhAll.deallocate(); dDacc.deallocate() }
+        dhAll.update(repeating: 0, count: K * N * 16)
+        dDacc.update(repeating: 0, count: K * 16)
+        (dAacc + k0 * N * 16).update(repeating: 0, count: (k1 - k0) * N * 16)
+        for c in stride(from: s.chunks - 1, through: 0, by: -1) {
+            let t0 = c * T, t1 = min(L, t0 + T)
+            for k in k0..<k1 {
+                let A = At + k * N * 16, Dv = load16(Dp + k * 16)
+                let dA = dAacc + k * N * 16, dh = dhAll + k * N * 16
+                var dDk = load16(dDacc + k * 16)
                 // Recompute the chunk's states from its saved start.
                 hs.update(from: states + (((b * s.chunks + c) * K + k) * N) * 16, count: N * 16)
                 for t in t0..<t1 {
@@ -181,7 +189,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     let g0 = load16(dOut + off)
                     let dy = g0 * zt * sig
                     store16(g0 * y * sig * (1 + zt * (1 - sig)), dz + off)
-                    dDacc += dy * ut
+                    dDk += dy * ut
                     let dbu = dt * ut
                     var dDeltaAcc = Vec16(), duAcc = Vec16()
                     let dBt = dBg + bt * N * 16, dCt = dCg + bt * N * 16
@@ -199,9 +207,10 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     store16(dDeltaAcc + duAcc * ut, dDelta + off)
                     store16(duAcc * dt + dy * Dv, du + off)
                 }
+                store16(dDk, dDacc + k * 16)
             }
-            store16(dDacc, dDItems + item * Dmp + k * 16)
         }
+        for k in k0..<k1 { store16(load16(dDacc + k * 16), dDItems + item * Dmp + k * 16) }
     }
 }
 
@@ -224,10 +233,11 @@ extension Tensor {
         // A = −exp(A_log) as (blocks, N, 16); padded channels get A = 0 (Ā = 1, state stays 0).
         let At = Tensor.zeros([K, N, 16])
         for d in 0..<Dm { for n in 0..<N { At.data[((d / 16) * N + n) * 16 + d % 16] = -Foundation.exp(aLog.data[d * N + n]) } }
-        let states = Tensor(uninitializedShape: [Bt, s.chunks, K, N, 16])
+        let recording = GradMode.isEnabled && [u, delta, deltaBias, aLog, B, C, D, z].contains { $0.requiresGrad }
+        let states = Tensor(uninitializedShape: recording ? [Bt, s.chunks, K, N, 16] : [0])
         let outp = Tensor(uninitializedShape: [Bt, L, Dmp])
         selective_scan_forward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data, C: C.data, Dp: Dp.pointer,
-                               z: zp.pointer, out: outp.data, states: states.data)
+                               z: zp.pointer, out: outp.data, states: recording ? states.data : nil)
         let out = Dm == Dmp ? outp : outp.narrow(axis: 2, start: 0, length: Dm).detached()
         return out.recorded("selectiveScan", [u, delta, deltaBias, aLog, B, C, D, z]) { c in
             let groups = scanGroups(s), items = Bt * groups
