@@ -51,6 +51,12 @@ let package = Package(
         // Fused CPU kernels: Mamba's selective scan, causal attention with NeoX rotary.
         .target(name: "Kernels", dependencies: ["TensorCore"], swiftSettings: cpuFlags),
 
+        // Pythia (GPT-NeoX) and Mamba with transformers' names and semantics; AdamW and schedules.
+        .target(name: "Models", dependencies: ["TensorCore", "Kernels"], swiftSettings: cpuFlags),
+
+        // HDF5 files: model and training checkpoints in transformers' parameter names.
+        .target(name: "Checkpoints", dependencies: ["CHDF5", "TensorCore", "Models"], swiftSettings: cpuFlags),
+
         // `scanlab bench …`: throughput measurements, never run by tests.
         .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "CBLAS"], swiftSettings: cpuFlags),
 
@@ -63,6 +69,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoints", "TensorCore", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Models", "TensorCore", "TestSupport"]),
         .testTarget(name: "BridgesTests", dependencies: ["CBLAS", "CHDF5", "CReadline"]),
     ]
 )

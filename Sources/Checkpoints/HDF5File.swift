@@ -1,0 +1,298 @@
+import CHDF5
+import Foundation
+import TensorCore
+
+/// An HDF5 problem, naming the file and the object.
+public struct HDF5Error: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A small typed layer over the HDF5 C API: groups, float32 and integer datasets, and scalar
+/// attributes. HDF5's own error printing is silenced; every failure becomes an HDF5Error that
+/// names the file and the object path.
+public final class HDF5File {
+    public let path: String
+    let id: hid_t
+    private var closed = false
+
+    public enum Mode { case read, create }
+
+    public init(_ path: String, mode: Mode) throws {
+        scanlab_H5_silence_errors()
+        self.path = path
+        switch mode {
+        case .read:
+            guard FileManager.default.fileExists(atPath: path) else { throw HDF5Error("\(path): no such file") }
+            guard H5Fis_hdf5(path) > 0 else { throw HDF5Error("\(path): not an HDF5 file (truncated or corrupt?)") }
+            id = H5Fopen(path, scanlab_H5F_ACC_RDONLY(), scanlab_H5P_DEFAULT())
+        case .create:
+            id = H5Fcreate(path, scanlab_H5F_ACC_TRUNC(), scanlab_H5P_DEFAULT(), scanlab_H5P_DEFAULT())
+        }
+        guard id >= 0 else { throw HDF5Error("\(path): cannot \(mode == .read ? "open" : "create") the file") }
+    }
+
+    deinit { if !closed { H5Fclose(id) } }
+
+    /// Closes the file, writing everything out; the object is unusable afterwards.
+    public func close() throws {
+        guard !closed else { return }
+        closed = true
+        guard H5Fclose(id) >= 0 else { throw HDF5Error("\(path): closing the file failed (disk full?)") }
+    }
+
+    /// Writes everything to disk (the caller still renames or closes the file afterwards).
+    public func flush() throws {
+        guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5Error("\(path): flush failed") }
+    }
+
+    // MARK: groups and links
+
+    /// Creates every missing group along `path` ("a/b/c").
+    public func createGroups(_ groupPath: String) throws {
+        var current = ""
+        for part in groupPath.split(separator: "/") {
+            current += (current.isEmpty ? "" : "/") + part
+            if exists(current) { continue }
+            let g = H5Gcreate2(id, current, scanlab_H5P_DEFAULT(), scanlab_H5P_DEFAULT(), scanlab_H5P_DEFAULT())
+            guard g >= 0 else { throw HDF5Error("\(path): cannot create group \(current)") }
+            H5Gclose(g)
+        }
+    }
+
+    /// Whether an object exists at `objectPath` (every parent is checked first, as HDF5 requires).
+    public func exists(_ objectPath: String) -> Bool {
+        var current = ""
+        for part in objectPath.split(separator: "/") {
+            current += (current.isEmpty ? "" : "/") + part
+            if H5Lexists(id, current, scanlab_H5P_DEFAULT()) <= 0 { return false }
+        }
+        return true
+    }
+
+    /// Names directly inside a group, in name order.
+    public func children(_ groupPath: String) throws -> [String] {
+        let g = H5Gopen2(id, groupPath, scanlab_H5P_DEFAULT())
+        guard g >= 0 else { throw HDF5Error("\(path): no group \(groupPath)") }
+        defer { H5Gclose(g) }
+        var info = H5G_info_t()
+        guard H5Gget_info(g, &info) >= 0 else { throw HDF5Error("\(path): cannot list group \(groupPath)") }
+        var names: [String] = []
+        for i in 0..<info.nlinks {
+            let size = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, scanlab_H5P_DEFAULT())
+            guard size >= 0 else { throw HDF5Error("\(path): cannot read a name in group \(groupPath)") }
+            var buf = [CChar](repeating: 0, count: Int(size) + 1)
+            H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, buf.count, scanlab_H5P_DEFAULT())
+            names.append(String(cString: buf))
+        }
+        return names
+    }
+
+    // MARK: datasets
+
+    private func writeDataset(_ name: String, shape: [Int], memType: hid_t, fileType: hid_t,
+                              _ bytes: UnsafeRawPointer) throws {
+        if let slash = name.lastIndex(of: "/") { try createGroups(String(name[..<slash])) }
+        let dims = shape.map { hsize_t($0) }
+        let space = shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(shape.count), dims, nil)
+        guard space >= 0 else { throw HDF5Error("\(path): cannot describe shape \(shape) for \(name)") }
+        defer { H5Sclose(space) }
+        let d = H5Dcreate2(id, name, fileType, space, scanlab_H5P_DEFAULT(), scanlab_H5P_DEFAULT(), scanlab_H5P_DEFAULT())
+        guard d >= 0 else { throw HDF5Error("\(path): cannot create dataset \(name)") }
+        defer { H5Dclose(d) }
+        guard H5Dwrite(d, memType, scanlab_H5S_ALL(), scanlab_H5S_ALL(), scanlab_H5P_DEFAULT(), bytes) >= 0 else {
+            throw HDF5Error("\(path): cannot write dataset \(name)")
+        }
+    }
+
+    public func write(_ name: String, _ tensor: Tensor, shape: [Int]? = nil) throws {
+        try writeDataset(name, shape: shape ?? tensor.shape, memType: scanlab_H5T_NATIVE_FLOAT(),
+                         fileType: scanlab_H5T_NATIVE_FLOAT(), UnsafeRawPointer(tensor.data))
+    }
+
+    public func write(_ name: String, floats: [Float], shape: [Int]) throws {
+        try floats.withUnsafeBytes {
+            try writeDataset(name, shape: shape, memType: scanlab_H5T_NATIVE_FLOAT(), fileType: scanlab_H5T_NATIVE_FLOAT(), $0.baseAddress!)
+        }
+    }
+
+    public func write(_ name: String, doubles: [Double], shape: [Int]) throws {
+        try doubles.withUnsafeBytes {
+            try writeDataset(name, shape: shape, memType: scanlab_H5T_NATIVE_DOUBLE(), fileType: scanlab_H5T_NATIVE_DOUBLE(), $0.baseAddress!)
+        }
+    }
+
+    public func write(_ name: String, int64s: [Int], shape: [Int]) throws {
+        let values = int64s.map(Int64.init)
+        try values.withUnsafeBytes {
+            try writeDataset(name, shape: shape, memType: scanlab_H5T_NATIVE_INT64(), fileType: scanlab_H5T_NATIVE_INT64(), $0.baseAddress!)
+        }
+    }
+
+    public func write(_ name: String, uint64s: [UInt64]) throws {
+        try uint64s.withUnsafeBytes {
+            try writeDataset(name, shape: [uint64s.count], memType: scanlab_H5T_NATIVE_UINT64(),
+                             fileType: scanlab_H5T_NATIVE_UINT64(), $0.baseAddress!)
+        }
+    }
+
+    /// Shape and HDF5 type class of a dataset.
+    public func datasetInfo(_ name: String) throws -> (shape: [Int], isFloat: Bool, isInteger: Bool) {
+        guard exists(name) else { throw HDF5Error("\(path): no dataset \(name)") }
+        let d = H5Dopen2(id, name, scanlab_H5P_DEFAULT())
+        guard d >= 0 else { throw HDF5Error("\(path): \(name) is not a readable dataset") }
+        defer { H5Dclose(d) }
+        let space = H5Dget_space(d)
+        defer { H5Sclose(space) }
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank >= 0 else { throw HDF5Error("\(path): cannot read the shape of \(name)") }
+        var dims = [hsize_t](repeating: 0, count: rank)
+        H5Sget_simple_extent_dims(space, &dims, nil)
+        let type = H5Dget_type(d)
+        defer { H5Tclose(type) }
+        let cls = H5Tget_class(type)
+        return (dims.map { Int($0) }, cls == H5T_FLOAT, cls == H5T_INTEGER)
+    }
+
+    private func readDataset(_ name: String, memType: hid_t, count: Int, into buffer: UnsafeMutableRawPointer) throws {
+        let d = H5Dopen2(id, name, scanlab_H5P_DEFAULT())
+        guard d >= 0 else { throw HDF5Error("\(path): cannot open dataset \(name)") }
+        defer { H5Dclose(d) }
+        guard H5Dread(d, memType, scanlab_H5S_ALL(), scanlab_H5S_ALL(), scanlab_H5P_DEFAULT(), buffer) >= 0 else {
+            throw HDF5Error("\(path): cannot read dataset \(name) (truncated or corrupt data?)")
+        }
+    }
+
+    /// A float dataset (any float width on disk) as a Float32 tensor of its shape.
+    public func readTensor(_ name: String) throws -> Tensor {
+        let info = try datasetInfo(name)
+        guard info.isFloat else { throw HDF5Error("\(path): dataset \(name) is not floating point") }
+        let t = Tensor(uninitializedShape: info.shape)
+        try readDataset(name, memType: scanlab_H5T_NATIVE_FLOAT(), count: t.count, into: UnsafeMutableRawPointer(t.data))
+        return t
+    }
+
+    public func readDoubles(_ name: String) throws -> (values: [Double], shape: [Int]) {
+        let info = try datasetInfo(name)
+        guard info.isFloat || info.isInteger else { throw HDF5Error("\(path): dataset \(name) is not numeric") }
+        var values = [Double](repeating: 0, count: info.shape.reduce(1, *))
+        try values.withUnsafeMutableBytes { try readDataset(name, memType: scanlab_H5T_NATIVE_DOUBLE(), count: $0.count, into: $0.baseAddress!) }
+        return (values, info.shape)
+    }
+
+    /// An integer dataset (int32 or int64 on disk) as Ints.
+    public func readInts(_ name: String) throws -> (values: [Int], shape: [Int]) {
+        let info = try datasetInfo(name)
+        guard info.isInteger else { throw HDF5Error("\(path): dataset \(name) is not an integer dataset") }
+        var values = [Int64](repeating: 0, count: info.shape.reduce(1, *))
+        try values.withUnsafeMutableBytes { try readDataset(name, memType: scanlab_H5T_NATIVE_INT64(), count: $0.count, into: $0.baseAddress!) }
+        return (values.map { Int($0) }, info.shape)
+    }
+
+    public func readUInt64s(_ name: String) throws -> [UInt64] {
+        let info = try datasetInfo(name)
+        guard info.isInteger else { throw HDF5Error("\(path): dataset \(name) is not an integer dataset") }
+        var values = [UInt64](repeating: 0, count: info.shape.reduce(1, *))
+        try values.withUnsafeMutableBytes { try readDataset(name, memType: scanlab_H5T_NATIVE_UINT64(), count: $0.count, into: $0.baseAddress!) }
+        return values
+    }
+
+    // MARK: attributes (scalars on a group or dataset; "" or "/" is the root)
+
+    private func withObject<T>(_ objectPath: String, _ body: (hid_t) throws -> T) throws -> T {
+        let target = objectPath.isEmpty ? "/" : objectPath
+        let o = H5Oopen(id, target, scanlab_H5P_DEFAULT())
+        guard o >= 0 else { throw HDF5Error("\(path): no object \(target)") }
+        defer { H5Oclose(o) }
+        return try body(o)
+    }
+
+    public func hasAttribute(_ name: String, on objectPath: String = "/") -> Bool {
+        (try? withObject(objectPath) { H5Aexists($0, name) > 0 }) ?? false
+    }
+
+    private func writeScalarAttribute(_ name: String, on objectPath: String, type: hid_t, _ value: UnsafeRawPointer) throws {
+        try withObject(objectPath) { o in
+            if H5Aexists(o, name) > 0 { H5Adelete(o, name) }
+            let space = H5Screate(H5S_SCALAR)
+            defer { H5Sclose(space) }
+            let a = H5Acreate2(o, name, type, space, scanlab_H5P_DEFAULT(), scanlab_H5P_DEFAULT())
+            guard a >= 0 else { throw HDF5Error("\(path): cannot create attribute \(name) on \(objectPath)") }
+            defer { H5Aclose(a) }
+            guard H5Awrite(a, type, value) >= 0 else { throw HDF5Error("\(path): cannot write attribute \(name) on \(objectPath)") }
+        }
+    }
+
+    /// A variable-length UTF-8 string attribute (h5py reads it as str).
+    public func setAttribute(_ name: String, _ value: String, on objectPath: String = "/") throws {
+        let type = H5Tcopy(scanlab_H5T_C_S1())
+        defer { H5Tclose(type) }
+        H5Tset_size(type, scanlab_H5T_VARIABLE())
+        H5Tset_cset(type, H5T_CSET_UTF8)
+        try value.withCString { cstr in
+            var ptr: UnsafePointer<CChar>? = cstr
+            try withUnsafePointer(to: &ptr) { try writeScalarAttribute(name, on: objectPath, type: type, $0) }
+        }
+    }
+
+    public func setAttribute(_ name: String, _ value: Int, on objectPath: String = "/") throws {
+        var v = Int64(value)
+        try writeScalarAttribute(name, on: objectPath, type: scanlab_H5T_NATIVE_INT64(), &v)
+    }
+
+    public func setAttribute(_ name: String, _ value: Double, on objectPath: String = "/") throws {
+        var v = value
+        try writeScalarAttribute(name, on: objectPath, type: scanlab_H5T_NATIVE_DOUBLE(), &v)
+    }
+
+    private func openAttribute<T>(_ name: String, on objectPath: String, _ body: (hid_t, hid_t) throws -> T) throws -> T {
+        try withObject(objectPath) { o in
+            guard H5Aexists(o, name) > 0 else { throw HDF5Error("\(path): attribute \(name) is missing on \(objectPath.isEmpty ? "/" : objectPath)") }
+            let a = H5Aopen(o, name, scanlab_H5P_DEFAULT())
+            guard a >= 0 else { throw HDF5Error("\(path): cannot open attribute \(name)") }
+            defer { H5Aclose(a) }
+            let type = H5Aget_type(a)
+            defer { H5Tclose(type) }
+            return try body(a, type)
+        }
+    }
+
+    public func stringAttribute(_ name: String, on objectPath: String = "/") throws -> String {
+        try openAttribute(name, on: objectPath) { a, type in
+            guard H5Tget_class(type) == H5T_STRING else { throw HDF5Error("\(path): attribute \(name) is not a string") }
+            if H5Tis_variable_str(type) > 0 {
+                let mem = H5Tcopy(scanlab_H5T_C_S1())
+                defer { H5Tclose(mem) }
+                H5Tset_size(mem, scanlab_H5T_VARIABLE())
+                H5Tset_cset(mem, H5Tget_cset(type))
+                var ptr: UnsafeMutablePointer<CChar>? = nil
+                guard H5Aread(a, mem, &ptr) >= 0, let p = ptr else { throw HDF5Error("\(path): cannot read attribute \(name)") }
+                defer { H5free_memory(p) }
+                return String(cString: p)
+            }
+            let size = H5Tget_size(type)
+            var buf = [CChar](repeating: 0, count: size + 1)
+            guard H5Aread(a, type, &buf) >= 0 else { throw HDF5Error("\(path): cannot read attribute \(name)") }
+            return String(cString: buf)
+        }
+    }
+
+    public func intAttribute(_ name: String, on objectPath: String = "/") throws -> Int {
+        try openAttribute(name, on: objectPath) { a, type in
+            guard H5Tget_class(type) == H5T_INTEGER else { throw HDF5Error("\(path): attribute \(name) is not an integer") }
+            var v: Int64 = 0
+            guard H5Aread(a, scanlab_H5T_NATIVE_INT64(), &v) >= 0 else { throw HDF5Error("\(path): cannot read attribute \(name)") }
+            return Int(v)
+        }
+    }
+
+    public func doubleAttribute(_ name: String, on objectPath: String = "/") throws -> Double {
+        try openAttribute(name, on: objectPath) { a, type in
+            let cls = H5Tget_class(type)
+            guard cls == H5T_FLOAT || cls == H5T_INTEGER else { throw HDF5Error("\(path): attribute \(name) is not a number") }
+            var v: Double = 0
+            guard H5Aread(a, scanlab_H5T_NATIVE_DOUBLE(), &v) >= 0 else { throw HDF5Error("\(path): cannot read attribute \(name)") }
+            return v
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import TensorCore
+
+/// PyTorch's AdamW: decoupled weight decay, bias-corrected moments.
+///   p ← p·(1 − lr·λ);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
+///   p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
+/// Weight decay applies to the parameters a ParameterStore marks for decay (weights of
+/// linear and embedding layers), not to biases, norms, A_log or D.
+public final class AdamW {
+    public struct Hyperparameters: Equatable, Codable, Sendable {
+        public var beta1: Double = 0.9
+        public var beta2: Double = 0.999
+        public var eps: Double = 1e-8
+        public var weightDecay: Double = 0.01
+        public init(beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, weightDecay: Double = 0.01) {
+            self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay
+        }
+    }
+
+    public let hyper: Hyperparameters
+    public private(set) var step = 0
+    /// First and second moments by parameter key.
+    public private(set) var m: [String: Tensor] = [:]
+    public private(set) var v: [String: Tensor] = [:]
+    let parameters: ParameterStore
+
+    public init(_ parameters: ParameterStore, hyper: Hyperparameters = .init()) {
+        self.parameters = parameters
+        self.hyper = hyper
+        for (key, t) in parameters.all { m[key] = .zeros(t.shape); v[key] = .zeros(t.shape) }
+    }
+
+    /// Restores a saved state; every moment must match its parameter's shape.
+    public func restore(step: Int, m: [String: Tensor], v: [String: Tensor]) throws {
+        for (key, t) in parameters.all {
+            guard let mk = m[key], let vk = v[key] else { throw OptimizerError("optimizer state has no moments for \(key)") }
+            guard mk.shape == t.shape, vk.shape == t.shape else {
+                throw OptimizerError("optimizer moments for \(key) have shapes \(mk.shape), \(vk.shape); the parameter is \(t.shape)")
+            }
+        }
+        self.step = step
+        self.m = m
+        self.v = v
+    }
+
+    /// One update with learning rate `lr` from the gradients in `.grad` (parameters without a
+    /// gradient are left as they are, like PyTorch).
+    public func update(lr: Double) {
+        step += 1
+        let b1 = Float(hyper.beta1), b2 = Float(hyper.beta2)
+        let bc1 = 1 - Foundation.pow(hyper.beta1, Double(step)), bc2 = 1 - Foundation.pow(hyper.beta2, Double(step))
+        let stepSize = Float(lr / bc1), invSqrtBc2 = Float(1 / bc2.squareRoot()), eps = Float(hyper.eps)
+        for (key, p) in parameters.all {
+            guard let g = p.grad else { continue }
+            let decay = parameters.noDecay.contains(key) ? 1 : Float(1 - lr * hyper.weightDecay)
+            let pp = p.data, gp = g.data, mp = m[key]!.data, vp = v[key]!.data
+            let b1v = Vec16(repeating: b1), b2v = Vec16(repeating: b2), dv = Vec16(repeating: decay)
+            let c1 = Vec16(repeating: 1 - b1), c2 = Vec16(repeating: 1 - b2)
+            let sv = Vec16(repeating: stepSize), iv = Vec16(repeating: invSqrtBc2), ev = Vec16(repeating: eps)
+            Parallel.forChunks(p.count, work: p.count * 8) { r in
+                var i = r.lowerBound
+                while i + 16 <= r.upperBound {
+                    let gi = load16(gp + i)
+                    let mi = b1v * load16(mp + i) + c1 * gi
+                    let vi = b2v * load16(vp + i) + c2 * gi * gi
+                    store16(mi, mp + i); store16(vi, vp + i)
+                    store16(load16(pp + i) * dv - sv * mi / (vi.squareRoot() * iv + ev), pp + i)
+                    i += 16
+                }
+                while i < r.upperBound {
+                    let gi = gp[i]
+                    mp[i] = b1 * mp[i] + (1 - b1) * gi
+                    vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                    pp[i] = pp[i] * decay - stepSize * mp[i] / (vp[i].squareRoot() * invSqrtBc2 + eps)
+                    i += 1
+                }
+            }
+        }
+    }
+}
+
+public struct OptimizerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Scales all gradients so their global L2 norm is at most `maxNorm` (PyTorch's
+/// clip_grad_norm_, coefficient maxNorm/(norm + 1e-6)); returns the norm before clipping.
+@discardableResult
+public func clipGradientNorm(_ parameters: ParameterStore, maxNorm: Double) -> Double {
+    var total = 0.0
+    for (_, p) in parameters.all {
+        guard let g = p.grad else { continue }
+        var acc = 0.0
+        for i in 0..<g.count { acc += Double(g.data[i]) * Double(g.data[i]) }
+        total += acc
+    }
+    let norm = total.squareRoot()
+    let coef = maxNorm / (norm + 1e-6)
+    if coef < 1 {
+        for (_, p) in parameters.all {
+            guard let g = p.grad else { continue }
+            let c = Float(coef)
+            for i in 0..<g.count { g.data[i] *= c }
+        }
+    }
+    return norm
+}
+
+/// Linear warmup from 0, then cosine decay to 0 (transformers' get_cosine_schedule_with_warmup):
+/// the learning rate of step s (0-based) is base·s/warmup during warmup, then
+/// base·½(1 + cos(π·(s − warmup)/(total − warmup))).
+public struct WarmupCosineSchedule: Equatable, Codable, Sendable {
+    public let base: Double
+    public let warmupSteps: Int
+    public let totalSteps: Int
+
+    public init(base: Double, warmupSteps: Int, totalSteps: Int) {
+        self.base = base; self.warmupSteps = max(0, warmupSteps); self.totalSteps = max(1, totalSteps)
+    }
+
+    public func learningRate(step s: Int) -> Double {
+        if s < warmupSteps { return base * Double(s) / Double(max(1, warmupSteps)) }
+        let progress = Double(s - warmupSteps) / Double(max(1, totalSteps - warmupSteps))
+        return base * max(0, 0.5 * (1 + Foundation.cos(Double.pi * min(1, progress))))
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Kernels
+import TensorCore
+
+/// transformers' MambaForCausalLM (Mamba v1): RMSNorm pre-norm residual blocks around the
+/// mixer (in_proj → causal conv1d → SiLU → x_proj → dt_proj → selective scan gated by
+/// SiLU(z) → out_proj), tied embeddings and output head. Sequence tensors are (B, L, D).
+public final class MambaForCausalLM: CausalLM {
+    public let settings: MambaConfig
+    public let parameters = ParameterStore()
+    public var config: ModelConfig { .mamba(settings) }
+
+    /// Initialised as transformers (v5) does: embeddings, in_proj and x_proj ~ N(0, initializer_range);
+    /// A_log = log(1…N) per channel and D = 1 (both without weight decay); dt_proj weight
+    /// ~ U(±rank^−½·scale) (or constant); dt_proj bias = softplus⁻¹(dt) with dt log-uniform in
+    /// [min, max], floored; conv1d and out_proj weights kaiming-uniform U(±1/√fan_in), conv and
+    /// Linear biases 0; RMSNorm weights 1; optional prenorm-residual rescale of out_proj by 1/√layers.
+    public init(_ c: MambaConfig, generator g: inout RandomGenerator) {
+        settings = c
+        do { try c.validate() } catch { fatalError("MambaForCausalLM: \(error)") }
+        let (h, di, n, r, k) = (c.hiddenSize, c.intermediateSize, c.stateSize, c.timeStepRank, c.convKernel)
+        let p = parameters
+        func kaiming(_ shape: [Int], fanIn: Int) -> Tensor {
+            let bound = 1 / Float(fanIn).squareRoot()
+            return Tensor.randomUniform(shape, low: -bound, high: bound, generator: &g)
+        }
+        func normal(_ shape: [Int]) -> Tensor { Tensor.randomNormal(shape, std: Float(c.initializerRange), generator: &g) }
+        p.add("backbone.embeddings.weight", normal([c.vocabSize, h]))
+        for l in 0..<c.numHiddenLayers {
+            let pre = "backbone.layers.\(l)."
+            p.add(pre + "norm.weight", .ones([h]), decay: false)
+            p.add(pre + "mixer.in_proj.weight", normal([2 * di, h]))
+            if c.useBias { p.add(pre + "mixer.in_proj.bias", .zeros([2 * di]), decay: false) }
+            p.add(pre + "mixer.conv1d.weight", kaiming([di, 1, k], fanIn: k))
+            if c.useConvBias { p.add(pre + "mixer.conv1d.bias", .zeros([di]), decay: false) }
+            p.add(pre + "mixer.x_proj.weight", normal([r + 2 * n, di]))
+            let dtStd = Float(Foundation.pow(Double(r), -0.5) * c.timeStepScale)
+            p.add(pre + "mixer.dt_proj.weight", c.timeStepInitScheme == "constant"
+                  ? .full([di, r], dtStd) : Tensor.randomUniform([di, r], low: -dtStd, high: dtStd, generator: &g))
+            let (lo, hi) = (Foundation.log(c.timeStepMin), Foundation.log(c.timeStepMax))
+            let invDt = (0..<di).map { _ -> Float in
+                let dt = max(Foundation.exp(Double(g.nextFloat()) * (hi - lo) + lo), c.timeStepFloor)
+                return Float(dt + Foundation.log(-Foundation.expm1(-dt)))
+            }
+            p.add(pre + "mixer.dt_proj.bias", Tensor(invDt, shape: [di]), decay: false)
+            p.add(pre + "mixer.A_log", Tensor((0..<di * n).map { Float(Foundation.log(Double($0 % n + 1))) }, shape: [di, n]), decay: false)
+            p.add(pre + "mixer.D", .ones([di]), decay: false)
+            let out = kaiming([h, di], fanIn: di)
+            if c.rescalePrenormResidual {
+                let s = 1 / Float(c.numHiddenLayers).squareRoot()
+                for i in 0..<out.count { out.data[i] *= s }
+            }
+            p.add(pre + "mixer.out_proj.weight", out)
+            if c.useBias { p.add(pre + "mixer.out_proj.bias", .zeros([h]), decay: false) }
+        }
+        p.add("backbone.norm_f.weight", .ones([h]), decay: false)
+        p.alias("lm_head.weight", to: "backbone.embeddings.weight")
+    }
+
+    private func optional(_ key: String) -> Tensor? { parameters.contains(key) ? parameters[key] : nil }
+
+    public func hiddenStates(_ tokens: TokenBatch) -> Tensor {
+        let c = settings, p = parameters
+        let (di, n, r) = (c.intermediateSize, c.stateSize, c.timeStepRank)
+        var x = p["backbone.embeddings.weight"].embedding(tokens.ids, shape: [tokens.batch, tokens.length])
+        for l in 0..<c.numHiddenLayers {
+            let pre = "backbone.layers.\(l)."
+            let m = pre + "mixer."
+            let xz = x.rmsNorm(weight: p[pre + "norm.weight"], eps: Float(c.layerNormEpsilon))
+                .linear(p[m + "in_proj.weight"], optional(m + "in_proj.bias"))
+            let parts = xz.split([di, di], axis: 2)
+            let conv = parts[0].causalConv1d(weight: p[m + "conv1d.weight"],
+                                             bias: optional(m + "conv1d.bias") ?? .zeros([di])).silu()
+            let ssm = conv.linear(p[m + "x_proj.weight"]).split([r, n, n], axis: 2)
+            let delta = ssm[0].linear(p[m + "dt_proj.weight"])
+            let y = Tensor.selectiveScan(u: conv, delta: delta, deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
+                                         B: ssm[1], C: ssm[2], D: p[m + "D"], z: parts[1])
+            x = x + y.linear(p[m + "out_proj.weight"], optional(m + "out_proj.bias"))
+        }
+        return x
+    }
+
+    public func head(_ hidden: Tensor) -> Tensor {
+        let p = parameters
+        return hidden.rmsNorm(weight: p["backbone.norm_f.weight"], eps: Float(settings.layerNormEpsilon))
+            .linear(p["backbone.embeddings.weight"])
+    }
+}
