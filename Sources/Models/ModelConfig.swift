@@ -59,7 +59,7 @@ struct ConfigFields {
             if let value { return value }
             throw ConfigError("config field \"\(key)\" is missing")
         }
-        if !(dict[key] is Bool), let d = (dict[key] as? NSNumber)?.doubleValue, d == d.rounded(), Swift.abs(d) < 1e15 {
+        if !isBoolean(dict[key]!), let d = (dict[key] as? NSNumber)?.doubleValue, d == d.rounded(), Swift.abs(d) < 1e15 {
             return Int(d)
         }
         throw ConfigError("config field \"\(key)\" must be an integer, got \(dict[key]!)")
@@ -82,7 +82,7 @@ struct ConfigFields {
 
     func bool(_ key: String, default value: Bool) throws -> Bool {
         guard has(key) else { return value }
-        guard let b = dict[key] as? Bool else { throw ConfigError("config field \"\(key)\" must be true or false, got \(dict[key]!)") }
+        guard isBoolean(dict[key]!), let b = dict[key] as? Bool else { throw ConfigError("config field \"\(key)\" must be true or false, got \(dict[key]!)") }
         return b
     }
 
@@ -96,6 +96,11 @@ struct ConfigFields {
     }
 
     func object(_ key: String) -> ConfigFields? { (dict[key] as? [String: Any]).map(ConfigFields.init) }
+}
+
+/// JSON true/false, told apart from the numbers 1 and 0 (Foundation bridges both to NSNumber).
+func isBoolean(_ value: Any) -> Bool {
+    String(describing: type(of: value)).contains("Boolean") || type(of: value) == Bool.self
 }
 
 /// Serialises a config dictionary with sorted keys (stable files, readable diffs).
