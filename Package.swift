@@ -57,11 +57,14 @@ let package = Package(
         // HDF5 files: model and training checkpoints in transformers' parameter names.
         .target(name: "Checkpoints", dependencies: ["CHDF5", "TensorCore", "Models"], swiftSettings: cpuFlags),
 
+        // The synthetic in-context retrieval task, training runs and studies.
+        .target(name: "RetrievalStudy", dependencies: ["TensorCore", "Models", "Checkpoints"], swiftSettings: cpuFlags),
+
         // `scanlab bench …`: throughput measurements, never run by tests.
-        .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "CBLAS"], swiftSettings: cpuFlags),
+        .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "Models", "RetrievalStudy", "CBLAS"], swiftSettings: cpuFlags),
 
         .executableTarget(name: "scanlab", dependencies: [
-            "TensorCore", "Kernels", "Benchmarks",
+            "TensorCore", "Kernels", "Models", "Checkpoints", "RetrievalStudy", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -72,6 +75,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoints", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Models", "TensorCore", "TestSupport"]),
+        .testTarget(name: "RetrievalStudyTests", dependencies: ["RetrievalStudy", "Models", "Checkpoints", "TensorCore"]),
         .testTarget(name: "BridgesTests", dependencies: ["CBLAS", "CHDF5", "CReadline"]),
     ]
 )

@@ -6,5 +6,5 @@ struct ScanLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scanlab",
         abstract: "Compare state-space models and Transformers on CPU.",
-        subcommands: [Bench.self])
+        subcommands: [Train.self, Forward.self, Bench.self])
 }

@@ -1,0 +1,225 @@
+import Checkpoints
+import Dispatch
+import Foundation
+import Models
+import TensorCore
+
+/// The outcome of one run.
+public struct RunResult: Equatable {
+    public let config: RunConfig
+    public let folder: String
+    public let metrics: RunMetrics
+    /// Whether this call did any training (false for a finished run found on disk).
+    public let trained: Bool
+    public var reachedStep: Int? { metrics.reachedStep }
+    public var finalAccuracy: Double? { metrics.accuracies.last }
+}
+
+/// One training run of the retrieval task: resumable from its last checkpoint, bit-identical
+/// to an uninterrupted run (same thread count), and a no-op once finished.
+///
+/// Folder layout: config.json, metrics.h5, checkpoints/step-NNNNNNNN.h5 (the last three kept).
+public final class RetrievalRun {
+    public let config: RunConfig
+    public let folder: String
+    public let dataDirectory: String
+    let task: RetrievalTask
+    let reporter: ProgressReporter
+    static let keptCheckpoints = 3
+
+    public init(_ config: RunConfig, dataDirectory: String, folder: String? = nil, reporter: ProgressReporter = ProgressReporter()) throws {
+        try config.validate()
+        self.config = config
+        self.dataDirectory = dataDirectory
+        self.folder = folder ?? dataDirectory + "/runs/" + config.folderName
+        self.task = try RetrievalTask(length: config.length, placement: config.variant)
+        self.reporter = reporter
+    }
+
+    var checkpointDirectory: String { folder + "/checkpoints" }
+    var metricsPath: String { folder + "/metrics.h5" }
+
+    /// Trains until the step budget or the threshold (with early stop), resuming if possible.
+    /// `stopAfter` ends this call after that many new steps (at an evaluation), for tests of resume.
+    @discardableResult
+    public func run(stopAfter: Int? = nil) throws -> RunResult {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: checkpointDirectory, withIntermediateDirectories: true)
+        let configPath = folder + "/config.json"
+        if let existing = try? String(contentsOfFile: configPath, encoding: .utf8) {
+            guard existing == config.json else {
+                throw StudyError("\(folder) holds a run with another configuration (see its config.json); choose another --out")
+            }
+        } else {
+            try config.json.write(toFile: configPath, atomically: true, encoding: .utf8)
+        }
+        if let done = try? RunMetrics.read(metricsPath), done.finished {
+            reporter.log("\(config.folderName): already finished (\(describe(done))); nothing to do")
+            return RunResult(config: config, folder: folder, metrics: done, trained: false)
+        }
+
+        let data = try RetrievalDataset.load(length: config.length, trainSize: config.trainSize, evalSize: config.evalSize,
+                                             seed: config.dataSeed, dataDirectory: dataDirectory)
+        let model = try buildModel()
+        let optimizer = AdamW(model.parameters, hyper: .init(weightDecay: config.weightDecay))
+        let schedule = WarmupCosineSchedule(base: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps)
+        var metrics = RunMetrics(threshold: config.threshold)
+        var step = 0, epoch = 0, cursor = 0
+        if let resumed = try resume(model: model, optimizer: optimizer) {
+            (step, epoch, cursor) = (resumed.trainer["step"] ?? 0, resumed.trainer["epoch"] ?? 0, resumed.trainer["cursor"] ?? 0)
+            metrics = RunMetrics(checkpoint: resumed.metrics, threshold: config.threshold)
+            reporter.log("\(config.folderName): resuming at step \(step)")
+        } else {
+            reporter.log("\(config.folderName): training \(config.model.rawValue) (\(model.parameters.count) parameters) on L=\(config.length) \(config.variant.rawValue), \(config.steps) steps")
+        }
+
+        var order = epochOrder(epoch, count: data.train.count)
+        var lossSum = 0.0, lossCount = 0
+        let start = DispatchTime.now().uptimeNanoseconds, startStep = step
+        var newSteps = 0
+        while step < config.steps {
+            // Next batch in this epoch's order; an epoch boundary starts a new shuffle.
+            var indices: [Int] = []
+            while indices.count < config.batch {
+                if cursor == order.count { epoch += 1; cursor = 0; order = epochOrder(epoch, count: data.train.count) }
+                let take = min(config.batch - indices.count, order.count - cursor)
+                indices += order[cursor..<(cursor + take)]
+                cursor += take
+            }
+            let loss = trainStep(model, optimizer, data.train, indices, lr: schedule.learningRate(step: step))
+            lossSum += Double(loss); lossCount += 1
+            step += 1; newSteps += 1
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            reporter.update(config.folderName, step: step, steps: config.steps, loss: lossSum / Double(lossCount),
+                            accuracy: metrics.accuracies.last, stepsPerSecond: Double(step - startStep) / max(elapsed, 1e-9))
+            guard step % config.evalInterval == 0 || step == config.steps else { continue }
+
+            let (accuracy, positions) = evaluate(model, data.heldOut)
+            metrics.record(step: step, loss: lossSum / Double(lossCount), accuracy: accuracy, positions: positions)
+            lossSum = 0; lossCount = 0
+            let stopEarly = config.earlyStop && metrics.reachedStep != nil
+            if step == config.steps || stopEarly { metrics.finished = true }
+            var state = Checkpoint.TrainingState(optimizer: optimizer)
+            state.trainer = ["step": step, "epoch": epoch, "cursor": cursor]
+            state.metrics = metrics.checkpointMetrics
+            try saveCheckpoint(model, state, step: step)
+            try metrics.write(metricsPath, length: config.length)
+            reporter.log(String(format: "%@  step %d  loss %.4f  held-out accuracy %.4f", config.folderName, step,
+                                metrics.losses.last!, accuracy))
+            if metrics.finished { break }
+            if let stopAfter, newSteps >= stopAfter { break }
+        }
+        if metrics.finished { reporter.log("\(config.folderName): finished (\(describe(metrics)))") }
+        return RunResult(config: config, folder: folder, metrics: metrics, trained: true)
+    }
+
+    private func describe(_ m: RunMetrics) -> String {
+        let acc = m.accuracies.last.map { String(format: "final accuracy %.4f", $0) } ?? "no evaluation"
+        return (m.reachedStep.map { "reached \(config.threshold) at step \($0)" } ?? "threshold not reached") + ", " + acc
+    }
+
+    /// The model at step 0: from the run's seed, or from --init-from with the embedding matrix
+    /// resized to the task's vocabulary; embedding rows come from the embedding seed.
+    func buildModel() throws -> CausalLM {
+        var g = RandomGenerator(seed: config.seed &+ 0x5EED)
+        var e = RandomGenerator(seed: config.embeddingSeed &+ 0xE111)
+        if let initFrom = config.initFrom {
+            let source = try Checkpoint.loadModel(initFrom)
+            let family: ModelFamily = { if case .gptNeoX = source.config { return .pythia } else { return .mamba } }()
+            guard family == config.model else {
+                throw StudyError("\(initFrom) holds a \(source.config.modelType) model, but the run trains \(config.model.rawValue)")
+            }
+            let model = withNoGrad { makeModel(source.config.withVocabulary(task.vocabularySize), generator: &g) }
+            for (key, t) in model.parameters.all {
+                let s = source.parameters[key]
+                if s.shape == t.shape { t.data.update(from: s.data, count: t.count); continue }
+                // Embedding-like matrices (vocab × hidden): keep shared rows, draw new ones.
+                guard s.rank == 2, t.rank == 2, s.shape[1] == t.shape[1] else {
+                    throw StudyError("\(initFrom): parameter \(key) has shape \(s.shape), which the task's model (\(t.shape)) cannot take")
+                }
+                let rows = min(s.shape[0], t.shape[0]), width = t.shape[1]
+                t.data.update(from: s.data, count: rows * width)
+                if t.shape[0] > rows {
+                    let std = Float(s.values.map { $0 * $0 }.reduce(0, +) / Float(s.count)).squareRoot()
+                    e.fillNormal(UnsafeMutableBufferPointer(start: t.data + rows * width, count: (t.shape[0] - rows) * width),
+                                 mean: 0, std: std)
+                }
+            }
+            return model
+        }
+        let model = withNoGrad { makeModel(config.modelConfig(), generator: &g) }
+        let embedding = model.parameters[config.model == .pythia ? "gpt_neox.embed_in.weight" : "backbone.embeddings.weight"]
+        let std: Float = config.model == .pythia ? 0.02 : 0.1
+        e.fillNormal(embedding.buffer, mean: 0, std: std)
+        return model
+    }
+
+    /// The training examples' order in one epoch (a permutation seeded by run seed and epoch).
+    func epochOrder(_ epoch: Int, count: Int) -> [Int] {
+        var g = RandomGenerator(seed: (config.seed &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(epoch + 1))
+        return g.permutation(count)
+    }
+
+    /// Forward, loss at the answer position, backward, clip, AdamW.
+    func trainStep(_ model: CausalLM, _ optimizer: AdamW, _ examples: RetrievalExamples, _ indices: [Int], lr: Double) -> Float {
+        let (tokens, answers, _) = examples.batch(indices, task: task)
+        let batch = TokenBatch(ids: tokens, batch: indices.count, length: task.sequenceLength)
+        let logits = model.logits(batch, at: [Int](repeating: task.sequenceLength - 1, count: indices.count))
+        let loss = logits.crossEntropy(targets: answers)
+        model.parameters.zeroGrad()
+        loss.backward()
+        clipGradientNorm(model.parameters, maxNorm: config.clipNorm)
+        optimizer.update(lr: lr)
+        return loss.item
+    }
+
+    /// Held-out accuracy (argmax over the whole vocabulary equals the answer) overall and per target slot.
+    func evaluate(_ model: CausalLM, _ examples: RetrievalExamples) -> (Double, [Double]) {
+        var correct = 0
+        var bySlot = [Int](repeating: 0, count: config.length), totalBySlot = [Int](repeating: 0, count: config.length)
+        let evalBatch = 256
+        withNoGrad {
+            for start in stride(from: 0, to: examples.count, by: evalBatch) {
+                let indices = Array(start..<min(examples.count, start + evalBatch))
+                let (tokens, answers, slots) = examples.batch(indices, task: task)
+                let logits = model.logits(TokenBatch(ids: tokens, batch: indices.count, length: task.sequenceLength),
+                                          at: [Int](repeating: task.sequenceLength - 1, count: indices.count))
+                let v = logits.shape[1]
+                for (r, answer) in answers.enumerated() {
+                    let row = logits.data + r * v
+                    var best = 0
+                    for k in 1..<v where row[k] > row[best] { best = k }
+                    totalBySlot[slots[r]] += 1
+                    if best == answer { correct += 1; bySlot[slots[r]] += 1 }
+                }
+            }
+        }
+        let positions = zip(bySlot, totalBySlot).map { $1 > 0 ? Double($0) / Double($1) : 0 }
+        return (Double(correct) / Double(max(1, examples.count)), positions)
+    }
+
+    func checkpointPath(_ step: Int) -> String { checkpointDirectory + String(format: "/step-%08d.h5", step) }
+
+    func saveCheckpoint(_ model: CausalLM, _ state: Checkpoint.TrainingState, step: Int) throws {
+        try Checkpoint.save(model, to: checkpointPath(step), training: state)
+        let all = savedCheckpoints()
+        for old in all.dropLast(Self.keptCheckpoints) { try? FileManager.default.removeItem(atPath: old) }
+    }
+
+    func savedCheckpoints() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory)) ?? []
+        return names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".h5") }.sorted().map { checkpointDirectory + "/" + $0 }
+    }
+
+    /// The newest checkpoint that loads; corrupt ones are reported and skipped.
+    func resume(model: CausalLM, optimizer: AdamW) throws -> Checkpoint.TrainingState? {
+        for path in savedCheckpoints().reversed() {
+            do {
+                return try Checkpoint.loadTrainingState(path, model: model, optimizer: optimizer)
+            } catch {
+                reporter.log("warning: skipping checkpoint \(path): \(error)")
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Models
+import TensorCore
+
+/// Which architecture a run trains.
+public enum ModelFamily: String, Codable, CaseIterable, Sendable {
+    case pythia, mamba
+}
+
+/// Everything that defines one training run. Two runs with equal configurations produce the
+/// same numbers (given the same thread count), so the folder name is a hash of this.
+public struct RunConfig: Codable, Equatable, Sendable {
+    public var model: ModelFamily
+    public var length: Int
+    public var variant: QueryPlacement = .suffix
+    public var lr: Double = 1e-3
+    /// Seeds the model's initialisation and the order of training examples.
+    public var seed: UInt64 = 0
+    /// Seeds the embedding rows (the paper's "three initialisations of the embeddings").
+    public var embeddingSeed: UInt64 = 0
+    public var batch: Int = 64
+    public var steps: Int = 2000
+    public var warmupRatio: Double = 0.1
+    /// Evaluate every this many steps; 0 means every 1% of the step budget.
+    public var evalEvery: Int = 0
+    public var threshold: Double = 0.95
+    public var earlyStop: Bool = true
+    public var trainSize: Int = 100_000
+    public var evalSize: Int = 2_000
+    /// Seeds the training and held-out sets (shared by all runs of one length).
+    public var dataSeed: UInt64 = 0
+    public var weightDecay: Double = 0.01
+    public var clipNorm: Double = 1.0
+    /// Model sizes (defaults: the PyTorch anchor's shapes).
+    public var hidden: Int = 128
+    public var layers: Int?
+    public var heads: Int = 4
+    public var ffn: Int?
+    public var stateSize: Int = 16
+    /// Optional checkpoint to start from (e.g. converted pretrained weights).
+    public var initFrom: String?
+
+    public init(model: ModelFamily, length: Int) { self.model = model; self.length = length }
+
+    public var layerCount: Int { layers ?? (model == .pythia ? 2 : 4) }
+    public var ffnSize: Int { ffn ?? 4 * hidden }
+    public var evalInterval: Int { evalEvery > 0 ? evalEvery : max(1, steps / 100) }
+    public var warmupSteps: Int { Int((warmupRatio * Double(steps)).rounded()) }
+
+    /// Refuses bad values before anything runs, naming the field.
+    public func validate() throws {
+        _ = try RetrievalTask(length: length, placement: variant)
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw StudyError(message) } }
+        try check(lr > 0 && lr.isFinite, "--lr must be positive, got \(lr)")
+        try check(batch >= 1, "--batch must be at least 1, got \(batch)")
+        try check(steps >= 1, "--steps must be at least 1, got \(steps)")
+        try check(warmupRatio >= 0 && warmupRatio < 1, "--warmup-ratio must be in [0, 1), got \(warmupRatio)")
+        try check(evalEvery >= 0, "--eval-every must be 0 (every 1%) or positive, got \(evalEvery)")
+        try check(threshold > 0 && threshold <= 1, "--threshold must be in (0, 1], got \(threshold)")
+        try check(trainSize >= length, "--train-size must be at least the length (\(length)) so every position is a target, got \(trainSize)")
+        try check(evalSize >= length, "--eval-size must be at least the length (\(length)), got \(evalSize)")
+        try check(weightDecay >= 0, "weight decay must be non-negative, got \(weightDecay)")
+        try check(clipNorm > 0, "gradient clipping norm must be positive, got \(clipNorm)")
+        try check(hidden >= 1 && layerCount >= 1 && stateSize >= 1 && ffnSize >= 1, "model sizes must be positive")
+        if model == .pythia {
+            try check(hidden % heads == 0, "--hidden \(hidden) must be divisible by --heads \(heads)")
+        }
+        if let initFrom { try check(!initFrom.isEmpty, "--init-from must name a checkpoint file") }
+        _ = try modelConfig().validated()
+    }
+
+    /// The transformers configuration of this run's model, with the task's vocabulary.
+    public func modelConfig() -> ModelConfig {
+        let vocab = 3 + 2 * length
+        switch model {
+        case .pythia:
+            return .gptNeoX(GPTNeoXConfig(vocabSize: vocab, hiddenSize: hidden, layers: layerCount, heads: heads,
+                                          intermediateSize: ffnSize, partialRotaryFactor: 0.25))
+        case .mamba:
+            return .mamba(MambaConfig(vocabSize: vocab, hiddenSize: hidden, layers: layerCount, stateSize: stateSize))
+        }
+    }
+
+    /// Canonical JSON (sorted keys): the run folder's config.json and the input of its hash.
+    public var json: String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try! e.encode(self), as: UTF8.self)
+    }
+
+    /// A readable, unique folder name: model, length, variant, lr, seeds and a hash of the rest.
+    public var folderName: String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in json.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        let lrText = String(format: "%g", lr)
+        return "\(model.rawValue)-L\(length)-\(variant.rawValue)-lr\(lrText)-s\(seed)-e\(embeddingSeed)-\(String(h, radix: 16).suffix(8))"
+    }
+}
+
+extension ModelConfig {
+    func validated() throws -> ModelConfig {
+        switch self {
+        case .gptNeoX(let c): try c.validate()
+        case .mamba(let c): try c.validate()
+        }
+        return self
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import RetrievalStudy
+
+/// Where generated data and runs live: --data, else $SCANLAB_DATA, else ./Data.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Data folder (default: $SCANLAB_DATA or ./Data).") var data: String?
+
+    var directory: String {
+        let d = data ?? ProcessInfo.processInfo.environment["SCANLAB_DATA"] ?? "Data"
+        return URL(fileURLWithPath: d).standardizedFileURL.path
+    }
+}
+
+extension ModelFamily: ExpressibleByArgument {}
+extension QueryPlacement: ExpressibleByArgument {}
+
+/// Flags that set the fields of a run; shared by `train` and `study` (where they override a preset).
+struct RunOptions: ParsableArguments {
+    @Option(help: "Learning rate.") var lr: Double?
+    @Option(help: "Seed of the model initialisation and data order.") var seed: UInt64?
+    @Option(help: "Seed of the embedding rows.") var embeddingSeed: UInt64?
+    @Option(help: "Batch size.") var batch: Int?
+    @Option(help: "Step budget.") var steps: Int?
+    @Option(help: "Fraction of steps for linear warmup.") var warmupRatio: Double?
+    @Option(help: "Evaluate every N steps (default: every 1% of the budget).") var evalEvery: Int?
+    @Option(help: "Held-out accuracy that counts as learned, in (0, 1].") var threshold: Double?
+    @Flag(help: "Train the whole budget even after reaching the threshold.") var noEarlyStop = false
+    @Option(help: "Training examples.") var trainSize: Int?
+    @Option(help: "Held-out examples.") var evalSize: Int?
+    @Option(help: "Seed of the training and held-out sets.") var dataSeed: UInt64?
+    @Option(help: "Hidden size.") var hidden: Int?
+    @Option(help: "Layers (default: 2 for pythia, 4 for mamba).") var layers: Int?
+    @Option(help: "Attention heads (pythia).") var heads: Int?
+    @Option(help: "MLP width (pythia; default 4×hidden).") var ffn: Int?
+    @Option(help: "d_state (mamba).") var stateSize: Int?
+    @Option(help: "Start from this checkpoint (embeddings resized to the task).") var initFrom: String?
+
+    func apply(to c: inout RunConfig) {
+        if let lr { c.lr = lr }
+        if let seed { c.seed = seed }
+        if let embeddingSeed { c.embeddingSeed = embeddingSeed }
+        if let batch { c.batch = batch }
+        if let steps { c.steps = steps }
+        if let warmupRatio { c.warmupRatio = warmupRatio }
+        if let evalEvery { c.evalEvery = evalEvery }
+        if let threshold { c.threshold = threshold }
+        if noEarlyStop { c.earlyStop = false }
+        if let trainSize { c.trainSize = trainSize }
+        if let evalSize { c.evalSize = evalSize }
+        if let dataSeed { c.dataSeed = dataSeed }
+        if let hidden { c.hidden = hidden }
+        if let layers { c.layers = layers }
+        if let heads { c.heads = heads }
+        if let ffn { c.ffn = ffn }
+        if let stateSize { c.stateSize = stateSize }
+        if let initFrom { c.initFrom = initFrom }
+    }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train one model on the retrieval task (resumes an interrupted run; a finished run is not redone).")
+
+    @Option(help: "pythia or mamba.") var model: ModelFamily
+    @Option(help: "Sequence length L (number of content tokens).") var length: Int
+    @Option(help: "suffix (query after the context) or prefix.") var variant: QueryPlacement = .suffix
+    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var dataOptions: DataOptions
+    @Option(help: "Run folder (default: <data>/runs/<name from the configuration>).") var out: String?
+
+    func run() throws {
+        var c = RunConfig(model: model, length: length)
+        c.variant = variant
+        runOptions.apply(to: &c)
+        do { try c.validate() } catch let e as StudyError { throw ValidationError(e.description) }
+        let r = try RetrievalRun(c, dataDirectory: dataOptions.directory, folder: out).run()
+        print("run folder: \(r.folder)")
+    }
+}
