@@ -22,7 +22,7 @@ public struct RetrievalDataset {
             if let cached = try? read(path, length: length, trainSize: trainSize, evalSize: evalSize) { return cached }
             try? FileManager.default.removeItem(atPath: path)   // unreadable cache: regenerate
         }
-        let data = generate(length: length, trainSize: trainSize, evalSize: evalSize, seed: seed)
+        let data = try generate(length: length, trainSize: trainSize, evalSize: evalSize, seed: seed)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let tmp = path + ".tmp-\(getpid())"
         let f = try HDF5File(tmp, mode: .create)
@@ -38,9 +38,9 @@ public struct RetrievalDataset {
     }
 
     /// Deterministic in (length, sizes, seed): training from one stream, held-out from another.
-    public static func generate(length: Int, trainSize: Int, evalSize: Int, seed: UInt64) -> RetrievalDataset {
-        let train = RetrievalExamples.generate(length: length, count: trainSize, seed: seed &* 2 &+ 0x51)
-        let heldOut = RetrievalExamples.generate(length: length, count: evalSize, seed: seed &* 2 &+ 0xE7A1, excluding: train.keys)
+    public static func generate(length: Int, trainSize: Int, evalSize: Int, seed: UInt64) throws -> RetrievalDataset {
+        let train = try RetrievalExamples.generate(length: length, count: trainSize, seed: seed &* 2 &+ 0x51)
+        let heldOut = try RetrievalExamples.generate(length: length, count: evalSize, seed: seed &* 2 &+ 0xE7A1, excluding: train.keys)
         return RetrievalDataset(length: length, train: train, heldOut: heldOut)
     }
 

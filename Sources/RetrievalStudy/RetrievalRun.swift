@@ -120,7 +120,7 @@ public final class RetrievalRun {
 
     /// The model at step 0: from the run's seed, or from --init-from with the embedding matrix
     /// resized to the task's vocabulary; embedding rows come from the embedding seed.
-    func buildModel() throws -> CausalLM {
+    public func buildModel() throws -> CausalLM {
         var g = RandomGenerator(seed: config.seed &+ 0x5EED)
         var e = RandomGenerator(seed: config.embeddingSeed &+ 0xE111)
         if let initFrom = config.initFrom {

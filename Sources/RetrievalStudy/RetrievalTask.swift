@@ -51,17 +51,25 @@ public struct RetrievalExamples: Equatable {
     public func order(_ i: Int) -> [Int] { (0..<length).map { Int(orders[i * length + $0]) } }
 
     /// Generates `count` examples from `seed`. Every slot is the target ⌊count/L⌋ or ⌈count/L⌉
-    /// times (exactly equally often when L divides count); examples in `exclude` are redrawn.
-    public static func generate(length: Int, count: Int, seed: UInt64, excluding exclude: Set<ExampleKey> = []) -> RetrievalExamples {
+    /// times (exactly equally often when L divides count); examples in `exclude` are redrawn,
+    /// and an error says so when (for tiny L) nearly every example is excluded.
+    public static func generate(length: Int, count: Int, seed: UInt64, excluding exclude: Set<ExampleKey> = []) throws -> RetrievalExamples {
         var g = RandomGenerator(seed: seed)
         var targets = (0..<count).map { Int32($0 % length) }
         for i in stride(from: count - 1, to: 0, by: -1) { targets.swapAt(i, g.nextInt(below: i + 1)) }
         var orders = [Int32](repeating: 0, count: count * length)
         for i in 0..<count {
+            var attempts = 0
             while true {
                 let p = g.permutation(length)
                 let key = ExampleKey(order: p, target: Int(targets[i]))
-                if exclude.contains(key) { continue }
+                if exclude.contains(key) {
+                    attempts += 1
+                    if attempts == 10_000 {
+                        throw StudyError("cannot draw held-out examples outside the training set: L = \(length) has only \(length)!·\(length) distinct examples; use a smaller --train-size or a larger length")
+                    }
+                    continue
+                }
                 for j in 0..<length { orders[i * length + j] = Int32(p[j]) }
                 break
             }

@@ -81,6 +81,10 @@ public struct StudySpec: Codable, Equatable, Sendable {
 
 /// One line of a study's summary: the data of the paper's Figure 6 plus final accuracies.
 public struct SummaryRow: Equatable {
+    public init(model: ModelFamily, length: Int, variant: QueryPlacement, lr: Double, seed: UInt64, reachedStep: Int?, finalAccuracy: Double?) {
+        self.model = model; self.length = length; self.variant = variant; self.lr = lr; self.seed = seed
+        self.reachedStep = reachedStep; self.finalAccuracy = finalAccuracy
+    }
     public let model: ModelFamily, length: Int, variant: QueryPlacement, lr: Double, seed: UInt64
     public let reachedStep: Int?
     public let finalAccuracy: Double?

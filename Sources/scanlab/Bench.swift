@@ -1,11 +1,12 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import RetrievalStudy
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput (build with -c release for meaningful numbers).",
-        subcommands: [BenchOps.self, BenchKernels.self])
+        subcommands: [BenchOps.self, BenchKernels.self, BenchTrain.self])
 }
 
 struct BenchOptions: ParsableArguments {
@@ -67,5 +68,34 @@ func parseLengths(_ text: String?, name: String) throws -> [Int]? {
             throw ValidationError("\(name): '\(part)' is not a positive integer")
         }
         return v
+    }
+}
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Time one training step at the PyTorch anchor's shapes (shared/anchors/torch_train_step.py).")
+
+    @Option(help: "pythia or mamba.") var model: ModelFamily
+    @Option(name: .customLong("L"), help: "Sequence length L (content tokens; L+3 tokens per example).") var length: Int
+    @Option(help: "suffix or prefix.") var variant: QueryPlacement = .suffix
+    @Option(help: "Batch size.") var batch: Int = 64
+    @Option(help: "Timed steps (after 2 warm-up steps).") var steps: Int = 10
+    @Option(help: "Also write the result as JSON to this file.") var json: String?
+
+    func validate() throws {
+        guard length >= 2 else { throw ValidationError("--L must be at least 2, got \(length)") }
+        guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be positive") }
+    }
+
+    func run() throws {
+        let row = try TrainBenchmark.run(model: model, length: length, variant: variant, batch: batch, steps: steps)
+        print(TrainBenchmark.table([row]))
+        if let json {
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try e.encode(row).write(to: URL(fileURLWithPath: json))
+            print("wrote \(json)")
+        }
     }
 }

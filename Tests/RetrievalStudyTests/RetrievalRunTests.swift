@@ -1,0 +1,134 @@
+import Checkpoints
+import Foundation
+import Models
+import RetrievalStudy
+import TensorCore
+import XCTest
+
+final class RetrievalRunTests: XCTestCase {
+    var dir: String!
+
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "scanlab-run-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+    func tiny(_ model: ModelFamily) -> RunConfig {
+        var c = RunConfig(model: model, length: 4)
+        c.hidden = 16; c.layers = 1; c.heads = 2; c.stateSize = 4
+        c.batch = 8; c.steps = 12; c.evalEvery = 4; c.trainSize = 64; c.evalSize = 16
+        c.earlyStop = false
+        return c
+    }
+
+    let quiet = ProgressReporter(interactive: false, output: { _ in })
+
+    func testInterruptedRunResumesBitIdentically() throws {
+        for family in [ModelFamily.pythia, .mamba] {
+            let c = tiny(family)
+            let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole-\(family)", reporter: quiet).run()
+            let parted = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted-\(family)", reporter: quiet)
+            let first = try parted.run(stopAfter: 4)
+            XCTAssertFalse(first.metrics.finished)
+            XCTAssertEqual(first.metrics.steps, [4])
+            let second = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted-\(family)", reporter: quiet).run()
+            XCTAssertEqual(second.metrics, whole.metrics, "\(family): metrics after resume")
+            let a = try Checkpoint.loadModel(dir + "/whole-\(family)/checkpoints/step-00000012.h5")
+            let b = try Checkpoint.loadModel(dir + "/parted-\(family)/checkpoints/step-00000012.h5")
+            for key in a.parameters.keys { XCTAssertEqual(a.parameters[key].values, b.parameters[key].values, "\(family) \(key)") }
+        }
+    }
+
+    func testFinishedRunIsNotRedone() throws {
+        let c = tiny(.pythia)
+        var lines: [String] = []
+        let r1 = try RetrievalRun(c, dataDirectory: dir, reporter: quiet).run()
+        XCTAssertTrue(r1.trained)
+        XCTAssertTrue(r1.metrics.finished)
+        XCTAssertEqual(r1.metrics.positionAccuracy.count, 3)
+        XCTAssertEqual(r1.metrics.positionAccuracy[0].count, 4)
+        let r2 = try RetrievalRun(c, dataDirectory: dir, reporter: ProgressReporter(interactive: false, output: { lines.append($0) })).run()
+        XCTAssertFalse(r2.trained)
+        XCTAssertEqual(r2.metrics, r1.metrics)
+        XCTAssertTrue(lines.joined().contains("already finished"))
+    }
+
+    func testCorruptLatestCheckpointFallsBackToThePreviousOne() throws {
+        let c = tiny(.mamba)
+        let folder = dir + "/run"
+        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 8)
+        let latest = folder + "/checkpoints/step-00000008.h5"
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: latest))
+        var lines: [String] = []
+        let r = try RetrievalRun(c, dataDirectory: dir, folder: folder,
+                                 reporter: ProgressReporter(interactive: false, output: { lines.append($0) })).run()
+        XCTAssertTrue(r.metrics.finished)
+        XCTAssertTrue(lines.joined().contains("skipping checkpoint"), lines.joined())
+        XCTAssertTrue(lines.joined().contains("resuming at step 4"), lines.joined())
+        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
+        XCTAssertEqual(r.metrics, whole.metrics)
+    }
+
+    func testBadValuesAreRefusedBeforeAnythingRuns() {
+        var c = tiny(.pythia)
+        c.threshold = 0
+        XCTAssertThrowsError(try RetrievalRun(c, dataDirectory: dir)) { XCTAssertTrue("\($0)".contains("threshold")) }
+        c = tiny(.pythia); c.heads = 3
+        XCTAssertThrowsError(try RetrievalRun(c, dataDirectory: dir)) { XCTAssertTrue("\($0)".contains("divisible")) }
+        c = tiny(.mamba); c.length = -2
+        XCTAssertThrowsError(try RetrievalRun(c, dataDirectory: dir)) { XCTAssertTrue("\($0)".contains("length")) }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+    }
+
+    func testInitFromResizesEmbeddingsAndRefusesAnotherFamily() throws {
+        var g = RandomGenerator(seed: 1)
+        let source = makeModel(.mamba(MambaConfig(vocabSize: 7, hiddenSize: 16, layers: 1, stateSize: 4)), generator: &g)
+        try Checkpoint.save(source, to: dir + "/pre.h5")
+        var c = tiny(.mamba)
+        c.initFrom = dir + "/pre.h5"
+        c.steps = 4
+        let r = try RetrievalRun(c, dataDirectory: dir, reporter: quiet)
+        let model = try r.buildModel()
+        let e = model.parameters["backbone.embeddings.weight"]
+        XCTAssertEqual(e.shape, [11, 16])
+        XCTAssertEqual(Array(e.values.prefix(7 * 16)), source.parameters["backbone.embeddings.weight"].values)
+        XCTAssertEqual(model.parameters["backbone.layers.0.mixer.A_log"].values, source.parameters["backbone.layers.0.mixer.A_log"].values)
+        var p = tiny(.pythia)
+        p.initFrom = dir + "/pre.h5"
+        XCTAssertThrowsError(try RetrievalRun(p, dataDirectory: dir, reporter: quiet).run()) {
+            XCTAssertTrue("\($0)".contains("holds a mamba model"), "\($0)")
+        }
+    }
+
+    func testTinyStudyEndToEnd() throws {
+        var spec = StudySpec.quick
+        spec.name = "tiny"
+        spec.lengths = [4]
+        spec.seeds = [0, 1]
+        spec.base = tiny(.pythia)
+        let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run()
+        XCTAssertEqual(rows.count, 2 * 2 * 2)   // models × variants × seeds
+        let csv = try String(contentsOfFile: dir + "/studies/tiny/summary.csv", encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        XCTAssertEqual(lines.first, "model,length,variant,lr,seed,reached_step,final_accuracy")
+        XCTAssertEqual(lines.count, 9)
+        XCTAssertTrue(Study.summaryTable(rows).contains("median steps to threshold"))
+        // Running it again reuses every run.
+        var lines2: [String] = []
+        _ = try Study(spec, dataDirectory: dir, reporter: ProgressReporter(interactive: false, output: { lines2.append($0) })).run()
+        XCTAssertEqual(lines2.filter { $0.contains("already finished") }.count, 8)
+    }
+
+    func testSummaryMedianTreatsUnreachedAsInfinite() {
+        let rows = [0, 1, 2].map { s in
+            SummaryRow(model: .mamba, length: 8, variant: .suffix, lr: 1e-3, seed: UInt64(s),
+                       reachedStep: s == 2 ? nil : 100 * (s + 1), finalAccuracy: 0.9)
+        }
+        let table = Study.summaryTable(rows)
+        XCTAssertTrue(table.contains("200"), table)
+        XCTAssertTrue(table.contains("2/3"), table)
+        XCTAssertTrue(Study.summaryTable(Array(rows.suffix(2))).contains("not reached"))
+    }
+}
