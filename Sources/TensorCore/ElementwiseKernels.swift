@@ -87,10 +87,11 @@ extension Tensor {
         }
     }
 
-    /// self + other (same shape) without recording.
+    /// self + other (same shape) without recording, in one pass.
     func addingRaw(_ other: Tensor) -> Tensor {
-        let out = copy()
-        out.addInPlace(other)
+        precondition(shape == other.shape, "addingRaw: shapes \(shape) and \(other.shape) differ")
+        let out = Tensor(uninitializedShape: shape)
+        binaryKernel(self, other, out, +, +)
         return out
     }
 

@@ -78,3 +78,13 @@ final class MatmulTests: XCTestCase {
         XCTAssertThrowsError(try MatmulShapes([2, 3, 4], [3, 4, 5], transposeA: false, transposeB: false))
     }
 }
+
+final class LinearTests: XCTestCase {
+    func testLinearMatchesMatmulPlusBiasAndItsGradients() {
+        let x = randn([2, 5, 7], seed: 1), w = randn([3, 7], seed: 2), b = randn([3], seed: 3)
+        assertClose(x.linear(w, b).values, (x.matmul(w, transposeB: true) + b).values, tolerance: 1e-6)
+        assertClose(x.linear(w).values, x.matmul(w, transposeB: true).values, tolerance: 1e-6)
+        assertGradientsMatch([x, w, b]) { $0[0].linear($0[1], $0[2]) }
+        assertGradientsMatch([x, w]) { $0[0].linear($0[1]) }
+    }
+}

@@ -109,3 +109,16 @@ final class VectorMathTests: XCTestCase {
         }
     }
 }
+
+final class ErfTests: XCTestCase {
+    func testErf16AgainstLibm() {
+        var worst: Double = 0
+        for x0 in stride(from: Float(-6), through: 6, by: 0.173) {
+            var v = Vec16()
+            for i in 0..<16 { v[i] = x0 + Float(i) * 0.0107 }
+            let e = erf16(v)
+            for i in 0..<16 { worst = max(worst, Swift.abs(Double(e[i]) - Foundation.erf(Double(v[i])))) }
+        }
+        XCTAssertLessThan(worst, 5e-7)
+    }
+}

@@ -24,20 +24,17 @@ extension Tensor {
     // gelu (exact, erf form as transformers' "gelu"): x·Φ(x); d = g·(Φ(x) + x·φ(x))
     public func gelu() -> Tensor {
         let x = self
-        let out = Tensor(uninitializedShape: shape)
-        scalarKernel(count, work: 20) { i in
-            let v = x.data[i]
-            out.data[i] = 0.5 * v * (1 + Foundation.erf(v * 0.70710678118654752))
-        }
-        return out.recorded("gelu", [x]) { c in
-            let gx = Tensor(uninitializedShape: x.shape)
-            scalarKernel(x.count, work: 30) { i in
-                let v = x.data[i]
+        let half = Vec16(repeating: 0.5), invSqrt2 = Vec16(repeating: 0.70710678118654752)
+        return mapped({ half * $0 * (1 + erf16($0 * invSqrt2)) },
+                      { 0.5 * $0 * (1 + Foundation.erf($0 * 0.70710678118654752)) }).recorded("gelu", [x]) { c in
+            let pdfScale = Vec16(repeating: 0.39894228040143268)
+            return [c.grad.zipped(x, { g, v in
+                let cdf = half * (1 + erf16(v * invSqrt2))
+                return g * (cdf + v * pdfScale * exp16(-half * v * v))
+            }, { g, v in
                 let cdf = 0.5 * (1 + Foundation.erf(v * 0.70710678118654752))
-                let pdf = 0.39894228040143268 * Foundation.exp(-0.5 * v * v)
-                gx.data[i] = c.grad.data[i] * (cdf + v * pdf)
-            }
-            return [gx]
+                return g * (cdf + v * 0.39894228040143268 * Foundation.exp(-0.5 * v * v))
+            })]
         }
     }
 
