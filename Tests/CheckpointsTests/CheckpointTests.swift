@@ -5,16 +5,7 @@ import TensorCore
 import TestSupport
 import XCTest
 
-final class CheckpointTests: XCTestCase {
-    var dir: String!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "scanlab-ckpt-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
-
+final class CheckpointTests: TemporaryDirectoryTestCase {
     func smallMamba(seed: UInt64 = 1) -> CausalLM {
         var g = RandomGenerator(seed: seed)
         return makeModel(.mamba(MambaConfig(vocabSize: 11, hiddenSize: 16, layers: 2, stateSize: 4)), generator: &g)

@@ -3,18 +3,10 @@ import Foundation
 import Models
 import RetrievalStudy
 import TensorCore
+import TestSupport
 import XCTest
 
-final class RetrievalRunTests: XCTestCase {
-    var dir: String!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "scanlab-run-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
-
+final class RetrievalRunTests: TemporaryDirectoryTestCase {
     func tiny(_ model: ModelFamily) -> RunConfig {
         var c = RunConfig(model: model, length: 4)
         c.hidden = 16; c.layers = 1; c.heads = 2; c.stateSize = 4
