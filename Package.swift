@@ -60,11 +60,14 @@ let package = Package(
         // The synthetic in-context retrieval task, training runs and studies.
         .target(name: "RetrievalStudy", dependencies: ["TensorCore", "Models", "Checkpoints"], swiftSettings: cpuFlags),
 
+        // Figures through gnuplot: scripts and data beside every PNG and SVG.
+        .target(name: "Plotting", dependencies: ["RetrievalStudy"]),
+
         // `scanlab bench …`: throughput measurements, never run by tests.
         .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "Models", "RetrievalStudy", "CBLAS"], swiftSettings: cpuFlags),
 
         .executableTarget(name: "scanlab", dependencies: [
-            "TensorCore", "Kernels", "Models", "Checkpoints", "RetrievalStudy", "Benchmarks",
+            "TensorCore", "Kernels", "Models", "Checkpoints", "RetrievalStudy", "Plotting", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -76,6 +79,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Models", "TensorCore", "TestSupport"]),
         .testTarget(name: "RetrievalStudyTests", dependencies: ["RetrievalStudy", "Models", "Checkpoints", "TensorCore", "TestSupport"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "RetrievalStudy", "TestSupport"]),
         .testTarget(name: "BridgesTests", dependencies: ["CBLAS", "CHDF5", "CReadline"]),
     ]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plotting
 import RetrievalStudy
 
 struct StudyCommand: ParsableCommand {
@@ -21,6 +22,7 @@ struct StudyCommand: ParsableCommand {
     @Option(help: "Comma-separated seeds.") var seeds: String?
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
+    @Option(help: "Figures folder (default: $SCANLAB_FIGURES, or Figures/ beside the data folder).") var figures: String?
 
     func run() throws {
         var spec: StudySpec
@@ -49,5 +51,7 @@ struct StudyCommand: ParsableCommand {
         print("\nStudy \(spec.name): \(rows.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")
         print(Study.summaryTable(rows))
         print("summary: \(study.folder)/summary.csv")
+        let runs = try RunRecord.load(studyFolder: study.folder).runs
+        report(try StudyFigures.drawAll(runs, in: figuresDirectory(figures, data: dataOptions) + "/" + spec.name))
     }
 }

@@ -1,0 +1,85 @@
+import Foundation
+
+/// One figure on disk: the PNG and SVG, and the gnuplot script and data that draw them.
+public struct Figure: Equatable {
+    public let name: String
+    public let folder: String
+    /// Whether gnuplot ran and produced both images.
+    public let rendered: Bool
+    /// Why not, when it did not (with how to fix it).
+    public let problem: String?
+
+    public var png: String { folder + "/" + name + ".png" }
+    public var svg: String { folder + "/" + name + ".svg" }
+    public var script: String { folder + "/" + name + ".gp" }
+    public var data: String { folder + "/" + name + ".dat" }
+}
+
+/// Drives the gnuplot program the way gnuplot-iostream does: ScanLab writes a script and its
+/// data beside each other and runs gnuplot on them, so every figure can be redrawn by hand
+/// (`gnuplot Figures/<study>/<name>.gp`, from any folder) or restyled by editing the script.
+public struct Gnuplot {
+    /// The gnuplot executable (found on PATH unless given).
+    public var executable: String?
+    public var width = 1000, height = 600
+
+    public init(executable: String? = nil) { self.executable = executable ?? Gnuplot.findOnPath() }
+
+    static func findOnPath() -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let p = String(dir) + "/gnuplot"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    /// Writes <name>.dat and <name>.gp into `folder` and renders <name>.png and <name>.svg.
+    /// `body` draws the figure (it runs once per terminal) and reads data as `datafile`;
+    /// data blocks are separated by two blank lines and selected with `index N`.
+    public func draw(name: String, in folder: String, title: String, data: String, body: String,
+                     width: Int? = nil, height: Int? = nil) throws -> Figure {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let (w, h) = (width ?? self.width, height ?? self.height)
+        let script = """
+        # \(title)
+        # Drawn by ScanLab. Redraw with: gnuplot \(name).gp  (from any folder; paths are relative to this file)
+        cd system("dirname '".ARG0."'")
+        datafile = '\(name).dat'
+        set terminal pngcairo size \(w),\(h) enhanced font 'Sans,12' linewidth 1.5
+        set output '\(name).png'
+        \(body)
+        unset multiplot
+        set terminal svg size \(w),\(h) enhanced font 'Sans,12' background '#ffffff'
+        set output '\(name).svg'
+        \(body)
+        unset multiplot
+        set output
+
+        """
+        try data.write(toFile: folder + "/" + name + ".dat", atomically: true, encoding: .utf8)
+        try script.write(toFile: folder + "/" + name + ".gp", atomically: true, encoding: .utf8)
+        guard let executable else {
+            return Figure(name: name, folder: folder, rendered: false,
+                          problem: "gnuplot is not installed: install it (apt-get install gnuplot-nox), then run gnuplot \(folder)/\(name).gp")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = [folder + "/" + name + ".gp"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        do { try p.run() } catch {
+            return Figure(name: name, folder: folder, rendered: false,
+                          problem: "cannot run \(executable): \(error.localizedDescription); the script is \(folder)/\(name).gp")
+        }
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let ok = p.terminationStatus == 0 && FileManager.default.fileExists(atPath: folder + "/" + name + ".png")
+            && FileManager.default.fileExists(atPath: folder + "/" + name + ".svg")
+        return Figure(name: name, folder: folder, rendered: ok,
+                      problem: ok ? nil : "gnuplot failed on \(folder)/\(name).gp: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+    }
+}
+
+/// Quotes a string for a gnuplot single-quoted literal.
+func gnuplotQuoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }

@@ -1,0 +1,183 @@
+import Foundation
+import RetrievalStudy
+
+/// A run's configuration and what it recorded.
+public struct RunRecord {
+    public let config: RunConfig
+    public let metrics: RunMetrics
+    public init(config: RunConfig, metrics: RunMetrics) { self.config = config; self.metrics = metrics }
+
+    public var label: String {
+        "\(config.model.rawValue) L=\(config.length) \(config.variant.rawValue) lr=\(String(format: "%g", config.lr)) seed=\(config.seed)"
+    }
+}
+
+/// The paper's figures, from any set of runs.
+public enum StudyFigures {
+    static let modelColors: [ModelFamily: String] = [.pythia: "#1f77b4", .mamba: "#d62728"]
+    static let variantDash: [QueryPlacement: Int] = [.suffix: 1, .prefix: 2]
+
+    /// Figure 6: steps to the threshold against sequence length, per model and variant. Each run
+    /// is a point, the median over seeds a line; runs that never reached the threshold sit in a
+    /// band at the top of the axis and are counted in the legend.
+    public static func stepsToThreshold(_ runs: [RunRecord], in folder: String, gnuplot: Gnuplot = Gnuplot()) throws -> Figure {
+        let budget = runs.map(\.config.steps).max() ?? 1
+        let top = Double(budget) * 1.06
+        var blocks: [String] = [], plots: [String] = []
+        let series = Set(runs.map { "\($0.config.model.rawValue)|\($0.config.variant.rawValue)" }).sorted()
+        for key in series {
+            let parts = key.split(separator: "|")
+            let model = ModelFamily(rawValue: String(parts[0]))!, variant = QueryPlacement(rawValue: String(parts[1]))!
+            let group = runs.filter { $0.config.model == model && $0.config.variant == variant }
+            let reached = group.compactMap { r in r.metrics.reachedStep.map { (r.config.length, $0) } }.sorted { $0 < $1 }
+            let missed = group.filter { $0.metrics.reachedStep == nil }.map(\.config.length).sorted()
+            var medians: [(Int, Double)] = []
+            for l in Set(group.map(\.config.length)).sorted() {
+                let steps = group.filter { $0.config.length == l }.map { $0.metrics.reachedStep.map(Double.init) ?? .infinity }.sorted()
+                let m = steps.count % 2 == 1 ? steps[steps.count / 2] : (steps[steps.count / 2 - 1] + steps[steps.count / 2]) / 2
+                if m.isFinite { medians.append((l, m)) }
+            }
+            let color = modelColors[model]!, dash = variantDash[variant]!
+            let name = "\(model.rawValue) \(variant.rawValue)"
+            blocks.append("# \(name): length reached_step\n" + (reached.isEmpty ? "NaN NaN" : reached.map { "\($0.0) \($0.1)" }.joined(separator: "\n")))
+            plots.append("datafile index \(blocks.count - 1) using 1:2 with points pt \(model == .pythia ? 7 : 5) ps 1.3 lc rgb '\(color)' notitle")
+            blocks.append("# \(name): length median_steps\n" + (medians.isEmpty ? "NaN NaN" : medians.map { "\($0.0) \($0.1)" }.joined(separator: "\n")))
+            plots.append("datafile index \(blocks.count - 1) using 1:2 with linespoints dt \(dash) lw 2 pt \(model == .pythia ? 7 : 5) lc rgb '\(color)' title \(gnuplotQuoted("\(name) (median)"))")
+            blocks.append("# \(name): length never_reached\n" + (missed.isEmpty ? "NaN NaN" : missed.map { "\($0) \(top)" }.joined(separator: "\n")))
+            plots.append("datafile index \(blocks.count - 1) using 1:2 with points pt \(model == .pythia ? 6 : 4) ps 1.8 lc rgb '\(color)' title \(gnuplotQuoted("\(name): not reached (\(missed.count))"))")
+        }
+        let lengths = Set(runs.map(\.config.length)).sorted()
+        let body = """
+        set title 'Steps to \(Int((runs.first?.config.threshold ?? 0.95) * 100))% held-out accuracy' font ',14'
+        set xlabel 'sequence length L'
+        set ylabel 'training steps'
+        set xtics (\(lengths.map { "'\($0)' \($0)" }.joined(separator: ", ")))
+        set xrange [\(max(0, (lengths.first ?? 0) - 2)):\((lengths.last ?? 1) + 2)]
+        set yrange [0:\(top * 1.04)]
+        set arrow 1 from graph 0, first \(Double(budget)) to graph 1, first \(Double(budget)) nohead dt 3 lc rgb '#888888'
+        set label 1 'step budget' at graph 0.01, first \(Double(budget) * 1.02) textcolor rgb '#666666'
+        set key outside right top
+        set grid ytics
+        plot \(plots.joined(separator: ", \\\n     "))
+        """
+        return try gnuplot.draw(name: "steps-to-threshold", in: folder, title: "Steps to threshold against sequence length (Figure 6)",
+                                data: blocks.joined(separator: "\n\n\n") + "\n", body: body)
+    }
+
+    /// Figure 7: per-target-position held-out accuracy over training for one length and variant,
+    /// one heatmap panel per model (the first seed and learning rate of each).
+    public static func positionAccuracy(_ runs: [RunRecord], length: Int, variant: QueryPlacement, in folder: String,
+                                        gnuplot: Gnuplot = Gnuplot()) throws -> Figure {
+        let panels = ModelFamily.allCases.compactMap { m in
+            runs.filter { $0.config.model == m && $0.config.length == length && $0.config.variant == variant }
+                .sorted { ($0.config.lr, $0.config.seed) < ($1.config.lr, $1.config.seed) }.first
+        }
+        var blocks: [String] = [], plots: [String] = []
+        for (k, r) in panels.enumerated() {
+            var lines = ["# \(r.label): step target_position accuracy"]
+            for (e, step) in r.metrics.steps.enumerated() {
+                for (p, acc) in r.metrics.positionAccuracy[e].enumerated() { lines.append("\(step) \(p) \(acc)") }
+                lines.append("")
+            }
+            if r.metrics.steps.isEmpty { lines.append("NaN NaN NaN") }
+            blocks.append(lines.joined(separator: "\n"))
+            plots.append("""
+            set title \(gnuplotQuoted(r.config.model.rawValue + " (lr " + String(format: "%g", r.config.lr) + ", seed \(r.config.seed))")) font ',13'
+            plot datafile index \(k) using 1:2:3 with image notitle
+            """)
+        }
+        let body = """
+        set multiplot layout 1,\(max(1, panels.count)) title 'Held-out accuracy by target position, L = \(length), \(variant.rawValue) query' font ',14'
+        set xlabel 'training step'
+        set ylabel 'target position'
+        set yrange [-0.5:\(Double(length) - 0.5)]
+        set cbrange [0:1]
+        set cblabel 'accuracy'
+        set palette defined (0 '#fff5eb', 0.5 '#fd8d3c', 1 '#7f2704')
+        set tics out
+        \(plots.joined(separator: "\n"))
+        """
+        return try gnuplot.draw(name: "position-accuracy-L\(length)-\(variant.rawValue)", in: folder,
+                                title: "Per-target-position accuracy over training (Figure 7)",
+                                data: blocks.joined(separator: "\n\n\n") + "\n", body: body, width: 500 * max(1, panels.count) + 100, height: 520)
+    }
+
+    /// Figure 12: prefix against suffix — held-out accuracy over training for both variants,
+    /// one panel per model, one line per run of this length.
+    public static func prefixVersusSuffix(_ runs: [RunRecord], length: Int, in folder: String, gnuplot: Gnuplot = Gnuplot()) throws -> Figure {
+        var blocks: [String] = [], panels: [String] = []
+        for m in ModelFamily.allCases {
+            let group = runs.filter { $0.config.model == m && $0.config.length == length }
+            guard !group.isEmpty else { continue }
+            var plots: [String] = []
+            for r in group {
+                blocks.append("# \(r.label): step accuracy\n" + (r.metrics.steps.isEmpty ? "NaN NaN" :
+                    zip(r.metrics.steps, r.metrics.accuracies).map { "\($0) \($1)" }.joined(separator: "\n")))
+                let color = r.config.variant == .suffix ? "#1f77b4" : "#ff7f0e"
+                plots.append("datafile index \(blocks.count - 1) using 1:2 with lines lw 2 dt \(variantDash[r.config.variant]!) lc rgb '\(color)' title \(gnuplotQuoted("\(r.config.variant.rawValue) (lr \(String(format: "%g", r.config.lr)), seed \(r.config.seed))"))")
+            }
+            panels.append("set title '\(m.rawValue)' font ',13'\nplot \(plots.joined(separator: ", \\\n     "))")
+        }
+        let threshold = runs.first?.config.threshold ?? 0.95
+        let body = """
+        set multiplot layout 1,\(max(1, panels.count)) title 'Prefix against suffix query, L = \(length)' font ',14'
+        set xlabel 'training step'
+        set ylabel 'held-out accuracy'
+        set yrange [0:1.02]
+        set key bottom right
+        set grid
+        set arrow 1 from graph 0, first \(threshold) to graph 1, first \(threshold) nohead dt 3 lc rgb '#888888'
+        \(panels.joined(separator: "\n"))
+        """
+        return try gnuplot.draw(name: "prefix-vs-suffix-L\(length)", in: folder, title: "Prefix against suffix (Figure 12)",
+                                data: blocks.joined(separator: "\n\n\n") + "\n", body: body, width: 600 * max(1, panels.count), height: 500)
+    }
+
+    /// Held-out accuracy and training loss against step for a set of runs, overlaid.
+    public static func learningCurves(_ runs: [RunRecord], name: String = "learning-curves", logSteps: Bool = false,
+                                      in folder: String, gnuplot: Gnuplot = Gnuplot()) throws -> Figure {
+        var blocks: [String] = []
+        var acc: [String] = [], loss: [String] = []
+        for r in runs {
+            blocks.append("# \(r.label): step accuracy loss\n" + (r.metrics.steps.isEmpty ? "NaN NaN NaN" :
+                (0..<r.metrics.steps.count).map { "\(r.metrics.steps[$0]) \(r.metrics.accuracies[$0]) \(r.metrics.losses[$0])" }
+                    .joined(separator: "\n")))
+            let style = "lw 2 lc rgb '\(modelColors[r.config.model]!)' dt \(variantDash[r.config.variant]!)"
+            acc.append("datafile index \(blocks.count - 1) using 1:2 with lines \(style) title \(gnuplotQuoted(r.label))")
+            loss.append("datafile index \(blocks.count - 1) using 1:3 with lines \(style) notitle")
+        }
+        let body = """
+        set multiplot layout 1,2 title 'Learning curves' font ',14'
+        \(logSteps ? "set logscale x" : "unset logscale x")
+        set xlabel 'training step\(logSteps ? " (log scale)" : "")'
+        set grid
+        set key bottom right font ',9'
+        set ylabel 'held-out accuracy'
+        set yrange [0:1.02]
+        plot \(acc.isEmpty ? "NaN notitle" : acc.joined(separator: ", \\\n     "))
+        set ylabel 'training loss'
+        set autoscale y
+        set logscale y
+        plot \(loss.isEmpty ? "NaN notitle" : loss.joined(separator: ", \\\n     "))
+        unset logscale y
+        """
+        return try gnuplot.draw(name: name, in: folder, title: "Learning curves", data: blocks.joined(separator: "\n\n\n") + "\n",
+                                body: body, width: 1300, height: 520)
+    }
+
+    /// Every figure for a set of runs: Figure 6, a heatmap per (length, variant), prefix vs
+    /// suffix per length (when both variants ran), and the learning curves.
+    public static func drawAll(_ runs: [RunRecord], in folder: String, gnuplot: Gnuplot = Gnuplot()) throws -> [Figure] {
+        var figures = [try stepsToThreshold(runs, in: folder, gnuplot: gnuplot)]
+        for l in Set(runs.map(\.config.length)).sorted() {
+            for v in QueryPlacement.allCases where runs.contains(where: { $0.config.length == l && $0.config.variant == v }) {
+                figures.append(try positionAccuracy(runs, length: l, variant: v, in: folder, gnuplot: gnuplot))
+            }
+            if Set(runs.filter { $0.config.length == l }.map(\.config.variant)).count == 2 {
+                figures.append(try prefixVersusSuffix(runs, length: l, in: folder, gnuplot: gnuplot))
+            }
+        }
+        figures.append(try learningCurves(runs, logSteps: false, in: folder, gnuplot: gnuplot))
+        return figures
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Plotting
+import RetrievalStudy
+import TestSupport
+import XCTest
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+final class StudyFiguresTests: TemporaryDirectoryTestCase {
+    /// Synthetic runs: both models and variants at L = 4 and 6; the slower Mamba curves never
+    /// reach the threshold.
+    func runs() -> [RunRecord] {
+        var out: [RunRecord] = []
+        for l in [4, 6] { for m in ModelFamily.allCases { for v in QueryPlacement.allCases {
+            var c = RunConfig(model: m, length: l)
+            c.variant = v; c.steps = 500; c.evalEvery = 100
+            var metrics = RunMetrics(threshold: 0.95)
+            let speed = (m == .pythia ? 1.0 : 0.6) * (v == .suffix ? 1.0 : 0.8) * (l == 4 ? 1.3 : 1.0)
+            for e in 1...5 {
+                let acc = min(0.99, 0.2 * Double(e) * speed)
+                metrics.record(step: 100 * e, loss: 2.0 / Double(e), accuracy: acc,
+                               positions: (0..<l).map { p in min(1, acc * (0.7 + 0.3 * Double(p) / Double(l))) })
+            }
+            metrics.finished = true
+            out.append(RunRecord(config: c, metrics: metrics))
+        } } }
+        return out
+    }
+
+    func pngSize(_ path: String) throws -> (Int, Int) {
+        let d = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertEqual(Array(d.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "PNG signature")
+        func be32(_ o: Int) -> Int { d[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (be32(16), be32(20))
+    }
+
+    func testEveryKindRendersPNGAndValidSVG() throws {
+        guard Gnuplot().executable != nil else { throw XCTSkip("gnuplot is not installed (Scripts/setup installs it)") }
+        let figures = try StudyFigures.drawAll(runs(), in: dir)
+        // steps, 2 heatmaps and 1 prefix-vs-suffix per length, learning curves
+        XCTAssertEqual(figures.count, 1 + 2 * 3 + 1)
+        for f in figures {
+            XCTAssertTrue(f.rendered, f.problem ?? "")
+            let (w, h) = try pngSize(f.png)
+            XCTAssertGreaterThanOrEqual(w, 500); XCTAssertGreaterThanOrEqual(h, 500)
+            let parser = XMLParser(contentsOf: URL(fileURLWithPath: f.svg))!
+            XCTAssertTrue(parser.parse(), "\(f.svg) is not well-formed XML")
+        }
+        XCTAssertEqual(try pngSize(dir + "/steps-to-threshold.png").0, 1000)
+        XCTAssertEqual(try pngSize(dir + "/steps-to-threshold.png").1, 600)
+        XCTAssertEqual(try pngSize(dir + "/position-accuracy-L4-suffix.png").0, 1100)
+    }
+
+    func testDataFilesHoldTheMetrics() throws {
+        let all = runs()
+        var g = Gnuplot(); g.executable = nil
+        let heat = try StudyFigures.positionAccuracy(all, length: 6, variant: .prefix, in: dir, gnuplot: g)
+        let text = try String(contentsOfFile: heat.data, encoding: .utf8)
+        let blocks = text.components(separatedBy: "\n\n\n")
+        let pythia = all.first { $0.config.model == .pythia && $0.config.length == 6 && $0.config.variant == .prefix }!
+        let triples = blocks[0].split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
+            .map { $0.split(separator: " ").map { Double($0)! } }
+        XCTAssertEqual(triples.count, 5 * 6)
+        for t in triples {
+            let e = pythia.metrics.steps.firstIndex(of: Int(t[0]))!
+            XCTAssertEqual(t[2], pythia.metrics.positionAccuracy[e][Int(t[1])])
+        }
+        // Figure 6: unreached runs sit in the top band and are counted in the legend.
+        let steps = try StudyFigures.stepsToThreshold(all, in: dir, gnuplot: g)
+        let script = try String(contentsOfFile: steps.script, encoding: .utf8)
+        let missed = all.filter { $0.config.model == .mamba && $0.config.variant == .suffix && $0.metrics.reachedStep == nil }.count
+        XCTAssertGreaterThan(missed, 0)
+        XCTAssertTrue(script.contains("mamba suffix: not reached (\(missed))"), script)
+        let stepsData = try String(contentsOfFile: steps.data, encoding: .utf8)
+        XCTAssertTrue(stepsData.contains("6 530.0"), stepsData)   // top of the axis: 1.06 × budget
+    }
+
+    func testScriptRedrawsTheFigureFromAnotherFolder() throws {
+        guard let gp = Gnuplot().executable else { throw XCTSkip("gnuplot is not installed") }
+        let f = try StudyFigures.learningCurves(runs(), logSteps: true, in: dir)
+        XCTAssertTrue(f.rendered, f.problem ?? "")
+        let first = try Data(contentsOf: URL(fileURLWithPath: f.png))
+        try FileManager.default.removeItem(atPath: f.png)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: gp)
+        p.arguments = [f.script]
+        p.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
+        try p.run(); p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: f.png)), first)
+    }
+
+    func testMissingGnuplotKeepsDataAndScriptAndSaysHowToInstall() throws {
+        var g = Gnuplot(); g.executable = nil
+        let f = try StudyFigures.stepsToThreshold(runs(), in: dir, gnuplot: g)
+        XCTAssertFalse(f.rendered)
+        XCTAssertTrue(f.problem!.contains("apt-get install gnuplot-nox"), f.problem!)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: f.data))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: f.script))
+        var broken = Gnuplot(); broken.executable = dir + "/no-such-gnuplot"
+        let b = try StudyFigures.stepsToThreshold(runs(), in: dir, gnuplot: broken)
+        XCTAssertFalse(b.rendered)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: b.script))
+    }
+}
