@@ -44,7 +44,8 @@ public enum StudyFigures {
             blocks.append("# \(name): length median_steps\n" + (medians.isEmpty ? "NaN NaN" : medians.map { "\($0.0) \($0.1)" }.joined(separator: "\n")))
             plots.append("datafile index \(blocks.count - 1) using 1:2 with linespoints dt \(dash) lw 2 pt \(model == .pythia ? 7 : 5) lc rgb '\(color)' title \(gnuplotQuoted("\(name) (median)"))")
             blocks.append("# \(name): length never_reached\n" + (missed.isEmpty ? "NaN NaN" : missed.map { "\($0) \(top)" }.joined(separator: "\n")))
-            plots.append("datafile index \(blocks.count - 1) using 1:2 with points pt \(model == .pythia ? 6 : 4) ps 1.8 lc rgb '\(color)' title \(gnuplotQuoted("\(name): not reached (\(missed.count))"))")
+            let missedTitle = missed.isEmpty ? "notitle" : "title " + gnuplotQuoted("\(name): not reached (\(missed.count))")
+            plots.append("datafile index \(blocks.count - 1) using 1:2 with points pt \(model == .pythia ? 6 : 4) ps 1.8 lc rgb '\(color)' \(missedTitle)")
         }
         let lengths = Set(runs.map(\.config.length)).sorted()
         let body = """
@@ -81,18 +82,21 @@ public enum StudyFigures {
             }
             if r.metrics.steps.isEmpty { lines.append("NaN NaN NaN") }
             blocks.append(lines.joined(separator: "\n"))
+            // One colour scale for all panels, beside the last one.
             plots.append("""
+            \(k == panels.count - 1 ? "set colorbox" : "unset colorbox")
             set title \(gnuplotQuoted(r.config.model.rawValue + " (lr " + String(format: "%g", r.config.lr) + ", seed \(r.config.seed))")) font ',13'
             plot datafile index \(k) using 1:2:3 with image notitle
             """)
         }
         let body = """
-        set multiplot layout 1,\(max(1, panels.count)) title 'Held-out accuracy by target position, L = \(length), \(variant.rawValue) query' font ',14'
+        set multiplot layout 1,\(max(1, panels.count)) margins 0.07,0.87,0.13,0.86 spacing 0.09,0 title 'Held-out accuracy by target position (colour), L = \(length), \(variant.rawValue) query' font ',14'
         set xlabel 'training step'
         set ylabel 'target position'
         set yrange [-0.5:\(Double(length) - 0.5)]
+        set autoscale xfix
         set cbrange [0:1]
-        set cblabel 'accuracy'
+        set cblabel 'held-out accuracy'
         set palette defined (0 '#fff5eb', 0.5 '#fd8d3c', 1 '#7f2704')
         set tics out
         \(plots.joined(separator: "\n"))
