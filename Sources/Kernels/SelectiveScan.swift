@@ -255,10 +255,15 @@ extension Tensor {
             let dDeltaRaw = Tensor(uninitializedShape: u.shape)
             let xs = delta.data, bs = deltaBias.data, ds = dt.data, gs = dDelta.data, o = dDeltaRaw.data
             Parallel.forEach(rows, workPerItem: Dm * 4) { r in
-                for d in 0..<Dm {
-                    let i = r * Dmp + d
-                    o[r * Dm + d] = xs[r * Dm + d] + bs[d] > 20 ? gs[i] : gs[i] * (1 - Foundation.exp(-ds[i]))
+                let x = xs + r * Dm, dd = ds + r * Dmp, g = gs + r * Dmp, out = o + r * Dm
+                var d = 0
+                while d + 16 <= Dm {
+                    var sig = 1 - exp16(-load16(dd + d))
+                    sig.replace(with: 1, where: load16(x + d) + load16(bs + d) .> 20)
+                    store16(load16(g + d) * sig, out + d)
+                    d += 16
                 }
+                while d < Dm { out[d] = x[d] + bs[d] > 20 ? g[d] : g[d] * (1 - Foundation.exp(-dd[d])); d += 1 }
             }
             // dA_log = dA·A, since A = −exp(A_log).
             let dAsum = dAItems.sumAll(axis0Of: items)

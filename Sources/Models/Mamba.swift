@@ -66,15 +66,18 @@ public final class MambaForCausalLM: CausalLM {
         for l in 0..<c.numHiddenLayers {
             let pre = "backbone.layers.\(l)."
             let m = pre + "mixer."
-            let xz = x.rmsNorm(weight: p[pre + "norm.weight"], eps: Float(c.layerNormEpsilon))
-                .linear(p[m + "in_proj.weight"], optional(m + "in_proj.bias"))
-            let parts = xz.split([di, di], axis: 2)
-            let conv = parts[0].causalConv1d(weight: p[m + "conv1d.weight"],
-                                             bias: optional(m + "conv1d.bias") ?? .zeros([di])).silu()
-            let ssm = conv.linear(p[m + "x_proj.weight"]).split([r, n, n], axis: 2)
-            let delta = ssm[0].linear(p[m + "dt_proj.weight"])
+            let normed = x.rmsNorm(weight: p[pre + "norm.weight"], eps: Float(c.layerNormEpsilon))
+            // in_proj and x_proj split their weights (small) rather than their outputs (large):
+            // the same numbers as splitting the product, without copying activations.
+            let inW = p[m + "in_proj.weight"].split([di, di], axis: 0)
+            let inB = optional(m + "in_proj.bias")?.split([di, di], axis: 0)
+            let xs = normed.linear(inW[0], inB?[0]), z = normed.linear(inW[1], inB?[1])
+            let conv = xs.causalConv1d(weight: p[m + "conv1d.weight"],
+                                       bias: optional(m + "conv1d.bias") ?? .zeros([di])).silu()
+            let xW = p[m + "x_proj.weight"].split([r, n, n], axis: 0)
+            let delta = conv.linear(xW[0]).linear(p[m + "dt_proj.weight"])
             let y = Tensor.selectiveScan(u: conv, delta: delta, deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
-                                         B: ssm[1], C: ssm[2], D: p[m + "D"], z: parts[1])
+                                         B: conv.linear(xW[1]), C: conv.linear(xW[2]), D: p[m + "D"], z: z)
             x = x + y.linear(p[m + "out_proj.weight"], optional(m + "out_proj.bias"))
         }
         return x
