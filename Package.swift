@@ -20,10 +20,7 @@ func detectedTargetCPU() -> String? {
     return nil
 }
 
-/// CPUs named here all have FMA; SCANLAB_FMA lets the SIMD helpers use fused multiply-add.
-let cpuFlags: [SwiftSetting] = detectedTargetCPU().map {
-    [.unsafeFlags(["-target-cpu", $0]), .define("SCANLAB_FMA")]
-} ?? []
+let cpuFlags: [SwiftSetting] = detectedTargetCPU().map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
 // One module per capability; see README "Layout".
 let package = Package(

@@ -41,7 +41,7 @@ extension Tensor {
     // softplus with PyTorch's threshold: x > 20 → x, else ln(1+eˣ); d = g·σ(x) (1 above threshold)
     public func softplus() -> Tensor {
         let x = self
-        return mapped(softplus16, softplusScalar).recorded("softplus", [x]) { c in
+        return mapped({ softplus16($0) }, { softplusScalar($0) }).recorded("softplus", [x]) { c in
             [c.grad.zipped(x, { g, v in
                 var s = 1 / (1 + exp16(-v)); s.replace(with: 1, where: v .> 20); return g * s
             }, { g, v in v > 20 ? g : g / (1 + Foundation.exp(-v)) })]

@@ -26,7 +26,7 @@ extension Tensor {
 
     // exp: d eˣ = g·eˣ (reuses the output)
     public func exp() -> Tensor {
-        mapped(exp16, { Foundation.exp($0) }).recorded("exp", [self]) { c in
+        mapped({ exp16($0) }, { Foundation.exp($0) }).recorded("exp", [self]) { c in
             [c.grad.zipped(c.output, *, *)]
         }
     }
