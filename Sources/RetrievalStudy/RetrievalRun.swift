@@ -26,6 +26,8 @@ public final class RetrievalRun {
     let task: RetrievalTask
     let reporter: ProgressReporter
     static let keptCheckpoints = 3
+    /// Called after every evaluation with the metrics so far (e.g. to refresh a live figure).
+    public var afterEvaluation: ((RunConfig, RunMetrics) -> Void)?
 
     public init(_ config: RunConfig, dataDirectory: String, folder: String? = nil, reporter: ProgressReporter = ProgressReporter()) throws {
         try config.validate()
@@ -104,6 +106,7 @@ public final class RetrievalRun {
             state.metrics = metrics.checkpointMetrics
             try saveCheckpoint(model, state, step: step)
             try metrics.write(metricsPath, length: config.length)
+            afterEvaluation?(config, metrics)
             reporter.log(String(format: "%@  step %d  loss %.4f  held-out accuracy %.4f", config.folderName, step,
                                 metrics.losses.last!, accuracy))
             if metrics.finished { break }

@@ -96,6 +96,8 @@ public final class Study {
     public let dataDirectory: String
     public let folder: String
     let reporter: ProgressReporter
+    /// Passed to every run (see RetrievalRun.afterEvaluation).
+    public var afterEvaluation: ((RunConfig, RunMetrics) -> Void)?
 
     public init(_ spec: StudySpec, dataDirectory: String, reporter: ProgressReporter = ProgressReporter()) throws {
         try spec.validate()
@@ -116,7 +118,9 @@ public final class Study {
         var rows: [SummaryRow] = []
         for (i, c) in runs.enumerated() {
             reporter.log("[\(i + 1)/\(runs.count)] \(c.folderName)")
-            let r = try RetrievalRun(c, dataDirectory: dataDirectory, reporter: reporter).run()
+            let run = try RetrievalRun(c, dataDirectory: dataDirectory, reporter: reporter)
+            run.afterEvaluation = afterEvaluation
+            let r = try run.run()
             rows.append(SummaryRow(model: c.model, length: c.length, variant: c.variant, lr: c.lr, seed: c.seed,
                                    reachedStep: r.reachedStep, finalAccuracy: r.finalAccuracy))
             try Self.summaryCSV(rows).write(toFile: folder + "/summary.csv", atomically: true, encoding: .utf8)

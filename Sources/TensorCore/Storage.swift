@@ -36,6 +36,8 @@ final class BufferCache: @unchecked Sendable {
     let capacityBytes = 4 << 30
 
     private var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    /// Cached buffers oldest first, so eviction frees what has waited longest.
+    private var age: [(size: Int, pointer: UnsafeMutableRawPointer)] = []
     private var cachedBytes = 0
     private let lock = NSLock()
 
@@ -45,6 +47,7 @@ final class BufferCache: @unchecked Sendable {
             lock.lock()
             if let p = free[size]?.popLast() {
                 cachedBytes -= size
+                if let i = age.firstIndex(where: { $0.pointer == p }) { age.remove(at: i) }
                 lock.unlock()
                 return p
             }
@@ -58,18 +61,26 @@ final class BufferCache: @unchecked Sendable {
         return raw
     }
 
+    /// Keeps a large buffer for reuse, evicting the longest-idle ones when the cache is full
+    /// (a workload that changes shapes, like a study moving to a new length, then recycles).
     func release(_ p: UnsafeMutableRawPointer, bytes: Int) {
         let size = (bytes + 63) & ~63
-        if size >= minimumBytes {
-            lock.lock()
-            if cachedBytes + size <= capacityBytes {
-                free[size, default: []].append(p)
-                cachedBytes += size
-                lock.unlock()
-                return
+        guard size >= minimumBytes, size <= capacityBytes else { Foundation.free(p); return }
+        lock.lock()
+        var evicted: [UnsafeMutableRawPointer] = []
+        while cachedBytes + size > capacityBytes, !age.isEmpty {
+            let old = age.removeFirst()
+            if var list = free[old.size], let i = list.firstIndex(of: old.pointer) {
+                list.remove(at: i)
+                free[old.size] = list.isEmpty ? nil : list
             }
-            lock.unlock()
+            cachedBytes -= old.size
+            evicted.append(old.pointer)
         }
-        Foundation.free(p)
+        free[size, default: []].append(p)
+        age.append((size, p))
+        cachedBytes += size
+        lock.unlock()
+        for e in evicted { Foundation.free(e) }
     }
 }

@@ -65,3 +65,18 @@ struct Plot: ParsableCommand {
         report(drawn)
     }
 }
+
+/// For --plot-live: redraws a run's learning curves (Figures/runs/<run>/learning-curves.png)
+/// after every evaluation; a drawing problem is reported once and never stops training.
+func liveCurves(figures: String) -> (RunConfig, RunMetrics) -> Void {
+    var warned = false
+    return { config, metrics in
+        let folder = figures + "/runs/" + config.folderName
+        let f = try? StudyFigures.learningCurves([RunRecord(config: config, metrics: metrics)], in: folder)
+        if let f, f.rendered { return }
+        if !warned {
+            warned = true
+            print("warning: live figure not drawn: \(f?.problem ?? "cannot write to \(folder)")")
+        }
+    }
+}

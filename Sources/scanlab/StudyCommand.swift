@@ -23,6 +23,7 @@ struct StudyCommand: ParsableCommand {
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Figures folder (default: $SCANLAB_FIGURES, or Figures/ beside the data folder).") var figures: String?
+    @Flag(help: "Redraw each run's learning-curve PNG after every evaluation (Figures/runs/<run>/).") var plotLive = false
 
     func run() throws {
         var spec: StudySpec
@@ -46,6 +47,7 @@ struct StudyCommand: ParsableCommand {
         do { study = try Study(spec, dataDirectory: dataOptions.directory) } catch let e as StudyError {
             throw ValidationError(e.description)
         }
+        if plotLive { study.afterEvaluation = liveCurves(figures: figuresDirectory(figures, data: dataOptions)) }
         let start = Date()
         let rows = try study.run()
         print("\nStudy \(spec.name): \(rows.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")

@@ -68,13 +68,17 @@ struct Train: ParsableCommand {
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Run folder (default: <data>/runs/<name from the configuration>).") var out: String?
+    @Flag(help: "Redraw the learning-curve PNG after every evaluation (Figures/runs/<run>/).") var plotLive = false
+    @Option(help: "Figures folder (default: $SCANLAB_FIGURES, or Figures/ beside the data folder).") var figures: String?
 
     func run() throws {
         var c = RunConfig(model: model, length: length)
         c.variant = variant
         runOptions.apply(to: &c)
         do { try c.validate() } catch let e as StudyError { throw ValidationError(e.description) }
-        let r = try RetrievalRun(c, dataDirectory: dataOptions.directory, folder: out).run()
+        let run = try RetrievalRun(c, dataDirectory: dataOptions.directory, folder: out)
+        if plotLive { run.afterEvaluation = liveCurves(figures: figuresDirectory(figures, data: dataOptions)) }
+        let r = try run.run()
         print("run folder: \(r.folder)")
     }
 }

@@ -47,6 +47,14 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(lines.joined().contains("already finished"))
     }
 
+    func testAfterEvaluationHookSeesEveryEvaluation() throws {
+        let run = try RetrievalRun(tiny(.mamba), dataDirectory: dir, reporter: quiet)
+        var seen: [Int] = []
+        run.afterEvaluation = { _, metrics in seen.append(metrics.steps.last!) }
+        try run.run()
+        XCTAssertEqual(seen, [4, 8, 12])
+    }
+
     func testCorruptLatestCheckpointFallsBackToThePreviousOne() throws {
         let c = tiny(.mamba)
         let folder = dir + "/run"
