@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import Models
 import TensorCore
@@ -65,7 +66,13 @@ public struct RunConfig: Codable, Equatable, Sendable {
         if model == .pythia {
             try check(hidden % heads == 0, "--hidden \(hidden) must be divisible by --heads \(heads)")
         }
-        if let initFrom { try check(!initFrom.isEmpty, "--init-from must name a checkpoint file") }
+        if let initFrom {
+            // The checkpoint must exist, read, and hold this run's model family.
+            let config: ModelConfig
+            do { config = try Checkpoint.readConfig(initFrom) } catch { throw StudyError("--init-from: \(error)") }
+            let family: ModelFamily = { if case .gptNeoX = config { return .pythia } else { return .mamba } }()
+            try check(family == model, "--init-from: \(initFrom) holds a \(config.modelType) model, but the run trains \(model.rawValue)")
+        }
         _ = try modelConfig().validated()
     }
 

@@ -97,8 +97,12 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(model.parameters["backbone.layers.0.mixer.A_log"].values, source.parameters["backbone.layers.0.mixer.A_log"].values)
         var p = tiny(.pythia)
         p.initFrom = dir + "/pre.h5"
-        XCTAssertThrowsError(try RetrievalRun(p, dataDirectory: dir, reporter: quiet).run()) {
+        XCTAssertThrowsError(try RetrievalRun(p, dataDirectory: dir, reporter: quiet)) {
             XCTAssertTrue("\($0)".contains("holds a mamba model"), "\($0)")
+        }
+        p.initFrom = dir + "/absent.h5"
+        XCTAssertThrowsError(try RetrievalRun(p, dataDirectory: dir, reporter: quiet)) {
+            XCTAssertTrue("\($0)".contains("absent.h5"), "\($0)")
         }
     }
 
