@@ -69,31 +69,32 @@ public typealias Vec16 = SIMD16<Float>
 }
 
 /// ln x for 16 lanes, x > 0 and finite: x = m·2^e with m in [√½, √2), then a degree-9
-/// polynomial in m−1 (Cephes' logf). Relative error ≈ 2 ulp. Float-domain selects only,
-/// since integer lane selects compile to scalar code.
+/// polynomial in m−1 (Cephes' logf). Relative error ≈ 2 ulp.
 @_transparent public func log16(_ x: Vec16) -> Vec16 {
-    let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
-    // Biased exponent as a float, via the 2^23 magic: (e | 0x4B000000) reads as 2^23 + e.
-    let expBits = (bits &>> 23) & 0xFF
-    var e = unsafeBitCast(expBits | 0x4B00_0000, to: Vec16.self) - Vec16(repeating: 8388608 + 126)
-    var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F00_0000, to: Vec16.self)  // [0.5, 1)
-    let small = m .< Vec16(repeating: 0.70710678)
-    e = e.replacing(with: e - 1, where: small)
-    m = m.replacing(with: m + m, where: small) - 1
+    // Integer-only range reduction (lane selects split the vector into scalar code here):
+    // subtracting the bits of √½ makes the exponent field count from √½, so the rebuilt
+    // mantissa m lands in [√½, √2) with no comparison.
+    let bits = unsafeBitCast(x, to: SIMD16<Int32>.self) &- SIMD16<Int32>(repeating: 0x3F35_04F3)
+    let eInt = bits &>> 23
+    let mBits = (bits & SIMD16<Int32>(repeating: 0x007F_FFFF)) &+ SIMD16<Int32>(repeating: 0x3F35_04F3)
+    let m = unsafeBitCast(mBits, to: Vec16.self) - Vec16(repeating: 1)
+    // Int32 → Float through the 1.5·2^23 magic (|e| < 2^22).
+    let e = unsafeBitCast(eInt &+ SIMD16<Int32>(repeating: 0x4B40_0000), to: Vec16.self) - Vec16(repeating: 12582912)
     let z = m * m
+    // Coefficients as explicit vectors: `vector ± Float literal` compiled to scalar code here.
     var p = Vec16(repeating: 7.0376836292e-2)
-    p = p * m - 1.1514610310e-1
-    p = p * m + 1.1676998740e-1
-    p = p * m - 1.2420140846e-1
-    p = p * m + 1.4249322787e-1
-    p = p * m - 1.6668057665e-1
-    p = p * m + 2.0000714765e-1
-    p = p * m - 2.4999993993e-1
-    p = p * m + 3.3333331174e-1
+    p = fma16(p, m, Vec16(repeating: -1.1514610310e-1))
+    p = fma16(p, m, Vec16(repeating: 1.1676998740e-1))
+    p = fma16(p, m, Vec16(repeating: -1.2420140846e-1))
+    p = fma16(p, m, Vec16(repeating: 1.4249322787e-1))
+    p = fma16(p, m, Vec16(repeating: -1.6668057665e-1))
+    p = fma16(p, m, Vec16(repeating: 2.0000714765e-1))
+    p = fma16(p, m, Vec16(repeating: -2.4999993993e-1))
+    p = fma16(p, m, Vec16(repeating: 3.3333331174e-1))
     var y = p * m * z
-    y = y + e * -2.12194440e-4
-    y = y - 0.5 * z
-    return m + y + e * 0.693359375
+    y = fma16(e, Vec16(repeating: -2.12194440e-4), y)
+    y = fma16(Vec16(repeating: -0.5), z, y)
+    return fma16(e, Vec16(repeating: 0.693359375), m + y)
 }
 
 /// PyTorch's softplus (β = 1, threshold 20) for 16 lanes: max(x,0) + log1p(e^−|x|),
