@@ -101,26 +101,28 @@ public typealias Vec16 = SIMD16<Float>
 /// with log1p(y) = ln(u)·y/(u−1), u = 1+y, which keeps full precision for tiny y.
 @_transparent public func softplus16(_ x: Vec16) -> Vec16 {
     let ax = x.replacing(with: -x, where: x .< 0)
+    let one = Vec16(repeating: 1)
     let y = exp16(-ax)
-    let u = 1 + y
-    let den = u - 1
-    let safeDen = den.replacing(with: 1, where: den .== 0)
+    let u = one + y
+    let den = u - one
+    let safeDen = den.replacing(with: one, where: den .== Vec16())
     var l1p = log16(u) * (y / safeDen)
     l1p = l1p.replacing(with: y, where: den .== 0)
-    let result = x.replacing(with: 0, where: x .< 0) + l1p
-    return result.replacing(with: x, where: x .> 20)
+    let result = x.replacing(with: Vec16(), where: x .< Vec16()) + l1p
+    return result.replacing(with: x, where: x .> Vec16(repeating: 20))
 }
 
 /// erf for 16 lanes (Abramowitz & Stegun 7.1.26): 1 − (a₁t + … + a₅t⁵)·e^(−x²) with
 /// t = 1/(1 + p|x|), odd symmetry; absolute error below 1.5·10⁻⁷ in exact arithmetic, 5·10⁻⁷ in Float32.
 @_transparent public func erf16(_ x: Vec16) -> Vec16 {
-    let ax = x.replacing(with: -x, where: x .< 0)
-    let t = 1 / fma16(ax, Vec16(repeating: 0.3275911), Vec16(repeating: 1))
+    let one = Vec16(repeating: 1)
+    let ax = x.replacing(with: -x, where: x .< Vec16())
+    let t = one / fma16(ax, Vec16(repeating: 0.3275911), one)
     var p = Vec16(repeating: 1.061405429)
     p = fma16(p, t, Vec16(repeating: -1.453152027))
     p = fma16(p, t, Vec16(repeating: 1.421413741))
     p = fma16(p, t, Vec16(repeating: -0.284496736))
     p = fma16(p, t, Vec16(repeating: 0.254829592))
-    let y = 1 - p * t * exp16(-ax * ax)
-    return y.replacing(with: -y, where: x .< 0)
+    let y = one - p * t * exp16(-ax * ax)
+    return y.replacing(with: -y, where: x .< Vec16())
 }
