@@ -127,11 +127,8 @@ public final class RetrievalRun {
         var g = RandomGenerator(seed: config.seed &+ 0x5EED)
         var e = RandomGenerator(seed: config.embeddingSeed &+ 0xE111)
         if let initFrom = config.initFrom {
+            // RunConfig.validate has checked the file and its model family.
             let source = try Checkpoint.loadModel(initFrom)
-            let family: ModelFamily = { if case .gptNeoX = source.config { return .pythia } else { return .mamba } }()
-            guard family == config.model else {
-                throw StudyError("\(initFrom) holds a \(source.config.modelType) model, but the run trains \(config.model.rawValue)")
-            }
             let model = withNoGrad { makeModel(source.config.withVocabulary(task.vocabularySize), generator: &g) }
             for (key, t) in model.parameters.all {
                 let s = source.parameters[key]

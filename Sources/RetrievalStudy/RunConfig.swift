@@ -6,6 +6,11 @@ import TensorCore
 /// Which architecture a run trains.
 public enum ModelFamily: String, Codable, CaseIterable, Sendable {
     case pythia, mamba
+
+    /// The family a transformers configuration describes.
+    public init(_ config: ModelConfig) {
+        switch config { case .gptNeoX: self = .pythia; case .mamba: self = .mamba }
+    }
 }
 
 /// Everything that defines one training run. Two runs with equal configurations produce the
@@ -70,8 +75,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
             // The checkpoint must exist, read, and hold this run's model family.
             let config: ModelConfig
             do { config = try Checkpoint.readConfig(initFrom) } catch { throw StudyError("--init-from: \(error)") }
-            let family: ModelFamily = { if case .gptNeoX = config { return .pythia } else { return .mamba } }()
-            try check(family == model, "--init-from: \(initFrom) holds a \(config.modelType) model, but the run trains \(model.rawValue)")
+            try check(ModelFamily(config) == model, "--init-from: \(initFrom) holds a \(config.modelType) model, but the run trains \(model.rawValue)")
         }
         _ = try modelConfig().validated()
     }
