@@ -120,7 +120,7 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
                 let dbu = dt * ut
                 var y = load16(Dp + k * 16) * ut
                 for n in 0..<N {
-                    let hn = exp16(dt * load16(A + n * 16)) * load16(hk + n * 16) + dbu * Bt[n]
+                    let hn = expNonPositive16(dt * load16(A + n * 16)) * load16(hk + n * 16) + dbu * Bt[n]
                     store16(hn, hk + n * 16)
                     y += hn * Ct[n]
                 }
@@ -173,7 +173,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     let dbu = dt * load16(u + off)
                     let Bt = B + bt * N
                     for n in 0..<N {
-                        let a = exp16(dt * load16(A + n * 16))
+                        let a = expNonPositive16(dt * load16(A + n * 16))
                         store16(a, abar + (i * N + n) * 16)
                         store16(a * load16(hs + (i * N + n) * 16) + dbu * Bt[n], hs + ((i + 1) * N + n) * 16)
                     }

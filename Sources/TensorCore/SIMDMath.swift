@@ -68,6 +68,29 @@ public typealias Vec16 = SIMD16<Float>
     return Swift.max(c[0], c[1])
 }
 
+/// e^x for x ≤ 0 (decay factors such as the scan's exp(δ·A)): exp16 without the upper clamp
+/// and with a single exponent scale, about a quarter fewer operations. Positive x is not handled.
+@_transparent public func expNonPositive16(_ x: Vec16) -> Vec16 {
+    let lo = Vec16(repeating: -87.33654)
+    let xc = x.replacing(with: lo, where: x .< lo)
+    let magic = Vec16(repeating: 12582912.0)
+    let t = fma16(xc, Vec16(repeating: 1.44269504088896341), magic)
+    let n = t - magic
+    var r = fma16(n, Vec16(repeating: -0.693359375), xc)
+    r = fma16(n, Vec16(repeating: 2.12194440e-4), r)
+    var p = Vec16(repeating: 1.9875691500e-4)
+    p = fma16(p, r, Vec16(repeating: 1.3981999507e-3))
+    p = fma16(p, r, Vec16(repeating: 8.3334519073e-3))
+    p = fma16(p, r, Vec16(repeating: 4.1665795894e-2))
+    p = fma16(p, r, Vec16(repeating: 1.6666665459e-1))
+    p = fma16(p, r, Vec16(repeating: 5.0000001201e-1))
+    let y = fma16(p * r, r, r + Vec16(repeating: 1))
+    // n ∈ [−126, 0]: 2^n has a normal encoding, (n + 127) << 23.
+    let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- SIMD16<Int32>(repeating: 0x4B40_0000 - 127)
+    let result = y * unsafeBitCast(ni &<< 23, to: Vec16.self)
+    return result.replacing(with: Vec16(), where: x .< lo)
+}
+
 /// ln x for 16 lanes, x > 0 and finite: x = m·2^e with m in [√½, √2), then a degree-9
 /// polynomial in m−1 (Cephes' logf). Relative error ≈ 2 ulp.
 @_transparent public func log16(_ x: Vec16) -> Vec16 {

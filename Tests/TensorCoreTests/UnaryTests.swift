@@ -122,3 +122,23 @@ final class ErfTests: XCTestCase {
         XCTAssertLessThan(worst, 5e-7)
     }
 }
+
+final class NonPositiveExpTests: XCTestCase {
+    func testAgainstLibmOverTheWholeNonPositiveRange() {
+        var worst: Double = 0
+        var x: Float = -87
+        while x <= 0 {
+            var v = Vec16()
+            for i in 0..<16 { v[i] = min(0, x + Float(i) * 0.0113) }
+            let e = expNonPositive16(v)
+            for i in 0..<16 {
+                let ref = Foundation.exp(Double(v[i]))
+                worst = max(worst, Swift.abs(Double(e[i]) - ref) / ref)
+            }
+            x += 0.173
+        }
+        XCTAssertLessThan(worst, 1e-6)
+        XCTAssertEqual(expNonPositive16(Vec16(repeating: -200))[0], 0)
+        XCTAssertEqual(expNonPositive16(Vec16(repeating: 0))[0], 1)
+    }
+}
