@@ -125,7 +125,7 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
                     y += hn * Ct[n]
                 }
                 let zt = load16(z + off)
-                store16(y * zt / (1 + exp16(-zt)), out + off)
+                store16(y * zt / (one16 + exp16(-zt)), out + off)
             }
         }
     }
@@ -185,10 +185,10 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     let Bt = B + bt * N, Ct = C + bt * N
                     var y = Dv * ut
                     for n in 0..<N { y += load16(hNow + n * 16) * Ct[n] }
-                    let sig = 1 / (1 + exp16(-zt))
+                    let sig = one16 / (one16 + exp16(-zt))
                     let g0 = load16(dOut + off)
                     let dy = g0 * zt * sig
-                    store16(g0 * y * sig * (1 + zt * (1 - sig)), dz + off)
+                    store16(g0 * y * sig * (one16 + zt * (one16 - sig)), dz + off)
                     dDk += dy * ut
                     let dbu = dt * ut
                     var dDeltaAcc = Vec16(), duAcc = Vec16()

@@ -3,6 +3,10 @@
 /// modules, which cost a call and a 64-byte spill per vector in the kernels.
 public typealias Vec16 = SIMD16<Float>
 
+/// 1 in every lane. Kernels write `one16 + v`, not `1 + v`: mixed scalar–vector operators
+/// were seen to compile to partly scalar code.
+public let one16 = Vec16(repeating: 1)
+
 @_transparent public func load16(_ p: UnsafePointer<Float>) -> Vec16 {
     UnsafeRawPointer(p).loadUnaligned(as: Vec16.self)
 }

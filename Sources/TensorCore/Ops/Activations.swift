@@ -4,17 +4,17 @@ import Foundation
 extension Tensor {
     // sigmoid: σ(x) = 1/(1+e⁻ˣ); dσ = g·σ(1−σ)
     public func sigmoid() -> Tensor {
-        mapped({ 1 / (1 + exp16(-$0)) }, { 1 / (1 + Foundation.exp(-$0)) }).recorded("sigmoid", [self]) { c in
-            [c.grad.zipped(c.output, { g, s in g * s * (1 - s) }, { g, s in g * s * (1 - s) })]
+        mapped({ one16 / (one16 + exp16(-$0)) }, { 1 / (1 + Foundation.exp(-$0)) }).recorded("sigmoid", [self]) { c in
+            [c.grad.zipped(c.output, { g, s in g * s * (one16 - s) }, { g, s in g * s * (1 - s) })]
         }
     }
 
     // silu: x·σ(x); d = g·σ(x)·(1 + x(1−σ(x)))
     public func silu() -> Tensor {
         let x = self
-        return mapped({ $0 / (1 + exp16(-$0)) }, { $0 / (1 + Foundation.exp(-$0)) }).recorded("silu", [x]) { c in
+        return mapped({ $0 / (one16 + exp16(-$0)) }, { $0 / (1 + Foundation.exp(-$0)) }).recorded("silu", [x]) { c in
             [c.grad.zipped(x, { g, v in
-                let s = 1 / (1 + exp16(-v)); return g * s * (1 + v * (1 - s))
+                let s = one16 / (one16 + exp16(-v)); return g * s * (one16 + v * (one16 - s))
             }, { g, v in
                 let s = 1 / (1 + Foundation.exp(-v)); return g * s * (1 + v * (1 - s))
             })]
@@ -25,12 +25,12 @@ extension Tensor {
     public func gelu() -> Tensor {
         let x = self
         let half = Vec16(repeating: 0.5), invSqrt2 = Vec16(repeating: 0.70710678118654752)
-        return mapped({ half * $0 * (1 + erf16($0 * invSqrt2)) },
+        return mapped({ half * $0 * (one16 + erf16($0 * invSqrt2)) },
                       { 0.5 * $0 * (1 + Foundation.erf($0 * 0.70710678118654752)) }).recorded("gelu", [x]) { c in
             let pdfScale = Vec16(repeating: 0.39894228040143268)
             return [c.grad.zipped(x, { g, v in
-                let cdf = half * (1 + erf16(v * invSqrt2))
-                return g * (cdf + v * pdfScale * exp16(-half * v * v))
+                let cdf = half * (one16 + erf16(v * invSqrt2))
+                return g * (cdf + v * pdfScale * exp16(-(half * v * v)))
             }, { g, v in
                 let cdf = 0.5 * (1 + Foundation.erf(v * 0.70710678118654752))
                 return g * (cdf + v * 0.39894228040143268 * Foundation.exp(-0.5 * v * v))
@@ -43,7 +43,7 @@ extension Tensor {
         let x = self
         return mapped({ softplus16($0) }, { softplusScalar($0) }).recorded("softplus", [x]) { c in
             [c.grad.zipped(x, { g, v in
-                var s = 1 / (1 + exp16(-v)); s.replace(with: 1, where: v .> 20); return g * s
+                var s = one16 / (one16 + exp16(-v)); s.replace(with: one16, where: v .> Vec16(repeating: 20)); return g * s
             }, { g, v in v > 20 ? g : g / (1 + Foundation.exp(-v)) })]
         }
     }
