@@ -22,15 +22,13 @@ extension Tensor {
     }
 
     // gelu (exact, erf form as transformers' "gelu"): x·Φ(x); d = g·(Φ(x) + x·φ(x))
+    // The vector closures capture nothing, so they inline into the kernels' loops.
     public func gelu() -> Tensor {
         let x = self
-        let half = Vec16(repeating: 0.5), invSqrt2 = Vec16(repeating: 0.70710678118654752)
-        return mapped({ half * $0 * (one16 + erf16($0 * invSqrt2)) },
+        return mapped({ geluCDF16($0) * $0 },
                       { 0.5 * $0 * (1 + Foundation.erf($0 * 0.70710678118654752)) }).recorded("gelu", [x]) { c in
-            let pdfScale = Vec16(repeating: 0.39894228040143268)
-            return [c.grad.zipped(x, { g, v in
-                let cdf = half * (one16 + erf16(v * invSqrt2))
-                return g * (cdf + v * pdfScale * exp16(-(half * v * v)))
+            [c.grad.zipped(x, { g, v in
+                g * (geluCDF16(v) + v * Vec16(repeating: 0.39894228040143268) * exp16(-(Vec16(repeating: 0.5) * v * v)))
             }, { g, v in
                 let cdf = 0.5 * (1 + Foundation.erf(v * 0.70710678118654752))
                 return g * (cdf + v * 0.39894228040143268 * Foundation.exp(-0.5 * v * v))
@@ -47,6 +45,11 @@ extension Tensor {
             }, { g, v in v > 20 ? g : g / (1 + Foundation.exp(-v)) })]
         }
     }
+}
+
+/// Φ(x) = ½(1 + erf(x/√2)), the standard normal CDF.
+@_transparent public func geluCDF16(_ x: Vec16) -> Vec16 {
+    Vec16(repeating: 0.5) * (one16 + erf16(x * Vec16(repeating: 0.70710678118654752)))
 }
 
 /// PyTorch's softplus with beta 1, threshold 20.
