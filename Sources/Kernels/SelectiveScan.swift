@@ -192,13 +192,19 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     dDk += dy * ut
                     let dbu = dt * ut
                     var dDeltaAcc = Vec16(), duAcc = Vec16()
-                    let dBt = dBg + bt * N * 16, dCt = dCg + bt * N * 16
+                    let dBt = dBg + bt * N * 16, dCt = dCg + bt * N * 16, first = k == k0
                     for n in 0..<N {
                         let gh = load16(dh + n * 16) + dy * Ct[n]            // dL/dh_t
                         let an = load16(a + n * 16)
                         let ghAh = gh * an * load16(hPrev + n * 16)           // dL/dĀ_t ⊙ h_{t−1}
-                        store16(load16(dCt + n * 16) + dy * load16(hNow + n * 16), dCt + n * 16)
-                        store16(load16(dBt + n * 16) + gh * dbu, dBt + n * 16)
+                        // The group's first block writes the lane partials, later blocks add to them.
+                        if first {
+                            store16(dy * load16(hNow + n * 16), dCt + n * 16)
+                            store16(gh * dbu, dBt + n * 16)
+                        } else {
+                            store16(load16(dCt + n * 16) + dy * load16(hNow + n * 16), dCt + n * 16)
+                            store16(load16(dBt + n * 16) + gh * dbu, dBt + n * 16)
+                        }
                         dDeltaAcc += ghAh * load16(A + n * 16)
                         duAcc += gh * Bt[n]
                         store16(load16(dA + n * 16) + ghAh * dt, dA + n * 16)
@@ -243,7 +249,8 @@ extension Tensor {
             let groups = scanGroups(s), items = Bt * groups
             let du = Tensor(uninitializedShape: [Bt, L, Dmp]), dDelta = Tensor(uninitializedShape: [Bt, L, Dmp])
             let dz = Tensor(uninitializedShape: [Bt, L, Dmp])
-            let dBl = Tensor.zeros([groups, rows * N, 16]), dCl = Tensor.zeros([groups, rows * N, 16])
+            // Written before they are read (see `first` in the backward), so no zeroing.
+            let dBl = Tensor(uninitializedShape: [groups, rows * N, 16]), dCl = Tensor(uninitializedShape: [groups, rows * N, 16])
             let dAItems = Tensor(uninitializedShape: [items, K, N, 16]).zeroed()
             let dDItems = Tensor(uninitializedShape: [items, Dmp]).zeroed()
             let g = PaddedRows(c.grad.data, rows: rows, n: Dm, np: Dmp)

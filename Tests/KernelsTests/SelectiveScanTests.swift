@@ -33,6 +33,7 @@ final class SelectiveScanTests: XCTestCase {
     /// chunk), d_state = 1 and not a multiple of 16, batch below and above the grouping threshold.
     static let shapes: [(Int, Int, Int, Int)] = [
         (2, 5, 3, 4), (1, 1, 4, 16), (2, 37, 5, 1), (3, 70, 17, 16), (5, 33, 2, 19), (4, 64, 16, 16),
+        (1, 20, 40, 4), (5, 9, 33, 3),   // several channel blocks per group: partials written, then added
     ]
 
     func testForwardAndEveryGradientMatchThePrimitiveComposition() {
