@@ -65,18 +65,16 @@ func binaryKernel(_ a: Tensor, _ b: Tensor, _ out: Tensor,
     }
 }
 
-/// Copies `x` into the larger broadcast shape `shape`.
+/// Copies `x` into the larger broadcast shape `shape` (binaryKernel with a scalar second
+/// operand that the function ignores).
 func expandRaw(_ x: Tensor, to shape: [Int]) -> Tensor {
     if x.shape == shape { return x.detached() }
     let out = Tensor(uninitializedShape: shape)
-    binaryKernel(x, x.shapeOnlyScalarView(), out, { a, _ in a }, { a, _ in a })
+    binaryKernel(x, Tensor(scalar: 0), out, { a, _ in a }, { a, _ in a })
     return out
 }
 
 extension Tensor {
-    /// A one-element tensor standing in for "no second operand" in binaryKernel.
-    fileprivate func shapeOnlyScalarView() -> Tensor { Tensor(scalar: 0) }
-
     /// self += other (same shape), outside the graph: gradient accumulation and optimisers.
     public func addInPlace(_ other: Tensor, scale: Float = 1) {
         precondition(shape == other.shape, "addInPlace: shapes \(shape) and \(other.shape) differ")
