@@ -129,6 +129,13 @@ public final class HDF5File {
         }
     }
 
+    /// int32 on disk: half the size of int64 for token ids and indices.
+    public func write(_ name: String, int32s: [Int32], shape: [Int]) throws {
+        try int32s.withUnsafeBytes {
+            try writeDataset(name, shape: shape, memType: scanlab_H5T_NATIVE_INT32(), fileType: scanlab_H5T_NATIVE_INT32(), $0.baseAddress!)
+        }
+    }
+
     public func write(_ name: String, uint64s: [UInt64]) throws {
         try uint64s.withUnsafeBytes {
             try writeDataset(name, shape: [uint64s.count], memType: scanlab_H5T_NATIVE_UINT64(),
@@ -187,6 +194,15 @@ public final class HDF5File {
         var values = [Int64](repeating: 0, count: info.shape.reduce(1, *))
         try values.withUnsafeMutableBytes { try readDataset(name, memType: scanlab_H5T_NATIVE_INT64(), count: $0.count, into: $0.baseAddress!) }
         return (values.map { Int($0) }, info.shape)
+    }
+
+    /// An integer dataset as Int32 (values converted by HDF5; large id arrays stay compact).
+    public func readInt32s(_ name: String) throws -> (values: [Int32], shape: [Int]) {
+        let info = try datasetInfo(name)
+        guard info.isInteger else { throw HDF5Error("\(path): dataset \(name) is not an integer dataset") }
+        var values = [Int32](repeating: 0, count: info.shape.reduce(1, *))
+        try values.withUnsafeMutableBytes { try readDataset(name, memType: scanlab_H5T_NATIVE_INT32(), count: $0.count, into: $0.baseAddress!) }
+        return (values, info.shape)
     }
 
     public func readUInt64s(_ name: String) throws -> [UInt64] {

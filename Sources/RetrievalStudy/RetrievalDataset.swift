@@ -28,10 +28,10 @@ public struct RetrievalDataset {
         let f = try HDF5File(tmp, mode: .create)
         try f.setAttribute("length", length)
         try f.setAttribute("seed", Int(seed))
-        try f.write("train_orders", int64s: data.train.orders.map(Int.init), shape: [trainSize, length])
-        try f.write("train_targets", int64s: data.train.targets.map(Int.init), shape: [trainSize])
-        try f.write("eval_orders", int64s: data.heldOut.orders.map(Int.init), shape: [evalSize, length])
-        try f.write("eval_targets", int64s: data.heldOut.targets.map(Int.init), shape: [evalSize])
+        try f.write("train_orders", int32s: data.train.orders, shape: [trainSize, length])
+        try f.write("train_targets", int32s: data.train.targets, shape: [trainSize])
+        try f.write("eval_orders", int32s: data.heldOut.orders, shape: [evalSize, length])
+        try f.write("eval_targets", int32s: data.heldOut.targets, shape: [evalSize])
         try f.close()
         guard rename(tmp, path) == 0 else { throw StudyError("cannot write dataset cache \(path) (errno \(errno))") }
         return data
@@ -47,9 +47,9 @@ public struct RetrievalDataset {
     static func read(_ path: String, length: Int, trainSize: Int, evalSize: Int) throws -> RetrievalDataset {
         let f = try HDF5File(path, mode: .read)
         func examples(_ prefix: String, _ count: Int) throws -> RetrievalExamples {
-            let o = try f.readInts(prefix + "_orders"), t = try f.readInts(prefix + "_targets")
+            let o = try f.readInt32s(prefix + "_orders"), t = try f.readInt32s(prefix + "_targets")
             guard o.shape == [count, length], t.shape == [count] else { throw StudyError("\(path): unexpected shapes") }
-            return RetrievalExamples(length: length, orders: o.values.map(Int32.init), targets: t.values.map(Int32.init))
+            return RetrievalExamples(length: length, orders: o.values, targets: t.values)
         }
         return RetrievalDataset(length: length, train: try examples("train", trainSize), heldOut: try examples("eval", evalSize))
     }
