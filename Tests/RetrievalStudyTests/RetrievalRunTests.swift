@@ -47,6 +47,18 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(lines.joined().contains("already finished"))
     }
 
+    func testDatasetCacheReadsBackWhatWasGeneratedAndRegeneratesWhenCorrupt() throws {
+        let fresh = try RetrievalDataset.load(length: 5, trainSize: 50, evalSize: 20, seed: 3, dataDirectory: dir)
+        let path = dir + "/datasets/" + RetrievalDataset.fileName(length: 5, trainSize: 50, evalSize: 20, seed: 3)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+        let cached = try RetrievalDataset.load(length: 5, trainSize: 50, evalSize: 20, seed: 3, dataDirectory: dir)
+        XCTAssertEqual(cached.train, fresh.train)
+        XCTAssertEqual(cached.heldOut, fresh.heldOut)
+        try Data("broken".utf8).write(to: URL(fileURLWithPath: path))
+        let regenerated = try RetrievalDataset.load(length: 5, trainSize: 50, evalSize: 20, seed: 3, dataDirectory: dir)
+        XCTAssertEqual(regenerated.train, fresh.train)
+    }
+
     func testAfterEvaluationHookSeesEveryEvaluation() throws {
         let run = try RetrievalRun(tiny(.mamba), dataDirectory: dir, reporter: quiet)
         var seen: [Int] = []
