@@ -9,21 +9,40 @@ extension Tensor {
         }
     }
 
-    // silu: x·σ(x); d = g·σ(x)·(1 + x(1−σ(x)))
+    // silu: x·σ(x); d = g·σ(x)·(1 + x(1−σ(x)))   (own loops: see gelu)
     public func silu() -> Tensor {
         let x = self
-        return mapped({ $0 / (one16 + exp16(-$0)) }, { $0 / (1 + Foundation.exp(-$0)) }).recorded("silu", [x]) { c in
-            [c.grad.zipped(x, { g, v in
-                let s = one16 / (one16 + exp16(-v)); return g * s * (one16 + v * (one16 - s))
-            }, { g, v in
-                let s = 1 / (1 + Foundation.exp(-v)); return g * s * (1 + v * (1 - s))
-            })]
+        let out = Tensor(uninitializedShape: shape)
+        let xp = x.data, op = out.data
+        Parallel.forChunks(count, work: count * 3) { r in
+            var i = r.lowerBound
+            while i + 16 <= r.upperBound { let v = load16(xp + i); store16(v / (one16 + exp16(-v)), op + i); i += 16 }
+            while i < r.upperBound { op[i] = xp[i] / (1 + Foundation.exp(-xp[i])); i += 1 }
+        }
+        return out.recorded("silu", [x]) { c in
+            let gx = Tensor(uninitializedShape: x.shape)
+            let gp = c.grad.data, dp = gx.data
+            Parallel.forChunks(x.count, work: x.count * 4) { r in
+                var i = r.lowerBound
+                while i + 16 <= r.upperBound {
+                    let v = load16(xp + i)
+                    let s = one16 / (one16 + exp16(-v))
+                    store16(load16(gp + i) * s * (one16 + v * (one16 - s)), dp + i)
+                    i += 16
+                }
+                while i < r.upperBound {
+                    let s = 1 / (1 + Foundation.exp(-xp[i]))
+                    dp[i] = gp[i] * s * (1 + xp[i] * (1 - s))
+                    i += 1
+                }
+            }
+            return [gx]
         }
     }
 
     // gelu (exact, erf form as transformers' "gelu"): x·Φ(x); d = g·(Φ(x) + x·φ(x))
-    // Loops of their own: the erf+exp body is too large for the optimiser to inline a closure,
-    // and a call per vector halved the throughput.
+    // Loops of their own: the optimiser would not inline a closure this large into the shared
+    // elementwise loop, and a call per vector halved the throughput.
     public func gelu() -> Tensor {
         let x = self
         let out = Tensor(uninitializedShape: shape)
