@@ -28,6 +28,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "scanlab", targets: ["scanlab"]),
+        .executable(name: "scanlab-worker", targets: ["scanlab-worker"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
     ],
     dependencies: [
@@ -60,11 +61,18 @@ let package = Package(
         // Figures through gnuplot: scripts and data beside every PNG and SVG.
         .target(name: "Plotting", dependencies: ["RetrievalStudy"]),
 
+        // Notebooks: named cells and parameters, state in HDF5, one worker process per cell.
+        .target(name: "NotebookRunner", dependencies: ["Checkpoints", "TensorCore"]),
+        // The experiment scripts themselves (Notebooks/ at the root), compiled into the worker.
+        .target(name: "Notebooks", dependencies: ["NotebookRunner", "RetrievalStudy", "Plotting", "TensorCore"],
+                path: "Notebooks"),
+        .executableTarget(name: "scanlab-worker", dependencies: ["NotebookRunner", "Notebooks"]),
+
         // `scanlab bench …`: throughput measurements, never run by tests.
         .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "Models", "RetrievalStudy", "CBLAS"], swiftSettings: cpuFlags),
 
         .executableTarget(name: "scanlab", dependencies: [
-            "TensorCore", "Kernels", "Models", "Checkpoints", "RetrievalStudy", "Plotting", "Benchmarks",
+            "TensorCore", "Kernels", "Models", "Checkpoints", "RetrievalStudy", "Plotting", "NotebookRunner", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -77,6 +85,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Models", "TensorCore", "TestSupport"]),
         .testTarget(name: "RetrievalStudyTests", dependencies: ["RetrievalStudy", "Models", "Checkpoints", "TensorCore", "TestSupport"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "RetrievalStudy", "TestSupport"]),
+        .testTarget(name: "NotebookRunnerTests", dependencies: ["NotebookRunner", "TestSupport"]),
         .testTarget(name: "BridgesTests", dependencies: ["CBLAS", "CHDF5", "CReadline"]),
     ]
 )

@@ -1,0 +1,4 @@
+import NotebookRunner
+
+/// Every notebook the worker can run, in the order `scanlab notebooks` lists them.
+public let allNotebooks: [Notebook] = [retrievalStudy, prefixVersusSuffix, positionAccuracy, isolationDemo]

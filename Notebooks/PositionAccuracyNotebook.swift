@@ -1,0 +1,37 @@
+import NotebookRunner
+import Plotting
+import RetrievalStudy
+import TensorCore
+
+/// Per-target-position accuracy over training for one length and placement, both models:
+/// the heatmap where Mamba learns the last positions first, then the first, then the middle.
+let positionAccuracy = Notebook("position-accuracy", summary: "Which target positions each model learns first", parameters: [
+    .integers("length", default: "12", help: "sequence length L", range: 2...16_000),
+    .choice("variant", default: "suffix", help: "query placement", options: QueryPlacement.allCases.map(\.rawValue)),
+    .integers("steps", default: "2500", help: "step budget per run", range: 1...10_000_000),
+], cells: [
+    Cell("train") { ctx in
+        var spec = StudySpec.quick
+        spec.name = "position-accuracy-L\(ctx.parameter("length"))-\(ctx.parameter("variant"))"
+        spec.lengths = ctx.integers("length")
+        spec.variants = [QueryPlacement(rawValue: ctx.parameter("variant"))!]
+        spec.base.steps = ctx.integers("steps")[0]
+        let rows = try Study(spec, dataDirectory: ctx.dataDirectory).run()
+        ctx.log(Study.summaryTable(rows))
+    },
+    Cell("heatmap") { ctx in
+        let name = "position-accuracy-L\(ctx.parameter("length"))-\(ctx.parameter("variant"))"
+        let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + name).runs
+        for r in runs {
+            // evaluations × L, kept as a tensor value for `show`
+            let m = r.metrics.positionAccuracy
+            ctx.store("\(r.config.model.rawValue)-position-accuracy",
+                      .tensor(Tensor(m.flatMap { $0.map(Float.init) }, shape: [m.count, r.config.length])))
+        }
+        let f = try StudyFigures.positionAccuracy(runs, length: ctx.integers("length")[0],
+                                                  variant: QueryPlacement(rawValue: ctx.parameter("variant"))!,
+                                                  in: ctx.figuresDirectory + "/" + name)
+        ctx.store("figure", .text(f.rendered ? f.png : "not drawn: \(f.problem ?? "")"))
+        ctx.log(f.rendered ? "figure: \(f.png)" : "figure not drawn: \(f.problem ?? "")")
+    },
+])

@@ -1,0 +1,30 @@
+import NotebookRunner
+import Plotting
+import RetrievalStudy
+
+/// The two query placements compared: both models on one length, query after the context
+/// (suffix) and before it (prefix), with the steps each needed and the accuracy curves.
+let prefixVersusSuffix = Notebook("prefix-vs-suffix", summary: "Query before or after the context, both models", parameters: [
+    .integers("length", default: "12", help: "sequence length L", range: 2...16_000),
+    .integers("steps", default: "2500", help: "step budget per run", range: 1...10_000_000),
+], cells: [
+    Cell("train") { ctx in
+        var spec = StudySpec.quick
+        spec.name = "prefix-vs-suffix-L\(ctx.parameter("length"))"
+        spec.lengths = ctx.integers("length")
+        spec.base.steps = ctx.integers("steps")[0]
+        let rows = try Study(spec, dataDirectory: ctx.dataDirectory).run()
+        ctx.store("comparison", .table([["model", "variant", "steps to threshold", "final accuracy"]] + rows.map {
+            [$0.model.rawValue, $0.variant.rawValue, $0.reachedStep.map(String.init) ?? "not reached",
+             $0.finalAccuracy.map { String(format: "%.4f", $0) } ?? "-"]
+        }))
+        ctx.log(Study.summaryTable(rows))
+    },
+    Cell("figure") { ctx in
+        let folder = ctx.dataDirectory + "/studies/prefix-vs-suffix-L\(ctx.parameter("length"))"
+        let runs = try RunRecord.load(studyFolder: folder).runs
+        let f = try StudyFigures.prefixVersusSuffix(runs, length: ctx.integers("length")[0], in: ctx.figuresDirectory + "/prefix-vs-suffix")
+        ctx.store("figure", .text(f.rendered ? f.png : "not drawn: \(f.problem ?? "")"))
+        ctx.log(f.rendered ? "figure: \(f.png)" : "figure not drawn: \(f.problem ?? "")")
+    },
+])

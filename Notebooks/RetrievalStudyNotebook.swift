@@ -1,0 +1,46 @@
+import NotebookRunner
+import Plotting
+import RetrievalStudy
+
+/// Reproduce the synthetic in-context retrieval study end to end: the plan, training of both
+/// models for each length and variant, the summary table and the figures. The defaults are
+/// the quick preset (minutes); `preset=paper` is the paper's protocol (days).
+let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retrieval study: train, summarise, draw", parameters: [
+    .choice("preset", default: "quick", help: "quick (minutes) or paper (the paper's protocol, days)", options: StudySpec.presetNames),
+    .integers("lengths", default: "8,12", help: "sequence lengths L", range: 2...16_000),
+    Parameter("variants", default: "suffix,prefix", help: "query placements: suffix, prefix or both") { text in
+        text.split(separator: ",").allSatisfy { QueryPlacement(rawValue: String($0)) != nil } ? nil : "variants: use suffix, prefix or suffix,prefix"
+    },
+    .integers("seeds", default: "0", help: "seeds (the paper uses 0,1,2)", range: 0...1_000_000),
+], cells: [
+    Cell("plan") { ctx in
+        let spec = try studySpec(ctx)
+        ctx.store("runs", .table([["model", "length", "variant", "lr", "seed", "steps"]] + spec.runs.map {
+            [$0.model.rawValue, "\($0.length)", $0.variant.rawValue, "\($0.lr)", "\($0.seed)", "\($0.steps)"]
+        }))
+        ctx.log("\(spec.runs.count) runs planned")
+    },
+    Cell("train") { ctx in
+        let rows = try Study(try studySpec(ctx), dataDirectory: ctx.dataDirectory).run()
+        ctx.store("summary", .text(Study.summaryTable(rows)))
+        ctx.log(Study.summaryTable(rows))
+    },
+    Cell("figures") { ctx in
+        let spec = try studySpec(ctx)
+        let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + spec.name).runs
+        let figures = try StudyFigures.drawAll(runs, in: ctx.figuresDirectory + "/" + spec.name)
+        ctx.store("figures", .text(figures.map { $0.rendered ? $0.png : "not drawn: \($0.problem ?? "")" }.joined(separator: "\n")))
+        for f in figures { ctx.log(f.rendered ? "figure: \(f.png)" : "figure not drawn: \(f.problem ?? "")") }
+    },
+])
+
+/// The study these parameters describe (named after the notebook and its settings).
+func studySpec(_ ctx: CellContext) throws -> StudySpec {
+    var spec = try StudySpec.preset(ctx.parameter("preset"))
+    spec.lengths = ctx.integers("lengths")
+    spec.variants = ctx.parameter("variants").split(separator: ",").compactMap { QueryPlacement(rawValue: String($0)) }
+    spec.seeds = ctx.integers("seeds").map(UInt64.init)
+    spec.name = "notebook-\(spec.name)-L\(spec.lengths.map(String.init).joined(separator: "_"))"
+    try spec.validate()
+    return spec
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// A cell's state as the runner sees it.
+public enum CellStatus: String, Equatable {
+    case notRun = "not run", done, stale, failed, running
+}
+
+/// Drives notebooks through `scanlab-worker`, one process per cell: a crash (fatal error,
+/// failed precondition, signal) ends only that process; the runner reports it with the cell's
+/// name, and the saved state, written atomically after each successful cell, stays intact.
+public struct NotebookRunner {
+    public let worker: String
+    public let dataDirectory: String
+    public let figuresDirectory: String
+
+    public init(worker: String, dataDirectory: String, figuresDirectory: String) {
+        self.worker = worker
+        self.dataDirectory = dataDirectory
+        self.figuresDirectory = figuresDirectory
+    }
+
+    struct Outcome { let status: Int32; let crashed: Bool; let output: String; let errors: String }
+
+    func call(_ args: [String], echo: ((String) -> Void)? = nil) throws -> Outcome {
+        guard FileManager.default.isExecutableFile(atPath: worker) else {
+            throw NotebookError("the notebook worker \(worker) is missing; build it with: swift build -c release --product scanlab-worker")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: worker)
+        p.arguments = args
+        // The crash message is what matters to the reader, not the runtime's backtrace.
+        var env = ProcessInfo.processInfo.environment
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        var collected = ""
+        // Stream the cell's output as it comes (training logs), keeping a copy.
+        while true {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            let text = String(decoding: chunk, as: UTF8.self)
+            collected += text
+            echo?(text)
+        }
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return Outcome(status: p.terminationStatus, crashed: p.terminationReason == .uncaughtSignal,
+                       output: collected, errors: errors)
+    }
+
+    public func list() throws -> [NotebookDescription] {
+        let o = try call(["list"])
+        return try JSONDecoder().decode([NotebookDescription].self, from: Data(o.output.utf8))
+    }
+
+    public func describe(_ name: String) throws -> NotebookDescription {
+        let o = try call(["describe", name])
+        guard o.status == 0 else { throw NotebookError(o.errors.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return try JSONDecoder().decode(NotebookDescription.self, from: Data(o.output.utf8))
+    }
+
+    /// Validates name=value assignments in the worker (where the checks live); returns the
+    /// full parameter values or throws with every problem.
+    public func parameters(_ d: NotebookDescription, _ assignments: [String]) throws -> [String: String] {
+        let o = try call(["check", d.name] + assignments)
+        guard o.status == 0 else { throw NotebookError(o.output.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        var values = Dictionary(uniqueKeysWithValues: d.parameters.map { ($0.name, $0.defaultValue) })
+        for a in assignments { if let eq = a.firstIndex(of: "=") { values[String(a[..<eq])] = String(a[a.index(after: eq)...]) } }
+        return values
+    }
+
+    /// <data>/notebooks/<notebook>-<parameter set>.h5; the default parameter set is "defaults".
+    public func statePath(_ d: NotebookDescription, _ values: [String: String]) -> String {
+        let changed = d.parameters.filter { values[$0.name] != $0.defaultValue }.map { "\($0.name)=\(values[$0.name]!)" }.sorted()
+        var tag = "defaults"
+        if !changed.isEmpty {
+            var h: UInt64 = 0xCBF2_9CE4_8422_2325
+            for b in changed.joined(separator: "\n").utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            tag = String(String(h, radix: 16).suffix(10))
+        }
+        return dataDirectory + "/notebooks/\(d.name)-\(tag).h5"
+    }
+
+    /// Done, stale (its source or a parameter it read changed, or an earlier cell is not done),
+    /// failed or not run, in cell order.
+    public func statuses(_ d: NotebookDescription, _ state: NotebookState, _ values: [String: String]) -> [(String, CellStatus)] {
+        var earlierPending = false
+        return d.cells.map { c in
+            guard let r = state.cells[c.name] else { earlierPending = true; return (c.name, .notRun) }
+            if r.status == "failed" { earlierPending = true; return (c.name, .failed) }
+            let changed = r.sourceHash != c.sourceHash || r.parametersRead.contains { values[$0.key] != $0.value }
+            if changed || earlierPending { earlierPending = true; return (c.name, .stale) }
+            return (c.name, .done)
+        }
+    }
+
+    /// Runs one cell in a fresh worker. Returns nil on success, else the reason.
+    public func runCell(_ d: NotebookDescription, _ cell: String, _ values: [String: String],
+                        echo: ((String) -> Void)? = nil) throws -> String? {
+        let assignments = d.parameters.map { "\($0.name)=\(values[$0.name] ?? $0.defaultValue)" }
+        let o = try call(["run", d.name, cell, "--state", statePath(d, values), "--data", dataDirectory,
+                          "--figures", figuresDirectory] + assignments, echo: echo)
+        if o.status == 0 && !o.crashed { return nil }
+        let lines = o.errors.split(separator: "\n").map(String.init)
+        let fatal = lines.filter { $0.contains("Fatal error") || $0.contains("Precondition failed") }
+        let detail = (fatal.isEmpty ? Array(lines.suffix(3)) : fatal).joined(separator: " | ")
+        return o.crashed ? "cell \(cell) crashed (signal \(o.status)): \(detail)" : "cell \(cell) failed: \(detail)"
+    }
+
+    /// Batch mode: runs every cell that is not done, in order. Returns the failing cell's
+    /// message, or nil when the whole notebook is done.
+    public func runAll(_ name: String, assignments: [String], echo: @escaping (String) -> Void) throws -> String? {
+        let d = try describe(name)
+        let values = try parameters(d, assignments)
+        for (cell, status) in statuses(d, try NotebookState.load(statePath(d, values)), values) where status != .done {
+            echo("▶ \(d.name) / \(cell) (\(status.rawValue))\n")
+            if let failure = try runCell(d, cell, values, echo: echo) { return failure }
+        }
+        return nil
+    }
+}

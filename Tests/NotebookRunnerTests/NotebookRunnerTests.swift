@@ -1,0 +1,87 @@
+import Foundation
+import NotebookRunner
+import TensorCore
+import TestSupport
+import XCTest
+
+/// Drives the real `scanlab-worker` (built beside the test bundle) through the runner.
+final class NotebookRunnerTests: TemporaryDirectoryTestCase {
+    func runner() throws -> NotebookRunner {
+        // The test executable (…/debug/ScanLabPackageTests.xctest) sits beside the products.
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let worker = products.appendingPathComponent("scanlab-worker").path
+        guard FileManager.default.isExecutableFile(atPath: worker) else {
+            throw XCTSkip("scanlab-worker is not built next to the tests (run swift build first)")
+        }
+        return NotebookRunner(worker: worker, dataDirectory: dir + "/Data", figuresDirectory: dir + "/Figures")
+    }
+
+    func testACrashingCellIsReportedByNameAndTheStateSurvives() throws {
+        let r = try runner()
+        var log = ""
+        let failure = try r.runAll("isolation-demo", assignments: [], echo: { log += $0 })
+        XCTAssertNotNil(failure)
+        XCTAssertTrue(failure!.contains("cell crash crashed"), failure!)
+        XCTAssertTrue(failure!.contains("on purpose"), failure!)
+        let d = try r.describe("isolation-demo")
+        let values = try r.parameters(d, [])
+        let state = try NotebookState.load(r.statePath(d, values))
+        guard case .number(let answer)? = state.values["answer"] else { return XCTFail("the first cell's value is gone") }
+        XCTAssertEqual(answer, 42)
+        XCTAssertEqual(r.statuses(d, state, values).map(\.1), [.done, .notRun, .notRun])
+        // The runner is still usable: the same notebook with the crash switched off completes,
+        // and running it again does nothing.
+        XCTAssertNil(try r.runAll("isolation-demo", assignments: ["crash=no"], echo: { _ in }))
+        let values2 = try r.parameters(d, ["crash=no"])
+        let done = try NotebookState.load(r.statePath(d, values2))
+        XCTAssertEqual(r.statuses(d, done, values2).map(\.1), [.done, .done, .done])
+        guard case .number(let doubled)? = done.values["doubled"] else { return XCTFail("after did not store doubled") }
+        XCTAssertEqual(doubled, 84)
+        var again = ""
+        XCTAssertNil(try r.runAll("isolation-demo", assignments: ["crash=no"], echo: { again += $0 }))
+        XCTAssertFalse(again.contains("▶"), again)
+    }
+
+    func testChangingAParameterACellReadMarksItAndLaterCellsStale() throws {
+        let r = try runner()
+        let d = try r.describe("isolation-demo")
+        var state = NotebookState()
+        for c in d.cells {
+            state.cells[c.name] = CellRecord(status: "done", sourceHash: c.sourceHash,
+                                             parametersRead: c.name == "crash" ? ["crash": "no"] : [:], message: nil)
+        }
+        XCTAssertEqual(r.statuses(d, state, ["crash": "no"]).map(\.1), [.done, .done, .done])
+        XCTAssertEqual(r.statuses(d, state, ["crash": "yes"]).map(\.1), [.done, .stale, .stale])
+        // An edited cell (its source hash differs) is stale, and so is everything after it.
+        state.cells["prepare"]!.sourceHash = "edited"
+        XCTAssertEqual(r.statuses(d, state, ["crash": "no"]).map(\.1), [.stale, .stale, .stale])
+    }
+
+    func testBadNamesAndValuesGetClearMessages() throws {
+        let r = try runner()
+        XCTAssertThrowsError(try r.describe("isolaton-demo")) { XCTAssertTrue("\($0)".contains("did you mean isolation-demo"), "\($0)") }
+        let d = try r.describe("retrieval-study")
+        XCTAssertThrowsError(try r.parameters(d, ["lenghts=8"])) { XCTAssertTrue("\($0)".contains("did you mean lengths"), "\($0)") }
+        XCTAssertThrowsError(try r.parameters(d, ["lengths=8,x"])) { XCTAssertTrue("\($0)".contains("'x' is not an integer"), "\($0)") }
+        XCTAssertThrowsError(try r.parameters(d, ["preset=huge"])) { XCTAssertTrue("\($0)".contains("not one of quick, paper"), "\($0)") }
+        XCTAssertEqual(try r.list().map(\.name), ["retrieval-study", "prefix-vs-suffix", "position-accuracy", "isolation-demo"])
+    }
+
+    func testStateRoundTripsEveryKindOfValue() throws {
+        var s = NotebookState()
+        s.values["n"] = .number(2.5)
+        s.values["t"] = .text("hello")
+        s.values["rows"] = .table([["a", "b"], ["1", "2"]])
+        s.values["x"] = .tensor(Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3]))
+        s.cells["c"] = CellRecord(status: "done", sourceHash: "h", parametersRead: ["p": "1"], message: nil)
+        try s.save(dir + "/state.h5")
+        let back = try NotebookState.load(dir + "/state.h5")
+        XCTAssertEqual(back.cells, s.cells)
+        guard case .number(2.5)? = back.values["n"], case .text("hello")? = back.values["t"],
+              case .table(let rows)? = back.values["rows"], case .tensor(let x)? = back.values["x"] else { return XCTFail() }
+        XCTAssertEqual(rows, [["a", "b"], ["1", "2"]])
+        XCTAssertEqual(x.shape, [2, 3])
+        XCTAssertEqual(x.values, [1, 2, 3, 4, 5, 6])
+        XCTAssertTrue(NotebookValue.tensor(x).summary.contains("tensor [2, 3]: mean 3.5"))
+    }
+}
