@@ -73,6 +73,7 @@ let package = Package(
 
         .executableTarget(name: "scanlab", dependencies: [
             "TensorCore", "Kernels", "Models", "Checkpoints", "RetrievalStudy", "Plotting", "NotebookRunner", "Benchmarks",
+            "CReadline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

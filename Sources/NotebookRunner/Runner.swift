@@ -107,7 +107,17 @@ public struct NotebookRunner {
         let lines = o.errors.split(separator: "\n").map(String.init)
         let fatal = lines.filter { $0.contains("Fatal error") || $0.contains("Precondition failed") }
         let detail = (fatal.isEmpty ? Array(lines.suffix(3)) : fatal).joined(separator: " | ")
-        return o.crashed ? "cell \(cell) crashed (signal \(o.status)): \(detail)" : "cell \(cell) failed: \(detail)"
+        let message = o.crashed ? "cell \(cell) crashed (signal \(o.status)): \(detail)" : "cell \(cell) failed: \(detail)"
+        if o.crashed {
+            // The worker died before it could record anything; the cell's stored values are
+            // untouched, and its record now says why it is not done.
+            let path = statePath(d, values)
+            var state = try NotebookState.load(path)
+            let hash = d.cells.first { $0.name == cell }?.sourceHash ?? ""
+            state.cells[cell] = CellRecord(status: "failed", sourceHash: hash, parametersRead: [:], message: message)
+            try state.save(path)
+        }
+        return message
     }
 
     /// Batch mode: runs every cell that is not done, in order. Returns the failing cell's

@@ -28,7 +28,8 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         let state = try NotebookState.load(r.statePath(d, values))
         guard case .number(let answer)? = state.values["answer"] else { return XCTFail("the first cell's value is gone") }
         XCTAssertEqual(answer, 42)
-        XCTAssertEqual(r.statuses(d, state, values).map(\.1), [.done, .notRun, .notRun])
+        XCTAssertEqual(r.statuses(d, state, values).map(\.1), [.done, .failed, .notRun])
+        XCTAssertTrue(state.cells["crash"]!.message!.contains("on purpose"))
         // The runner is still usable: the same notebook with the crash switched off completes,
         // and running it again does nothing.
         XCTAssertNil(try r.runAll("isolation-demo", assignments: ["crash=no"], echo: { _ in }))
