@@ -21,6 +21,10 @@ public struct NotebookRunner {
 
     struct Outcome { let status: Int32; let crashed: Bool; let output: String; let errors: String }
 
+    /// The worker running a cell right now (0 when none), for forwarding Ctrl-C: Foundation
+    /// starts children in their own process group, so the terminal's SIGINT does not reach them.
+    nonisolated(unsafe) public static var runningWorker: Int32 = 0
+
     func call(_ args: [String], echo: ((String) -> Void)? = nil) throws -> Outcome {
         guard FileManager.default.isExecutableFile(atPath: worker) else {
             throw NotebookError("the notebook worker \(worker) is missing; build it with: swift build -c release --product scanlab-worker")
@@ -36,6 +40,8 @@ public struct NotebookRunner {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        NotebookRunner.runningWorker = p.processIdentifier
+        defer { NotebookRunner.runningWorker = 0 }
         var collected = ""
         // Stream the cell's output as it comes (training logs), keeping a copy.
         while true {
@@ -107,7 +113,8 @@ public struct NotebookRunner {
         let lines = o.errors.split(separator: "\n").map(String.init)
         let fatal = lines.filter { $0.contains("Fatal error") || $0.contains("Precondition failed") }
         let detail = (fatal.isEmpty ? Array(lines.suffix(3)) : fatal).joined(separator: " | ")
-        let message = o.crashed ? "cell \(cell) crashed (signal \(o.status)): \(detail)" : "cell \(cell) failed: \(detail)"
+        let message = o.crashed && o.status == SIGINT ? "cell \(cell) interrupted (Ctrl-C)"
+            : o.crashed ? "cell \(cell) crashed (signal \(o.status)): \(detail)" : "cell \(cell) failed: \(detail)"
         if o.crashed {
             // The worker died before it could record anything; the cell's stored values are
             // untouched, and its record now says why it is not done.

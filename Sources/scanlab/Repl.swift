@@ -18,9 +18,12 @@ enum Repl {
             FileHandle.standardOutput.write(Data(text.utf8))
         }, rebuild: rebuildWorker)
         Repl.session = session
-        // A handler (not SIG_IGN, which child processes would inherit): the terminal's Ctrl-C
-        // reaches the worker of a running cell, and the REPL carries on.
-        signal(SIGINT) { _ in }
+        // Ctrl-C goes to the worker of a running cell (which stops, reported as interrupted);
+        // the REPL itself carries on.
+        signal(SIGINT) { _ in
+            let pid = NotebookRunner.runningWorker
+            if pid > 0 { kill(pid, SIGINT) }
+        }
         if isatty(STDIN_FILENO) == 1 {
             interactive(session)
         } else {

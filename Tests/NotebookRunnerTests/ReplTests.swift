@@ -45,7 +45,7 @@ final class ReplTests: TemporaryDirectoryTestCase {
         ])
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("unknown command 'opne' (did you mean open?)"), out)
-        XCTAssertTrue(out.contains("crash: 'maybe' is not one of yes, no"), out)
+        XCTAssertTrue(out.contains("crash: 'maybe' is not one of yes, no, hang"), out)
         XCTAssertTrue(out.contains("cell crash crashed"), out)
         XCTAssertTrue(out.contains("Fatal error: isolation-demo: this cell crashes on purpose"), out)
         XCTAssertTrue(out.contains("crash            failed"), out)
@@ -55,6 +55,28 @@ final class ReplTests: TemporaryDirectoryTestCase {
         let (again, _) = try run(try scanlab(), ["--data", dir + "/Data"], input: ["open isolation-demo\nshow answer\nquit\n"])
         XCTAssertTrue(again.contains("prepare          done"), again)
         XCTAssertTrue(again.contains("answer: 42"), again)
+    }
+
+    func testSettingAParameterMarksOnlyTheCellsThatReadItStale() throws {
+        let (out, _) = try run(try scanlab(), ["--data", dir + "/Data"], input: [
+            "open isolation-demo\nset crash=no\nrunall\nset crash=yes\nquit\n",
+        ])
+        // After the change: prepare (which does not read `crash`) stays done.
+        let tail = out.components(separatedBy: "scanlab> set crash=yes").last ?? ""
+        XCTAssertTrue(tail.contains("prepare          done"), out)
+        XCTAssertTrue(tail.contains("crash            stale"), out)
+        XCTAssertTrue(tail.contains("after            stale"), out)
+    }
+
+    func testCtrlCStopsTheRunningCellNotTheREPL() throws {
+        let exe = try scanlab()
+        let (out, status) = try run("/usr/bin/script", ["-qfec", "'\(exe)' --data '\(dir)/Data'", "/dev/null"],
+                                    input: ["open isolation-demo\n", "set crash=hang\n", "run prepare\n", "run crash\n", "", "", "\u{03}", "cells\n", "quit\n"],
+                                    environment: ["HOME": dir])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("cell crash interrupted (Ctrl-C)"), out)
+        XCTAssertTrue(out.contains("crash            failed"), out)
+        XCTAssertTrue(out.contains("prepare          done"), out)
     }
 
     func testReadlineEditingCompletionAndHistoryThroughAPseudoTerminal() throws {
