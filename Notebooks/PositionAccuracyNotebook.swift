@@ -23,6 +23,7 @@ let positionAccuracy = Notebook("position-accuracy", summary: "Which target posi
         let name = "position-accuracy-L\(ctx.parameter("length"))-\(ctx.parameter("variant"))"
         let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + name).runs
         for r in runs {
+            ctx.store("\(r.config.model.rawValue)-run", .run(ctx.dataDirectory + "/runs/" + r.config.folderName))
             // evaluations × L, kept as a tensor value for `show`
             let m = r.metrics.positionAccuracy
             ctx.store("\(r.config.model.rawValue)-position-accuracy",

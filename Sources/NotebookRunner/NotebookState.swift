@@ -9,6 +9,8 @@ public enum NotebookValue {
     case tensor(Tensor)
     /// Rows of cells; the first row is the header.
     case table([[String]])
+    /// A training run, by its folder.
+    case run(String)
 
     /// One line for `show`: a tensor as shape and summary statistics.
     public var summary: String {
@@ -16,6 +18,9 @@ public enum NotebookValue {
         case .number(let v): return String(format: "%g", v)
         case .text(let s): return s.count > 200 ? String(s.prefix(200)) + "…" : s
         case .table(let rows): return "table, \(max(0, rows.count - 1)) rows: " + (rows.first ?? []).joined(separator: ", ")
+        case .run(let folder):
+            let finished = FileManager.default.fileExists(atPath: folder + "/metrics.h5") ? "" : " (no evaluation yet)"
+            return "run \(folder)\(finished)"
         case .tensor(let t):
             let v = t.values.map(Double.init)
             let mean = v.reduce(0, +) / Double(max(1, v.count))
@@ -61,6 +66,7 @@ public struct NotebookState {
                 switch try f.stringAttribute("kind", on: path) {
                 case "number": s.values[name] = .number(try f.doubleAttribute("value", on: path))
                 case "text": s.values[name] = .text(try f.stringAttribute("value", on: path))
+                case "run": s.values[name] = .run(try f.stringAttribute("value", on: path))
                 case "table":
                     let rows = try JSONDecoder().decode([[String]].self, from: Data(try f.stringAttribute("value", on: path).utf8))
                     s.values[name] = .table(rows)
@@ -85,6 +91,7 @@ public struct NotebookState {
             switch value {
             case .number(let v): try f.setAttribute("kind", "number", on: p); try f.setAttribute("value", v, on: p)
             case .text(let t): try f.setAttribute("kind", "text", on: p); try f.setAttribute("value", t, on: p)
+            case .run(let folder): try f.setAttribute("kind", "run", on: p); try f.setAttribute("value", folder, on: p)
             case .table(let rows):
                 try f.setAttribute("kind", "table", on: p)
                 try f.setAttribute("value", String(decoding: try JSONEncoder().encode(rows), as: UTF8.self), on: p)

@@ -74,6 +74,7 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         s.values["t"] = .text("hello")
         s.values["rows"] = .table([["a", "b"], ["1", "2"]])
         s.values["x"] = .tensor(Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3]))
+        s.values["r"] = .run("/tmp/some-run")
         s.cells["c"] = CellRecord(status: "done", sourceHash: "h", parametersRead: ["p": "1"], message: nil)
         try s.save(dir + "/state.h5")
         let back = try NotebookState.load(dir + "/state.h5")
@@ -81,6 +82,7 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         guard case .number(2.5)? = back.values["n"], case .text("hello")? = back.values["t"],
               case .table(let rows)? = back.values["rows"], case .tensor(let x)? = back.values["x"] else { return XCTFail() }
         XCTAssertEqual(rows, [["a", "b"], ["1", "2"]])
+        guard case .run("/tmp/some-run")? = back.values["r"] else { return XCTFail("run reference lost") }
         XCTAssertEqual(x.shape, [2, 3])
         XCTAssertEqual(x.values, [1, 2, 3, 4, 5, 6])
         XCTAssertTrue(NotebookValue.tensor(x).summary.contains("tensor [2, 3]: mean 3.5"))
