@@ -39,14 +39,10 @@ public final class RetrievalRun {
     }
 
     var checkpointDirectory: String { folder + "/checkpoints" }
-    var metricsPath: String { folder + "/metrics.h5" }
 
-    /// Trains until the step budget or the threshold (with early stop), resuming if possible.
-    /// `stopAfter` ends this call after that many new steps (at an evaluation), for tests of resume.
-    @discardableResult
-    public func run(stopAfter: Int? = nil) throws -> RunResult {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: checkpointDirectory, withIntermediateDirectories: true)
+    /// Creates the run folder with its config.json (or checks that an existing one matches).
+    public func prepareFolder() throws {
+        try FileManager.default.createDirectory(atPath: checkpointDirectory, withIntermediateDirectories: true)
         let configPath = folder + "/config.json"
         if let existing = try? String(contentsOfFile: configPath, encoding: .utf8) {
             guard existing == config.json else {
@@ -55,6 +51,22 @@ public final class RetrievalRun {
         } else {
             try config.json.write(toFile: configPath, atomically: true, encoding: .utf8)
         }
+    }
+
+    /// finished, interrupted (with the last evaluated step) or not started, from the folder alone.
+    public var progress: String {
+        if let m = try? RunMetrics.read(metricsPath) {
+            return m.finished ? "finished" : "interrupted at step \(m.steps.last ?? 0)"
+        }
+        return FileManager.default.fileExists(atPath: folder + "/config.json") ? "not started" : "not prepared"
+    }
+    var metricsPath: String { folder + "/metrics.h5" }
+
+    /// Trains until the step budget or the threshold (with early stop), resuming if possible.
+    /// `stopAfter` ends this call after that many new steps (at an evaluation), for tests of resume.
+    @discardableResult
+    public func run(stopAfter: Int? = nil) throws -> RunResult {
+        try prepareFolder()
         if let done = try? RunMetrics.read(metricsPath), done.finished {
             reporter.log("\(config.folderName): already finished (\(describe(done))); nothing to do")
             return RunResult(config: config, folder: folder, metrics: done, trained: false)

@@ -110,10 +110,7 @@ public final class Study {
     /// Runs every configuration in order; each run lives in <data>/runs/ and is reused.
     @discardableResult
     public func run() throws -> [SummaryRow] {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try e.encode(spec).write(to: URL(fileURLWithPath: folder + "/study.json"))
+        try writeSpec()
         let runs = spec.runs
         var rows: [SummaryRow] = []
         for (i, c) in runs.enumerated() {
@@ -126,6 +123,34 @@ public final class Study {
             try Self.summaryCSV(rows).write(toFile: folder + "/summary.csv", atomically: true, encoding: .utf8)
         }
         return rows
+    }
+
+    /// The summary from finished runs on disk, without training (after a cluster ran them).
+    /// Throws naming the runs that are not finished.
+    public func collect() throws -> [SummaryRow] {
+        var rows: [SummaryRow] = [], pending: [String] = []
+        for c in spec.runs {
+            let run = try RetrievalRun(c, dataDirectory: dataDirectory, reporter: reporter)
+            guard let m = try? RunMetrics.read(run.folder + "/metrics.h5"), m.finished else {
+                pending.append("\(c.folderName) (\(run.progress))"); continue
+            }
+            rows.append(SummaryRow(model: c.model, length: c.length, variant: c.variant, lr: c.lr, seed: c.seed,
+                                   reachedStep: m.reachedStep, finalAccuracy: m.accuracies.last))
+        }
+        guard pending.isEmpty else {
+            throw StudyError("study \(spec.name): \(pending.count) of \(spec.runs.count) runs are not finished: " + pending.joined(separator: ", "))
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Self.summaryCSV(rows).write(toFile: folder + "/summary.csv", atomically: true, encoding: .utf8)
+        return rows
+    }
+
+    /// Writes study.json (the grid) into the study folder.
+    public func writeSpec() throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try e.encode(spec).write(to: URL(fileURLWithPath: folder + "/study.json"))
     }
 
     /// summary.csv: model,length,variant,lr,seed,reached_step,final_accuracy (reached_step empty when never reached).

@@ -3,16 +3,8 @@ import Foundation
 import Plotting
 import RetrievalStudy
 
-struct StudyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "study",
-        abstract: "Run a grid of retrieval runs from a preset (quick, paper), with any field overridden.",
-        discussion: """
-        Finished runs are reused and interrupted ones resume, so a study can be stopped and restarted \
-        at any point. Prints the summary (median steps to threshold over seeds, final accuracy) and \
-        writes it to <data>/studies/<name>/summary.csv.
-        """)
-
+/// Which study: a preset with any field and axis overridden (shared by run, status, collect).
+struct StudySelection: ParsableArguments {
     @Option(help: "Preset: \(StudySpec.presetNames.joined(separator: ", ")).") var preset: String = "quick"
     @Option(help: "Study name (default: the preset's); its folder is <data>/studies/<name>.") var name: String?
     @Option(help: "Comma-separated models, e.g. pythia,mamba.") var models: String?
@@ -22,10 +14,8 @@ struct StudyCommand: ParsableCommand {
     @Option(help: "Comma-separated seeds.") var seeds: String?
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
-    @Option(help: "Figures folder (default: $SCANLAB_FIGURES, or Figures/ beside the data folder).") var figures: String?
-    @Flag(help: "Redraw each run's learning-curve PNG after every evaluation (Figures/runs/<run>/).") var plotLive = false
 
-    func run() throws {
+    func study() throws -> Study {
         var spec: StudySpec
         do { spec = try StudySpec.preset(preset) } catch let e as StudyError { throw ValidationError(e.description) }
         if let name { spec.name = name }
@@ -43,17 +33,96 @@ struct StudyCommand: ParsableCommand {
         if let v = try list(lrs, "--lrs", { Double($0) }) { spec.lrs = v }
         if let v = try list(seeds, "--seeds", { UInt64($0) }) { spec.seeds = v }
         runOptions.apply(to: &spec.base)
-        let study: Study
-        do { study = try Study(spec, dataDirectory: dataOptions.directory) } catch let e as StudyError {
+        do { return try Study(spec, dataDirectory: dataOptions.directory) } catch let e as StudyError {
             throw ValidationError(e.description)
+        }
+    }
+}
+
+enum Backend: String, ExpressibleByArgument { case local, slurm }
+
+struct StudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "study",
+        abstract: "Run a grid of retrieval runs (locally or on Slurm), watch it, collect its summary.",
+        subcommands: [StudyRun.self, StudyStatus.self, StudyCollect.self],
+        defaultSubcommand: StudyRun.self)
+}
+
+struct StudyRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a study from a preset (quick, paper), with any field overridden (the default subcommand).",
+        discussion: """
+        Finished runs are reused and interrupted ones resume, so a study can be stopped and restarted \
+        at any point. Locally it prints the summary (median steps to threshold over seeds, final \
+        accuracy), writes <data>/studies/<name>/summary.csv and draws the figures. With --backend slurm \
+        it writes an sbatch array script (one task per unfinished run) and submits it; follow with \
+        `scanlab study status` and `scanlab study collect`.
+        """)
+
+    @OptionGroup var selection: StudySelection
+    @Option(help: "Figures folder (default: $SCANLAB_FIGURES, or Figures/ beside the data folder).") var figures: String?
+    @Flag(help: "Redraw each run's learning-curve PNG after every evaluation (Figures/runs/<run>/).") var plotLive = false
+    @Option(help: "local (this machine) or slurm (a job array).") var backend: Backend = .local
+    @Option(help: "Slurm partition.") var partition: String?
+    @Option(help: "Slurm CPUs per task.") var cpusPerTask: Int = 2
+    @Option(help: "Slurm time limit per task (e.g. 2-00:00:00).") var time: String?
+    @Flag(help: "With --backend slurm: write the script, do not submit it.") var dryRun = false
+
+    func run() throws {
+        let study = try selection.study()
+        let dataOptions = selection.dataOptions
+        if backend == .slurm {
+            let slurm = SlurmBackend(scanlab: scanlabExecutable(), partition: partition, cpusPerTask: cpusPerTask, time: time)
+            let (script, runs) = try slurm.writeScript(study)
+            guard !runs.isEmpty else { print("every run of \(study.spec.name) is finished; collect with: scanlab study collect"); return }
+            print("wrote \(script) (\(runs.count) array tasks)")
+            if dryRun { return }
+            print("submitted job \(try slurm.submit(script, study: study))")
+            return
         }
         if plotLive { study.afterEvaluation = liveCurves(figures: figuresDirectory(figures, data: dataOptions)) }
         let start = Date()
         let rows = try study.run()
-        print("\nStudy \(spec.name): \(rows.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")
+        print("\nStudy \(study.spec.name): \(rows.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")
         print(Study.summaryTable(rows))
         print("summary: \(study.folder)/summary.csv")
         let runs = try RunRecord.load(studyFolder: study.folder).runs
-        report(try StudyFigures.drawAll(runs, in: figuresDirectory(figures, data: dataOptions) + "/" + spec.name))
+        report(try StudyFigures.drawAll(runs, in: figuresDirectory(figures, data: dataOptions) + "/" + study.spec.name))
     }
+}
+
+struct StudyStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Each run's state from its folder, and the Slurm queue.")
+    @OptionGroup var selection: StudySelection
+
+    func run() throws {
+        let study = try selection.study()
+        let (runs, queue) = try SlurmBackend(scanlab: scanlabExecutable()).status(study)
+        for (name, state) in runs { print("  \(name): \(state)") }
+        print("slurm: \(queue)")
+    }
+}
+
+struct StudyCollect: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "collect", abstract: "Summary and figures once every run is finished.")
+    @OptionGroup var selection: StudySelection
+    @Option(help: "Figures folder (default: $SCANLAB_FIGURES, or Figures/ beside the data folder).") var figures: String?
+
+    func run() throws {
+        let study = try selection.study()
+        let rows: [SummaryRow]
+        do { rows = try study.collect() } catch let e as StudyError { throw ValidationError(e.description) }
+        print(Study.summaryTable(rows))
+        print("summary: \(study.folder)/summary.csv")
+        let runs = try RunRecord.load(studyFolder: study.folder).runs
+        report(try StudyFigures.drawAll(runs, in: figuresDirectory(figures, data: selection.dataOptions) + "/" + study.spec.name))
+    }
+}
+
+/// This executable's absolute path (the Slurm tasks call it).
+func scanlabExecutable() -> String {
+    Bundle.main.executableURL?.resolvingSymlinksInPath().path
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
 }

@@ -62,8 +62,9 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one model on the retrieval task (resumes an interrupted run; a finished run is not redone).")
 
-    @Option(help: "pythia or mamba.") var model: ModelFamily
-    @Option(help: "Sequence length L (number of content tokens).") var length: Int
+    @Option(help: "pythia or mamba.") var model: ModelFamily?
+    @Option(help: "Sequence length L (number of content tokens).") var length: Int?
+    @Option(help: "A run's config.json (as written into every run folder); other run flags are then not allowed.") var config: String?
     @Option(help: "suffix (query after the context) or prefix.") var variant: QueryPlacement = .suffix
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
@@ -72,9 +73,19 @@ struct Train: ParsableCommand {
     @Option(help: "Figures folder (default: $SCANLAB_FIGURES, or Figures/ beside the data folder).") var figures: String?
 
     func run() throws {
-        var c = RunConfig(model: model, length: length)
-        c.variant = variant
-        runOptions.apply(to: &c)
+        var c: RunConfig
+        if let config {
+            guard model == nil, length == nil else { throw ValidationError("--config already names the model and length") }
+            guard let data = FileManager.default.contents(atPath: config) else { throw ValidationError("--config: cannot read \(config)") }
+            do { c = try JSONDecoder().decode(RunConfig.self, from: data) } catch {
+                throw ValidationError("--config: \(config) is not a ScanLab run configuration (\(error))")
+            }
+        } else {
+            guard let model, let length else { throw ValidationError("give --model and --length (or --config FILE)") }
+            c = RunConfig(model: model, length: length)
+            c.variant = variant
+            runOptions.apply(to: &c)
+        }
         do { try c.validate() } catch let e as StudyError { throw ValidationError(e.description) }
         let run = try RetrievalRun(c, dataDirectory: dataOptions.directory, folder: out)
         if plotLive { run.afterEvaluation = liveCurves(figures: figuresDirectory(figures, data: dataOptions)) }

@@ -1,0 +1,95 @@
+import Foundation
+
+/// Runs a study's unfinished runs as one Slurm job array: each array task calls
+/// `scanlab train --config <run>/config.json --out <run>` on the shared run folder, so a task
+/// that is cancelled, preempted or requeued resumes from the run's last checkpoint.
+public struct SlurmBackend {
+    public var partition: String?
+    public var cpusPerTask = 2
+    public var time: String?
+    /// The scanlab executable the tasks call (this one, by default).
+    public var scanlab: String
+
+    public init(scanlab: String, partition: String? = nil, cpusPerTask: Int = 2, time: String? = nil) {
+        self.scanlab = scanlab; self.partition = partition; self.cpusPerTask = cpusPerTask; self.time = time
+    }
+
+    /// <study>/slurm: the script, the job id and the tasks' logs.
+    public func slurmDirectory(_ study: Study) -> String { study.folder + "/slurm" }
+
+    /// Prepares every run folder, writes <study>/slurm/array.sbatch for the unfinished runs and
+    /// returns its path and the run folders it covers (empty: nothing to submit).
+    public func writeScript(_ study: Study) throws -> (script: String, runs: [String]) {
+        try study.writeSpec()
+        var pending: [String] = []
+        for c in study.spec.runs {
+            let run = try RetrievalRun(c, dataDirectory: study.dataDirectory)
+            try run.prepareFolder()
+            if run.progress != "finished" { pending.append(run.folder) }
+        }
+        let dir = slurmDirectory(study)
+        try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
+        let path = dir + "/array.sbatch"
+        guard !pending.isEmpty else { return (path, []) }
+        func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        var lines = [
+            "#!/bin/bash",
+            "# ScanLab study \(study.spec.name): one array task per unfinished run. Resubmitting resumes runs.",
+            "#SBATCH --job-name=scanlab-\(study.spec.name)",
+            "#SBATCH --array=0-\(pending.count - 1)",
+            "#SBATCH --cpus-per-task=\(cpusPerTask)",
+            "#SBATCH --output=\(dir)/logs/%A_%a.out",
+            "#SBATCH --requeue",
+        ]
+        if let partition { lines.append("#SBATCH --partition=\(partition)") }
+        if let time { lines.append("#SBATCH --time=\(time)") }
+        lines += [
+            "RUNS=(", pending.map { "  " + q($0) }.joined(separator: "\n"), ")",
+            "RUN=\"${RUNS[$SLURM_ARRAY_TASK_ID]}\"",
+            "exec \(q(scanlab)) train --config \"$RUN/config.json\" --out \"$RUN\" --data \(q(study.dataDirectory))",
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return (path, pending)
+    }
+
+    /// Submits the script with sbatch; returns the job id.
+    public func submit(_ script: String, study: Study) throws -> String {
+        let (status, out, err) = try Self.command(["sbatch", "--parsable", script])
+        guard status == 0 else { throw StudyError("sbatch failed (\(status)): \(err.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        let job = out.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
+        try job.write(toFile: slurmDirectory(study) + "/job-id", atomically: true, encoding: .utf8)
+        return job
+    }
+
+    /// Each run's state from its folder, plus squeue's view of the last submitted job.
+    public func status(_ study: Study) throws -> (runs: [(String, String)], queue: String) {
+        var runs: [(String, String)] = []
+        for c in study.spec.runs {
+            let run = try RetrievalRun(c, dataDirectory: study.dataDirectory)
+            runs.append((c.folderName, run.progress))
+        }
+        var queue = "no job submitted"
+        if let job = try? String(contentsOfFile: slurmDirectory(study) + "/job-id", encoding: .utf8) {
+            let (status, out, err) = try Self.command(["squeue", "-h", "-j", job, "-o", "%i %T %M %R"])
+            queue = status == 0 ? (out.isEmpty ? "job \(job): no tasks queued or running" : out)
+                                : "squeue failed: \(err.trimmingCharacters(in: .whitespacesAndNewlines))"
+        }
+        return (runs, queue)
+    }
+
+    /// Runs a Slurm client command; a missing client is a clear error.
+    static func command(_ args: [String]) throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        do { try p.run() } catch { throw StudyError("cannot run \(args[0]): \(error.localizedDescription) (is Slurm installed?)") }
+        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        if p.terminationStatus == 127 { throw StudyError("\(args[0]) is not installed (Slurm's client commands are needed)") }
+        return (p.terminationStatus, o, e)
+    }
+}
