@@ -23,14 +23,9 @@ public let one16 = Vec16(repeating: 1)
 /// about 1.8× slower here (exp: 12 against 21 GB/s on the ops benchmark), even with FMA hardware.
 @_transparent public func fma16(_ a: Vec16, _ b: Vec16, _ c: Vec16) -> Vec16 { a * b + c }
 
-/// e^x for 16 lanes: Cody–Waite reduction x = n·ln2 + r, a degree-6 polynomial for e^r,
-/// and 2^n built in the exponent bits. Relative error ≈ 2 ulp; exp(x) = 0 below −87.3
-/// (so −∞ masks work) and +∞ above 88.7.
-@_transparent public func exp16(_ x: Vec16) -> Vec16 {
-    let lo = Vec16(repeating: -87.33654)
-    let hi = Vec16(repeating: 88.72283)
-    // `replacing(where:)` compiles to blends; `clamped`/`pointwiseMin` fall back to scalar code (~60× slower).
-    let xc = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
+/// The shared core of the exps: x = n·ln2 + r (Cody–Waite), e^r by a degree-6 polynomial.
+/// Returns e^r and t = x·log2(e) + 1.5·2^23, whose low mantissa bits hold n.
+@_transparent public func expReduced16(_ xc: Vec16) -> (Vec16, Vec16) {
     // Round x·log2(e) to nearest by adding 1.5·2^23: the integer lands in the low mantissa bits.
     let magic = Vec16(repeating: 12582912.0)
     let t = fma16(xc, Vec16(repeating: 1.44269504088896341), magic)
@@ -43,7 +38,18 @@ public let one16 = Vec16(repeating: 1)
     p = fma16(p, r, Vec16(repeating: 4.1665795894e-2))
     p = fma16(p, r, Vec16(repeating: 1.6666665459e-1))
     p = fma16(p, r, Vec16(repeating: 5.0000001201e-1))
-    let y = fma16(p * r, r, r + 1)
+    return (fma16(p * r, r, r + Vec16(repeating: 1)), t)
+}
+
+/// e^x for 16 lanes: Cody–Waite reduction x = n·ln2 + r, a degree-6 polynomial for e^r,
+/// and 2^n built in the exponent bits. Relative error ≈ 2 ulp; exp(x) = 0 below −87.3
+/// (so −∞ masks work) and +∞ above 88.7.
+@_transparent public func exp16(_ x: Vec16) -> Vec16 {
+    let lo = Vec16(repeating: -87.33654)
+    let hi = Vec16(repeating: 88.72283)
+    // `replacing(where:)` compiles to blends; `clamped`/`pointwiseMin` fall back to scalar code (~60× slower).
+    let xc = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
+    let (y, t) = expReduced16(xc)
     let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
     // 2^n as 2^(n/2)·2^(n−n/2): n = 128 near the top has no single exponent encoding.
     // (Integer lane selects compile to scalar code; shifts and adds stay vectorised.)
@@ -77,18 +83,7 @@ public let one16 = Vec16(repeating: 1)
 @_transparent public func expNonPositive16(_ x: Vec16) -> Vec16 {
     let lo = Vec16(repeating: -87.33654)
     let xc = x.replacing(with: lo, where: x .< lo)
-    let magic = Vec16(repeating: 12582912.0)
-    let t = fma16(xc, Vec16(repeating: 1.44269504088896341), magic)
-    let n = t - magic
-    var r = fma16(n, Vec16(repeating: -0.693359375), xc)
-    r = fma16(n, Vec16(repeating: 2.12194440e-4), r)
-    var p = Vec16(repeating: 1.9875691500e-4)
-    p = fma16(p, r, Vec16(repeating: 1.3981999507e-3))
-    p = fma16(p, r, Vec16(repeating: 8.3334519073e-3))
-    p = fma16(p, r, Vec16(repeating: 4.1665795894e-2))
-    p = fma16(p, r, Vec16(repeating: 1.6666665459e-1))
-    p = fma16(p, r, Vec16(repeating: 5.0000001201e-1))
-    let y = fma16(p * r, r, r + Vec16(repeating: 1))
+    let (y, t) = expReduced16(xc)
     // n ∈ [−126, 0]: 2^n has a normal encoding, (n + 127) << 23.
     let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- SIMD16<Int32>(repeating: 0x4B40_0000 - 127)
     let result = y * unsafeBitCast(ni &<< 23, to: Vec16.self)
