@@ -63,7 +63,8 @@ struct HeadBuffers {
     }
 }
 
-/// Exponentiates one score row in place against `shift` for the first `valid` keys and zeroes
+/// Exponentiates one score row in place against `shift` (≥ every score, so the exponents are
+/// ≤ 0 and the cheaper exp applies) for the first `valid` keys and zeroes
 /// the rest up to `width` (a multiple of 16); returns Σ exp.
 @inline(__always)
 func expRow(_ row: UnsafeMutablePointer<Float>, valid: Int, width: Int, shift: Float) -> Float {
@@ -71,11 +72,11 @@ func expRow(_ row: UnsafeMutablePointer<Float>, valid: Int, width: Int, shift: F
     var sum = Vec16()
     var k = 0
     while k + 16 <= valid {
-        let p = exp16(load16(row + k) - sv)
+        let p = expNonPositive16(load16(row + k) - sv)
         store16(p, row + k); sum += p; k += 16
     }
     if k < valid {
-        var p = exp16(load16(row + k) - sv)
+        var p = expNonPositive16(load16(row + k) - sv)
         p.replace(with: 0, where: laneIndex .>= Float(valid - k))
         store16(p, row + k); sum += p; k += 16
     }
