@@ -10,6 +10,16 @@ public enum ModelConfig: Equatable, Sendable {
         switch self { case .gptNeoX(let c): return c.vocabSize; case .mamba(let c): return c.vocabSize }
     }
 
+    /// The token-embedding matrix's state_dict key.
+    public var embeddingKey: String {
+        switch self { case .gptNeoX: return "gpt_neox.embed_in.weight"; case .mamba: return "backbone.embeddings.weight" }
+    }
+
+    /// The standard deviation transformers draws embeddings (and normal-initialised weights) with.
+    public var initializerRange: Double {
+        switch self { case .gptNeoX(let c): return c.initializerRange; case .mamba(let c): return c.initializerRange }
+    }
+
     public var modelType: String {
         switch self { case .gptNeoX: return "gpt_neox"; case .mamba: return "mamba" }
     }

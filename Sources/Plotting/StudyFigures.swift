@@ -33,8 +33,7 @@ public enum StudyFigures {
             let missed = group.filter { $0.metrics.reachedStep == nil }.map(\.config.length).sorted()
             var medians: [(Int, Double)] = []
             for l in Set(group.map(\.config.length)).sorted() {
-                let steps = group.filter { $0.config.length == l }.map { $0.metrics.reachedStep.map(Double.init) ?? .infinity }.sorted()
-                let m = steps.count % 2 == 1 ? steps[steps.count / 2] : (steps[steps.count / 2 - 1] + steps[steps.count / 2]) / 2
+                let m = medianSteps(group.filter { $0.config.length == l }.map(\.metrics.reachedStep))
                 if m.isFinite { medians.append((l, m)) }
             }
             let color = modelColors[model]!, dash = variantDash[variant]!

@@ -159,10 +159,9 @@ public final class RetrievalRun {
             }
             return model
         }
-        let model = withNoGrad { makeModel(config.modelConfig(), generator: &g) }
-        let embedding = model.parameters[config.model == .pythia ? "gpt_neox.embed_in.weight" : "backbone.embeddings.weight"]
-        let std: Float = config.model == .pythia ? 0.02 : 0.1
-        e.fillNormal(embedding.buffer, mean: 0, std: std)
+        let modelConfig = config.modelConfig()
+        let model = withNoGrad { makeModel(modelConfig, generator: &g) }
+        e.fillNormal(model.parameters[modelConfig.embeddingKey].buffer, mean: 0, std: Float(modelConfig.initializerRange))
         return model
     }
 

@@ -79,6 +79,14 @@ public struct StudySpec: Codable, Equatable, Sendable {
     }
 }
 
+/// Median over seeds of the step at which the threshold was reached; runs that never reached
+/// it count as +∞, so the result is infinite when most of them did not.
+public func medianSteps(_ reached: [Int?]) -> Double {
+    let steps = reached.map { $0.map(Double.init) ?? .infinity }.sorted()
+    guard !steps.isEmpty else { return .infinity }
+    return steps.count % 2 == 1 ? steps[steps.count / 2] : (steps[steps.count / 2 - 1] + steps[steps.count / 2]) / 2
+}
+
 /// One line of a study's summary: the data of the paper's Figure 6 plus final accuracies.
 public struct SummaryRow: Equatable {
     public init(model: ModelFamily, length: Int, variant: QueryPlacement, lr: Double, seed: UInt64, reachedStep: Int?, finalAccuracy: Double?) {
@@ -178,9 +186,7 @@ public final class Study {
         var lines: [[String]] = []
         for k in order {
             let g = groups[k]!
-            // Runs that never reach the threshold count as +∞ in the median.
-            let steps = g.map { $0.reachedStep.map(Double.init) ?? .infinity }.sorted()
-            let mid = steps.count % 2 == 1 ? steps[steps.count / 2] : (steps[steps.count / 2 - 1] + steps[steps.count / 2]) / 2
+            let mid = medianSteps(g.map(\.reachedStep))
             let accs = g.compactMap(\.finalAccuracy)
             lines.append([k.m.rawValue, "\(k.l)", k.v.rawValue, String(format: "%g", k.lr),
                           mid.isFinite ? String(format: "%.0f", mid) : "not reached",
