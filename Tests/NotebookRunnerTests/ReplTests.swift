@@ -68,12 +68,15 @@ final class ReplTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(tail.contains("after            stale"), out)
     }
 
+    /// `script` runs its command through $SHELL -c; `exec` makes the REPL the terminal's only
+    /// foreground process, as an interactive shell would. Without it a shell that does not exec
+    /// its last command (dash, when SHELL is /bin/sh or unset) also receives the Ctrl-C and dies.
     func testCtrlCStopsTheRunningCellNotTheREPL() throws {
         let exe = try scanlab()
-        let (out, status) = try run("/usr/bin/script", ["-qfec", "'\(exe)' --data '\(dir)/Data'", "/dev/null"],
+        let (out, status) = try run("/usr/bin/script", ["-qfec", "exec '\(exe)' --data '\(dir)/Data'", "/dev/null"],
                                     input: ["open isolation-demo\n", "set crash=hang\n", "run prepare\n", "run crash\n", "", "", "\u{03}", "cells\n", "quit\n"],
                                     environment: ["HOME": dir])
-        XCTAssertEqual(status, 0, out)
+        XCTAssertEqual(status, 0, "exit status \(status) of: " + out)
         XCTAssertTrue(out.contains("cell crash interrupted (Ctrl-C)"), out)
         XCTAssertTrue(out.contains("crash            failed"), out)
         XCTAssertTrue(out.contains("prepare          done"), out)
@@ -87,7 +90,7 @@ final class ReplTests: TemporaryDirectoryTestCase {
         let home = dir + "/home"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         // "open isol<Tab>" completes the notebook name; "cellz<Backspace>s" is edited to "cells".
-        let (out, status) = try run("/usr/bin/script", ["-qfec", "'\(exe)' --data '\(dir)/Data'", "/dev/null"],
+        let (out, status) = try run("/usr/bin/script", ["-qfec", "exec '\(exe)' --data '\(dir)/Data'", "/dev/null"],
                                     input: ["open isol\t\n", "cellz\u{7f}s\n", "set cr\t", "no\n", "quit\n"],
                                     environment: ["HOME": home])
         XCTAssertEqual(status, 0, out)
