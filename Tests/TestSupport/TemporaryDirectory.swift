@@ -3,7 +3,8 @@ import XCTest
 
 /// A fresh folder under the system's temporary directory for one test; removed by `tearDown`.
 open class TemporaryDirectoryTestCase: XCTestCase {
-    public var dir: String!
+    /// Set by setUp; a plain String so that interpolating it never yields "Optional(…)".
+    public private(set) var dir = ""
 
     open override func setUpWithError() throws {
         dir = NSTemporaryDirectory() + "scanlab-test-\(UUID().uuidString)"
