@@ -1,0 +1,59 @@
+import Foundation
+import Kernels
+import TensorCore
+import TestSupport
+import XCTest
+
+final class CausalAttentionAtPositionsTests: XCTestCase {
+    /// The chosen rows of the reference attention, (B, H·hs).
+    func referenceRows(_ qkv: Tensor, heads: Int, rotary: RotaryEmbedding, _ positions: [Int]) -> Tensor {
+        let (b, t) = (qkv.shape[0], qkv.shape[1])
+        return causalAttentionReference(qkv: qkv, heads: heads, rotary: rotary)
+            .reshape([b * t, heads * rotary.headSize])
+            .indexSelect(positions.enumerated().map { $0.offset * t + $0.element })
+    }
+
+    func testForwardAndGradientMatchTheReferenceRows() throws {
+        // (positions, T, heads, head size, rotary factor): first, last and middle rows, T = 1,
+        // odd head sizes, odd rotary dims, no rotary.
+        let cases: [([Int], Int, Int, Int, Double)] = [
+            ([4, 0], 5, 2, 8, 0.25), ([0], 1, 1, 4, 1.0), ([18, 7, 11], 19, 3, 10, 0.5),
+            ([36], 37, 2, 7, 0.5), ([32, 32], 33, 1, 16, 0.0), ([52, 51, 0, 26], 53, 4, 32, 0.25),
+        ]
+        for (k, (positions, t, h, hs, pct)) in cases.enumerated() {
+            let b = positions.count
+            let rotary = try RotaryEmbedding(headSize: hs, partialRotaryFactor: pct, base: 10000)
+            let qkv = randn([b, t, h * 3 * hs], seed: UInt64(k + 11))
+            qkv.requiresGrad = true
+            let w = randn([b, h * hs], seed: 60)
+            let rows = Tensor.causalAttention(qkv: qkv, heads: h, rotary: rotary, at: positions)
+            (rows * w).sum().backward()
+            let gRows = qkv.grad!
+            qkv.grad = nil
+            let ref = referenceRows(qkv, heads: h, rotary: rotary, positions)
+            (ref * w).sum().backward()
+            let label = "positions \(positions) T \(t) H \(h) hs \(hs) rotary \(pct)"
+            XCTAssertEqual(rows.shape, [b, h * hs])
+            XCTAssertLessThanOrEqual(relativeError(rows, ref), 1e-4, "forward, \(label)")
+            XCTAssertLessThanOrEqual(relativeError(gRows, qkv.grad!), 1e-3, "dqkv, \(label)")
+        }
+    }
+
+    func testGradientAgainstFiniteDifferences() throws {
+        let rotary = try RotaryEmbedding(headSize: 6, partialRotaryFactor: 0.5, base: 10000)
+        let qkv = randn([2, 9, 2 * 3 * 6], seed: 5)
+        assertGradientsMatch([qkv], eps: 1e-2, tolerance: 1e-2, maxProbes: 96) {
+            Tensor.causalAttention(qkv: $0[0], heads: 2, rotary: rotary, at: [8, 3])
+        }
+    }
+
+    func testRowsAfterThePositionGetNoGradient() throws {
+        let rotary = try RotaryEmbedding(headSize: 8, partialRotaryFactor: 0.25, base: 10000)
+        let qkv = randn([1, 10, 2 * 24], seed: 6)
+        qkv.requiresGrad = true
+        Tensor.causalAttention(qkv: qkv, heads: 2, rotary: rotary, at: [6]).sum().backward()
+        let g = qkv.grad!.values
+        XCTAssertTrue(g[(7 * 48)...].allSatisfy { $0 == 0 })
+        XCTAssertTrue(g[(6 * 48)..<(7 * 48)].contains { $0 != 0 })
+    }
+}
