@@ -22,9 +22,12 @@ public struct TrainBenchmarkRow: Codable, Equatable {
 /// A full training step (forward, loss at the answer position, backward, AdamW) at the shapes
 /// of shared/anchors/torch_train_step.py: batch 64, Pythia hidden 128 × 2 layers × 4 heads,
 /// ffn 512; Mamba hidden 128 × 4 layers, d_state 16, expand 2, conv 4; vocabulary 3 + 2L.
+/// The step is the trainer's own (`retrievalTrainingStep`), without clipping as in the anchor.
 public enum TrainBenchmark {
+    /// `fullForward`: every layer on every row, the arithmetic the PyTorch anchor performs;
+    /// otherwise the trainer's answer-position forward.
     public static func run(model family: ModelFamily, length: Int, variant: QueryPlacement = .suffix,
-                           batch: Int = 64, warmup: Int = 2, steps: Int = 10) throws -> TrainBenchmarkRow {
+                           batch: Int = 64, warmup: Int = 2, steps: Int = 10, fullForward: Bool = false) throws -> TrainBenchmarkRow {
         var c = RunConfig(model: family, length: length)
         c.variant = variant
         c.batch = batch
@@ -37,47 +40,50 @@ public enum TrainBenchmark {
         for i in 0..<(warmup + steps) {
             let (tokens, answers, _) = examples.batch(Array((i * batch)..<((i + 1) * batch)), task: task)
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let logits = model.logits(TokenBatch(ids: tokens, batch: batch, length: task.sequenceLength),
-                                      at: [Int](repeating: task.sequenceLength - 1, count: batch))
-            let loss = logits.crossEntropy(targets: answers)
-            model.parameters.zeroGrad()
-            loss.backward()
-            optimizer.update(lr: 1e-3)
+            _ = retrievalTrainingStep(model, optimizer, task: task, tokens: tokens, answers: answers, lr: 1e-3,
+                                      clipNorm: nil, fullForward: fullForward)
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
             if i >= warmup { times.append(dt) }
         }
         let sorted = times.sorted()
         let median = sorted[sorted.count / 2]
         let tokensPerStep = Double(batch * task.sequenceLength)
-        return TrainBenchmarkRow(impl: "scanlab", model: family.rawValue, L: length, variant: variant.rawValue, batch: batch,
-                                 threads: Parallel.cores, params: model.parameters.count,
+        return TrainBenchmarkRow(impl: fullForward ? "scanlab-full-forward" : "scanlab", model: family.rawValue, L: length,
+                                 variant: variant.rawValue, batch: batch, threads: Parallel.cores, params: model.parameters.count,
                                  ms_per_step_median: median * 1e3, ms_per_step_min: sorted[0] * 1e3,
-                                 tokens_per_s: tokensPerStep / median,
-                                 steps_timed: times.count, gflops: trainingFLOPs(c, task: task) / median * 1e-9)
+                                 tokens_per_s: tokensPerStep / median, steps_timed: times.count,
+                                 gflops: trainingFLOPs(c, task: task, fullForward: fullForward) / median * 1e-9)
     }
 
-    /// Arithmetic of one training step: 2 FLOPs per multiply-add of every matrix product,
+    /// Arithmetic one training step performs: 2 FLOPs per multiply-add of every matrix product,
     /// attention score and value products (causal: half the square), the scan recurrence
-    /// (≈ 6 per (token, channel, state)), and the head at the answer only; ×3 for
-    /// forward + backward.
-    static func trainingFLOPs(_ c: RunConfig, task: RetrievalTask) -> Double {
+    /// (≈ 6 per (token, channel, state)), and the head at the answer only; ×3 for forward +
+    /// backward. Without `fullForward`, the last layer's work after the sequence mixing (and
+    /// Pythia's last attention) counts once per sequence instead of once per token.
+    static func trainingFLOPs(_ c: RunConfig, task: RetrievalTask, fullForward: Bool) -> Double {
         let T = Double(task.sequenceLength), B = Double(c.batch), H = Double(c.hidden), V = Double(task.vocabularySize)
-        var perToken = 0.0
+        let layers = Double(c.layerCount)
+        // (per token in every layer, per token in the last layer's answer-only part)
+        let shared: Double, answerOnly: Double
         switch c.model {
         case .pythia:
             let I = Double(c.ffnSize)
-            perToken = Double(c.layerCount) * (2 * H * 3 * H + 2 * H * H + 2 * 2 * H * I + 2 * 2 * (T / 2) * H)
+            shared = 2 * H * 3 * H
+            answerOnly = 2 * H * H + 2 * 2 * H * I + 2 * 2 * (T / 2) * H
         case .mamba:
             let Di = 2 * H, N = Double(c.stateSize), R = (H / 16).rounded(.up)
-            perToken = Double(c.layerCount) * (2 * H * 2 * Di + 2 * Di * (R + 2 * N) + 2 * R * Di + 2 * Di * H
-                                               + 2 * 4 * Di + 6 * Di * N)
+            shared = 2 * H * 2 * Di + 2 * Di * (R + 2 * N) + 2 * R * Di + 2 * 4 * Di + 6 * Di * N
+            answerOnly = 2 * Di * H
         }
-        return 3 * (B * T * perToken + B * 2 * H * V)
+        let perToken = layers * (shared + answerOnly) - (fullForward ? 0 : answerOnly)
+        // The pruned last layer: its answer-only part once per sequence (attention over ~T keys).
+        let lastAtAnswer = fullForward ? 0 : (c.model == .pythia ? answerOnly + 2 * 2 * (T / 2) * H : answerOnly)
+        return 3 * (B * T * perToken + B * lastAtAnswer + B * 2 * H * V)
     }
 
     public static func table(_ rows: [TrainBenchmarkRow]) -> String {
-        formatTable(["model", "L", "params", "ms/step (median)", "ms/step (min)", "tokens/s", "GFLOP/s"], rows.map { r in
-            [r.model, "\(r.L)", "\(r.params)", String(format: "%.1f", r.ms_per_step_median), String(format: "%.1f", r.ms_per_step_min),
+        formatTable(["impl", "model", "L", "params", "ms/step (median)", "ms/step (min)", "tokens/s", "GFLOP/s"], rows.map { r in
+            [r.impl, r.model, "\(r.L)", "\(r.params)", String(format: "%.1f", r.ms_per_step_median), String(format: "%.1f", r.ms_per_step_min),
              String(format: "%.0f", r.tokens_per_s), String(format: "%.1f", r.gflops)]
         })
     }

@@ -18,7 +18,8 @@ import TensorCore
 //
 // Layout: channels-last (Bt, L, Dm). The recurrence runs over blocks of 16 channels with
 // SIMD16 across channels, so softplus, the silu gate and y_t are whole-vector operations and
-// Ā = exp(δ·A) costs one exp16 per (t, n, 16 channels). B_t and C_t are per-step scalars
+// Ā = exp(δ·A) costs one exp per (t, n, 16 channels): the kernels hold A₂ = A·log2(e) and
+// compute Ā = 2^(δ·A₂), which skips exp's range-reduction multiplies. B_t and C_t are per-step scalars
 // broadcast over the block. Their gradients sum over channels: the backward adds dB_t, dC_t
 // lane-wise into (Bt, L, N, 16) buffers and folds the lanes once at the end, which avoids a
 // horizontal sum per (t, n, block). Channels are padded to a multiple of 16 with u = 0, which
@@ -93,7 +94,7 @@ final class PaddedRows {
 
 /// out = (⟨C_t, h_t⟩ + D·u_t)·silu(z_t), saving h at each chunk start.
 /// u, δ, z, out: (Bt,L,Dmp); B, C: (Bt,L,N); At: (blocks,N,16) = A transposed per block;
-/// Dp: (Dmp); states: (Bt,chunks,blocks,N,16). Time runs outermost and channel blocks inside,
+/// Dp: (Dmp); states: (Bt,chunks,blocks,N,16); At holds A₂ = A·log2(e). Time runs outermost and channel blocks inside,
 /// so each step reads contiguous rows and the states of all blocks (blocks·N·16 floats) stay in L1.
 func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
                             At: UnsafePointer<Float>, B: UnsafePointer<Float>, C: UnsafePointer<Float>,
@@ -118,12 +119,24 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
                 let off = bt * Dmp + k * 16, A = At + k * N * 16, hk = h + k * N * 16
                 let dt = load16(delta + off), ut = load16(u + off)
                 let dbu = dt * ut
-                var y = load16(Dp + k * 16) * ut
-                for n in 0..<N {
-                    let hn = expNonPositive16(dt * load16(A + n * 16)) * load16(hk + n * 16) + dbu * Bt[n]
-                    store16(hn, hk + n * 16)
-                    y += hn * Ct[n]
+                // Two partial sums for y, so the adds do not wait on each other.
+                var y0 = load16(Dp + k * 16) * ut, y1 = Vec16()
+                var n = 0
+                while n + 1 < N {
+                    let h0 = exp2NonPositive16(dt * load16(A + n * 16)) * load16(hk + n * 16) + dbu * Bt[n]
+                    let h1 = exp2NonPositive16(dt * load16(A + n * 16 + 16)) * load16(hk + n * 16 + 16) + dbu * Bt[n + 1]
+                    store16(h0, hk + n * 16)
+                    store16(h1, hk + n * 16 + 16)
+                    y0 += h0 * Ct[n]
+                    y1 += h1 * Ct[n + 1]
+                    n += 2
                 }
+                if n < N {
+                    let h0 = exp2NonPositive16(dt * load16(A + n * 16)) * load16(hk + n * 16) + dbu * Bt[n]
+                    store16(h0, hk + n * 16)
+                    y0 += h0 * Ct[n]
+                }
+                let y = y0 + y1
                 let zt = load16(z + off)
                 store16(y * zt / (one16 + exp16(-zt)), out + off)
             }
@@ -145,6 +158,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                              dDItems: UnsafeMutablePointer<Float>) {
     let (L, N, Dmp, K, T) = (s.length, s.state, s.paddedChannels, s.blocks, selectiveScanChunk)
     let groups = scanGroups(s)
+    let ln2 = Vec16(repeating: Float(M_LN2))
     Parallel.forEach(s.batch * groups, workPerItem: L * Dmp * N * 8 / groups) { item in
         let b = item / groups, g = item % groups
         let k0 = g * K / groups, k1 = (g + 1) * K / groups
@@ -173,7 +187,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     let dbu = dt * load16(u + off)
                     let Bt = B + bt * N
                     for n in 0..<N {
-                        let a = expNonPositive16(dt * load16(A + n * 16))
+                        let a = exp2NonPositive16(dt * load16(A + n * 16))
                         store16(a, abar + (i * N + n) * 16)
                         store16(a * load16(hs + (i * N + n) * 16) + dbu * Bt[n], hs + ((i + 1) * N + n) * 16)
                     }
@@ -210,7 +224,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                         store16(load16(dA + n * 16) + ghAh * dt, dA + n * 16)
                         store16(gh * an, dh + n * 16)
                     }
-                    store16(dDeltaAcc + duAcc * ut, dDelta + off)
+                    store16(dDeltaAcc * ln2 + duAcc * ut, dDelta + off)   // A₂·ln2 = A
                     store16(duAcc * dt + dy * Dv, du + off)
                 }
                 store16(dDk, dDacc + k * 16)
@@ -236,9 +250,11 @@ extension Tensor {
         scan_delta_forward(delta.data, deltaBias.data, dt.data, rows: rows, channels: Dm, padded: Dmp)
         let up = PaddedRows(u.data, rows: rows, n: Dm, np: Dmp), zp = PaddedRows(z.data, rows: rows, n: Dm, np: Dmp)
         let Dp = PaddedRows(D.data, rows: 1, n: Dm, np: Dmp)
-        // A = −exp(A_log) as (blocks, N, 16); padded channels get A = 0 (Ā = 1, state stays 0).
+        // A₂ = −exp(A_log)·log2(e) as (blocks, N, 16); padded channels get 0 (Ā = 1, state stays 0).
         let At = Tensor.zeros([K, N, 16])
-        for d in 0..<Dm { for n in 0..<N { At.data[((d / 16) * N + n) * 16 + d % 16] = -Foundation.exp(aLog.data[d * N + n]) } }
+        for d in 0..<Dm { for n in 0..<N {
+            At.data[((d / 16) * N + n) * 16 + d % 16] = Float(-Foundation.exp(Double(aLog.data[d * N + n])) * M_LOG2E)
+        } }
         let recording = GradMode.isEnabled && [u, delta, deltaBias, aLog, B, C, D, z].contains { $0.requiresGrad }
         let states = Tensor(uninitializedShape: recording ? [Bt, s.chunks, K, N, 16] : [0])
         let outp = Tensor(uninitializedShape: [Bt, L, Dmp])
@@ -272,12 +288,12 @@ extension Tensor {
                 }
                 while d < Dm { out[d] = x[d] + bs[d] > 20 ? g[d] : g[d] * (1 - Foundation.exp(-dd[d])); d += 1 }
             }
-            // dA_log = dA·A, since A = −exp(A_log).
+            // dA_log = dA·A, since A = −exp(A_log); A = A₂·ln2.
             let dAsum = dAItems.sumAll(axis0Of: items)
             let dALog = Tensor(uninitializedShape: [Dm, N])
             for d in 0..<Dm { for n in 0..<N {
                 let idx = ((d / 16) * N + n) * 16 + d % 16
-                dALog.data[d * N + n] = dAsum.data[idx] * At.data[idx]
+                dALog.data[d * N + n] = dAsum.data[idx] * At.data[idx] * Float(M_LN2)
             } }
             let dDsum = dDItems.sumAll(axis0Of: items)
             return [unpad(du, Dm), dDeltaRaw, dDeltaRaw.reshapedSum(rows: rows, width: Dm),

@@ -20,6 +20,11 @@ public protocol CausalLM: AnyObject {
     /// Final hidden states (batch, length, hidden) before the final norm.
     func hiddenStates(_ tokens: TokenBatch) -> Tensor
 
+    /// Final hidden states at one position per sequence, (batch, hidden): the same numbers as
+    /// those rows of `hiddenStates(tokens)`, but the last layer's work after its sequence
+    /// mixing (and the mixing's output) is done for those rows only.
+    func hiddenStates(_ tokens: TokenBatch, at positions: [Int]) -> Tensor
+
     /// Final norm and output head on hidden rows (…, hidden) → (…, vocab).
     func head(_ hidden: Tensor) -> Tensor
 }
@@ -31,15 +36,25 @@ extension CausalLM {
     /// Logits at one chosen position per sequence: (batch, vocab). Training on the answer
     /// position runs the head on those rows only.
     public func logits(_ tokens: TokenBatch, at positions: [Int]) -> Tensor {
-        precondition(positions.count == tokens.batch, "logits(at:): \(positions.count) positions for batch \(tokens.batch)")
-        for p in positions where p < 0 || p >= tokens.length {
-            fatalError("logits(at:): position \(p) is outside 0..<\(tokens.length)")
-        }
+        head(hiddenStates(tokens, at: positions))
+    }
+
+    /// The same logits as `logits(_:at:)`, taken from the full forward (every layer on every
+    /// row), as frameworks without answer-position pruning compute them: for comparisons.
+    public func logitsFromFullForward(_ tokens: TokenBatch, at positions: [Int]) -> Tensor {
         let h = hiddenStates(tokens)
-        let width = h.shape[2]
-        let rows = h.reshape([tokens.batch * tokens.length, width])
-            .indexSelect(positions.enumerated().map { $0.offset * tokens.length + $0.element })
-        return head(rows)
+        return head(h.reshape([tokens.batch * tokens.length, h.shape[2]]).indexSelect(tokens.rows(at: positions)))
+    }
+}
+
+extension TokenBatch {
+    /// Flat row indices (b·length + p_b) of one position per sequence, checked.
+    public func rows(at positions: [Int]) -> [Int] {
+        precondition(positions.count == batch, "positions: \(positions.count) positions for batch \(batch)")
+        for p in positions where p < 0 || p >= length {
+            fatalError("positions: position \(p) is outside 0..<\(length)")
+        }
+        return positions.enumerated().map { $0.offset * length + $0.element }
     }
 }
 

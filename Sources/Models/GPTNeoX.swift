@@ -44,9 +44,17 @@ public final class GPTNeoXForCausalLM: CausalLM {
 
     private func bias(_ key: String) -> Tensor? { parameters.contains(key) ? parameters[key] : nil }
 
-    public func hiddenStates(_ tokens: TokenBatch) -> Tensor {
+    public func hiddenStates(_ tokens: TokenBatch) -> Tensor { forward(tokens, at: nil) }
+
+    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int]) -> Tensor { forward(tokens, at: positions) }
+
+    /// (B, T, hidden), or (B, hidden) at `positions`: then the last layer computes q·k, the
+    /// dense projection and the MLP for those rows only (its keys and values still span the prefix).
+    private func forward(_ tokens: TokenBatch, at positions: [Int]?) -> Tensor {
         let c = settings, p = parameters, eps = Float(c.layerNormEps)
-        var x = p["gpt_neox.embed_in.weight"].embedding(tokens.ids, shape: [tokens.batch, tokens.length])
+        let (batch, length, h) = (tokens.batch, tokens.length, c.hiddenSize)
+        let rows = positions.map { tokens.rows(at: $0) }
+        var x = p["gpt_neox.embed_in.weight"].embedding(tokens.ids, shape: [batch, length])
         for l in 0..<c.numHiddenLayers {
             let pre = "gpt_neox.layers.\(l)."
             func norm(_ t: Tensor, _ name: String) -> Tensor {
@@ -58,8 +66,15 @@ public final class GPTNeoXForCausalLM: CausalLM {
             }
             let qkv = norm(x, "input_layernorm")
                 .linear(p[pre + "attention.query_key_value.weight"], bias(pre + "attention.query_key_value.bias"))
-            let attention = Tensor.causalAttention(qkv: qkv, heads: c.numAttentionHeads, rotary: rotary)
-                .linear(p[pre + "attention.dense.weight"], bias(pre + "attention.dense.bias"))
+            let last = l == c.numHiddenLayers - 1
+            var mixed: Tensor
+            if last, let positions, let rows {
+                mixed = Tensor.causalAttention(qkv: qkv, heads: c.numAttentionHeads, rotary: rotary, at: positions)
+                x = x.reshape([batch * length, h]).indexSelect(rows)
+            } else {
+                mixed = Tensor.causalAttention(qkv: qkv, heads: c.numAttentionHeads, rotary: rotary)
+            }
+            let attention = mixed.linear(p[pre + "attention.dense.weight"], bias(pre + "attention.dense.bias"))
             if c.useParallelResidual {
                 x = mlp(norm(x, "post_attention_layernorm")) + attention + x
             } else {

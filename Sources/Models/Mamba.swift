@@ -59,10 +59,18 @@ public final class MambaForCausalLM: CausalLM {
 
     private func optional(_ key: String) -> Tensor? { parameters.contains(key) ? parameters[key] : nil }
 
-    public func hiddenStates(_ tokens: TokenBatch) -> Tensor {
+    public func hiddenStates(_ tokens: TokenBatch) -> Tensor { forward(tokens, at: nil) }
+
+    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int]) -> Tensor { forward(tokens, at: positions) }
+
+    /// (B, L, hidden), or (B, hidden) at `positions`: then the last layer's out_proj and
+    /// residual run on those rows only (its scan still spans the prefix).
+    private func forward(_ tokens: TokenBatch, at positions: [Int]?) -> Tensor {
         let c = settings, p = parameters
         let (di, n, r) = (c.intermediateSize, c.stateSize, c.timeStepRank)
-        var x = p["backbone.embeddings.weight"].embedding(tokens.ids, shape: [tokens.batch, tokens.length])
+        let (batch, length) = (tokens.batch, tokens.length)
+        let rows = positions.map { tokens.rows(at: $0) }
+        var x = p["backbone.embeddings.weight"].embedding(tokens.ids, shape: [batch, length])
         for l in 0..<c.numHiddenLayers {
             let pre = "backbone.layers.\(l)."
             let m = pre + "mixer."
@@ -76,8 +84,12 @@ public final class MambaForCausalLM: CausalLM {
                                        bias: optional(m + "conv1d.bias") ?? .zeros([di])).silu()
             let xW = p[m + "x_proj.weight"].split([r, n, n], axis: 0)
             let delta = conv.linear(xW[0]).linear(p[m + "dt_proj.weight"])
-            let y = Tensor.selectiveScan(u: conv, delta: delta, deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
+            var y = Tensor.selectiveScan(u: conv, delta: delta, deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
                                          B: conv.linear(xW[1]), C: conv.linear(xW[2]), D: p[m + "D"], z: z)
+            if l == c.numHiddenLayers - 1, let rows {
+                y = y.reshape([batch * length, di]).indexSelect(rows)
+                x = x.reshape([batch * length, c.hiddenSize]).indexSelect(rows)
+            }
             x = x + y.linear(p[m + "out_proj.weight"], optional(m + "out_proj.bias"))
         }
         return x

@@ -174,14 +174,8 @@ public final class RetrievalRun {
     /// Forward, loss at the answer position, backward, clip, AdamW.
     func trainStep(_ model: CausalLM, _ optimizer: AdamW, _ examples: RetrievalExamples, _ indices: [Int], lr: Double) -> Float {
         let (tokens, answers, _) = examples.batch(indices, task: task)
-        let batch = TokenBatch(ids: tokens, batch: indices.count, length: task.sequenceLength)
-        let logits = model.logits(batch, at: [Int](repeating: task.sequenceLength - 1, count: indices.count))
-        let loss = logits.crossEntropy(targets: answers)
-        model.parameters.zeroGrad()
-        loss.backward()
-        clipGradientNorm(model.parameters, maxNorm: config.clipNorm)
-        optimizer.update(lr: lr)
-        return loss.item
+        return retrievalTrainingStep(model, optimizer, task: task, tokens: tokens, answers: answers, lr: lr,
+                                     clipNorm: config.clipNorm)
     }
 
     /// Held-out accuracy (argmax over the whole vocabulary equals the answer) overall and per target slot.

@@ -82,6 +82,8 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Batch size.") var batch: Int = 64
     @Option(help: "Timed steps (after 2 warm-up steps).") var steps: Int = 10
     @Option(help: "Also write the result as JSON to this file.") var json: String?
+    @Flag(help: "Run every layer on every row, as the PyTorch anchor does, instead of the trainer's answer-position forward (same loss and gradients).")
+    var fullForward = false
 
     func validate() throws {
         guard length >= 2 else { throw ValidationError("--L must be at least 2, got \(length)") }
@@ -89,7 +91,8 @@ struct BenchTrain: ParsableCommand {
     }
 
     func run() throws {
-        let row = try TrainBenchmark.run(model: model, length: length, variant: variant, batch: batch, steps: steps)
+        let row = try TrainBenchmark.run(model: model, length: length, variant: variant, batch: batch, steps: steps,
+                                         fullForward: fullForward)
         print(TrainBenchmark.table([row]))
         if let json {
             let e = JSONEncoder()

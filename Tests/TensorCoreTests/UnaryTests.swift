@@ -142,3 +142,24 @@ final class NonPositiveExpTests: XCTestCase {
         XCTAssertEqual(expNonPositive16(Vec16(repeating: 0))[0], 1)
     }
 }
+
+final class NonPositiveExp2Tests: XCTestCase {
+    func testAgainstLibmOverTheWholeNonPositiveRange() {
+        var worst: Double = 0
+        var x: Float = -125.9
+        while x <= 0 {
+            var v = Vec16()
+            for i in 0..<16 { v[i] = min(0, x + Float(i) * 0.0113) }
+            let e = exp2NonPositive16(v)
+            for i in 0..<16 {
+                let ref = Foundation.exp2(Double(v[i]))
+                worst = max(worst, Swift.abs(Double(e[i]) - ref) / ref)
+            }
+            x += 0.0917
+        }
+        XCTAssertLessThan(worst, 3e-7)
+        XCTAssertEqual(exp2NonPositive16(Vec16(repeating: -200))[0], 0)
+        XCTAssertEqual(exp2NonPositive16(Vec16(repeating: 0))[0], 1)
+        XCTAssertEqual(exp2NonPositive16(Vec16(repeating: -3))[0], 0.125)
+    }
+}

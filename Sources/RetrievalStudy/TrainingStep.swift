@@ -1,0 +1,22 @@
+import Models
+import TensorCore
+
+/// One optimisation step on the retrieval task: forward, cross-entropy at the answer (last)
+/// position, backward, optional clipping by global norm, AdamW. Shared by runs and
+/// `scanlab bench train`, so the benchmark times exactly what training does.
+///
+/// `fullForward` takes the logits from the full forward (every layer on every row, as the
+/// PyTorch anchor does) instead of the answer-position forward; the loss and gradients are the
+/// same up to rounding.
+public func retrievalTrainingStep(_ model: CausalLM, _ optimizer: AdamW, task: RetrievalTask, tokens: [Int],
+                                  answers: [Int], lr: Double, clipNorm: Double?, fullForward: Bool = false) -> Float {
+    let batch = TokenBatch(ids: tokens, batch: answers.count, length: task.sequenceLength)
+    let positions = [Int](repeating: task.sequenceLength - 1, count: answers.count)
+    let logits = fullForward ? model.logitsFromFullForward(batch, at: positions) : model.logits(batch, at: positions)
+    let loss = logits.crossEntropy(targets: answers)
+    model.parameters.zeroGrad()
+    loss.backward()
+    if let clipNorm { clipGradientNorm(model.parameters, maxNorm: clipNorm) }
+    optimizer.update(lr: lr)
+    return loss.item
+}
