@@ -21,6 +21,13 @@ public enum OpsBenchmark {
         ("matmul dYᵀ·X (weight grad)", 512, 128, 3328, true, false),
         ("matmul x·Wᵀ (qkv)", 3328, 384, 128, false, true),
         ("matmul x·Wᵀ (mamba in_proj)", 3328, 512, 128, false, true),
+        ("matmul x·Wᵀ (mamba x_proj)", 3328, 40, 256, false, true),
+        ("matmul x·Wᵀ (mamba x_proj B)", 3328, 16, 256, false, true),
+        ("matmul dYᵀ·X (mamba x_proj grad)", 40, 256, 3328, true, false),
+        ("matmul dYᵀ·X (mamba x_proj B grad)", 16, 256, 3328, true, false),
+        ("matmul x·Wᵀ (mamba dt_proj)", 3328, 256, 8, false, true),
+        ("matmul dY·W (mamba dt_proj input grad)", 3328, 8, 256, false, false),
+        ("matmul x·Wᵀ (mamba out_proj)", 3328, 128, 256, false, true),
     ]
 
     public static func run(seconds: Double) -> [OpsBenchmarkRow] {

@@ -197,8 +197,15 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     let ut = load16(u + off), dt = load16(delta + off), zt = load16(z + off)
                     let hPrev = hs + i * N * 16, hNow = hs + (i + 1) * N * 16, a = abar + i * N * 16
                     let Bt = B + bt * N, Ct = C + bt * N
-                    var y = Dv * ut
-                    for n in 0..<N { y += load16(hNow + n * 16) * Ct[n] }
+                    var y0 = Dv * ut, y1 = Vec16(), y2 = Vec16(), y3 = Vec16()
+                    var m = 0
+                    while m + 3 < N {
+                        y0 += load16(hNow + m * 16) * Ct[m]; y1 += load16(hNow + m * 16 + 16) * Ct[m + 1]
+                        y2 += load16(hNow + m * 16 + 32) * Ct[m + 2]; y3 += load16(hNow + m * 16 + 48) * Ct[m + 3]
+                        m += 4
+                    }
+                    while m < N { y0 += load16(hNow + m * 16) * Ct[m]; m += 1 }
+                    let y = (y0 + y1) + (y2 + y3)
                     let sig = one16 / (one16 + exp16(-zt))
                     let g0 = load16(dOut + off)
                     let dy = g0 * zt * sig
