@@ -58,8 +58,8 @@ public enum TrainBenchmark {
     /// Arithmetic one training step performs: 2 FLOPs per multiply-add of every matrix product,
     /// attention score and value products (causal: half the square), the scan recurrence
     /// (≈ 6 per (token, channel, state)), and the head at the answer only; ×3 for forward +
-    /// backward. Without `fullForward`, the last layer's work after the sequence mixing (and
-    /// Pythia's last attention) counts once per sequence instead of once per token.
+    /// backward. Without `fullForward`, the last layer's answer-only work (Pythia: attention
+    /// queries, dense, MLP; Mamba: z, C, out_proj) counts once per sequence, not per token.
     static func trainingFLOPs(_ c: RunConfig, task: RetrievalTask, fullForward: Bool) -> Double {
         let T = Double(task.sequenceLength), B = Double(c.batch), H = Double(c.hidden), V = Double(task.vocabularySize)
         let layers = Double(c.layerCount)
@@ -72,8 +72,8 @@ public enum TrainBenchmark {
             answerOnly = 2 * H * H + 2 * 2 * H * I + 2 * 2 * (T / 2) * H
         case .mamba:
             let Di = 2 * H, N = Double(c.stateSize), R = (H / 16).rounded(.up)
-            shared = 2 * H * 2 * Di + 2 * Di * (R + 2 * N) + 2 * R * Di + 2 * 4 * Di + 6 * Di * N
-            answerOnly = 2 * Di * H
+            shared = 2 * H * Di + 2 * Di * (R + N) + 2 * R * Di + 2 * 4 * Di + 6 * Di * N
+            answerOnly = 2 * H * Di + 2 * Di * N + 2 * Di * H   // the gate z, C, out_proj
         }
         let perToken = layers * (shared + answerOnly) - (fullForward ? 0 : answerOnly)
         // The pruned last layer: its answer-only part once per sequence (attention over ~T keys).

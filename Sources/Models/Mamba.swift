@@ -63,8 +63,9 @@ public final class MambaForCausalLM: CausalLM {
 
     public func hiddenStates(_ tokens: TokenBatch, at positions: [Int]) -> Tensor { forward(tokens, at: positions) }
 
-    /// (B, L, hidden), or (B, hidden) at `positions`: then the last layer's out_proj and
-    /// residual run on those rows only (its scan still spans the prefix).
+    /// (B, L, hidden), or (B, hidden) at `positions`: then the last layer computes the gate z,
+    /// C and out_proj for those rows only. Its scan still spans the prefix; elsewhere it sees
+    /// z = 0 and C = 0, so its output there is 0 and unused, and no gradient flows from it.
     private func forward(_ tokens: TokenBatch, at positions: [Int]?) -> Tensor {
         let c = settings, p = parameters
         let (di, n, r) = (c.intermediateSize, c.stateSize, c.timeStepRank)
@@ -79,16 +80,25 @@ public final class MambaForCausalLM: CausalLM {
             // the same numbers as splitting the product, without copying activations.
             let inW = p[m + "in_proj.weight"].split([di, di], axis: 0)
             let inB = optional(m + "in_proj.bias")?.split([di, di], axis: 0)
-            let xs = normed.linear(inW[0], inB?[0]), z = normed.linear(inW[1], inB?[1])
+            let xs = normed.linear(inW[0], inB?[0])
             let conv = xs.causalConv1d(weight: p[m + "conv1d.weight"],
                                        bias: optional(m + "conv1d.bias") ?? .zeros([di])).silu()
             let xW = p[m + "x_proj.weight"].split([r, n, n], axis: 0)
             let delta = conv.linear(xW[0]).linear(p[m + "dt_proj.weight"])
+            let answerOnly = l == c.numHiddenLayers - 1 ? rows : nil
+            /// A per-token projection, on the answer rows only when `answerOnly` is set.
+            func project(_ t: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {
+                guard let answerOnly else { return t.linear(w, b) }
+                let width = t.shape[2], out = w.shape[0]
+                return t.reshape([batch * length, width]).indexSelect(answerOnly).linear(w, b)
+                    .scatterRows(answerOnly, rows: batch * length).reshape([batch, length, out])
+            }
             var y = Tensor.selectiveScan(u: conv, delta: delta, deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
-                                         B: conv.linear(xW[1]), C: conv.linear(xW[2]), D: p[m + "D"], z: z)
-            if l == c.numHiddenLayers - 1, let rows {
-                y = y.reshape([batch * length, di]).indexSelect(rows)
-                x = x.reshape([batch * length, c.hiddenSize]).indexSelect(rows)
+                                         B: conv.linear(xW[1]), C: project(conv, xW[2], nil), D: p[m + "D"],
+                                         z: project(normed, inW[1], inB?[1]))
+            if let answerOnly {
+                y = y.reshape([batch * length, di]).indexSelect(answerOnly)
+                x = x.reshape([batch * length, c.hiddenSize]).indexSelect(answerOnly)
             }
             x = x + y.linear(p[m + "out_proj.weight"], optional(m + "out_proj.bias"))
         }
