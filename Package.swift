@@ -43,8 +43,11 @@ let package = Package(
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", pkgConfig: "readline",
                        providers: [.apt(["libreadline-dev"])]),
 
+        // One fused multiply-add for SIMD16 (Swift does not contract a·b + c).
+        .target(name: "CVectorMath"),
+
         // Float32 tensors, reverse-mode autograd and the primitive ops.
-        .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: cpuFlags),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CVectorMath"], swiftSettings: cpuFlags),
 
         // Fused CPU kernels: Mamba's selective scan, causal attention with NeoX rotary.
         .target(name: "Kernels", dependencies: ["TensorCore"], swiftSettings: cpuFlags),

@@ -1,3 +1,5 @@
+import CVectorMath
+
 /// Vector helpers for kernels: unaligned SIMD16 loads/stores, exp, log and softplus.
 /// They are `@_transparent` because `@inline(__always)` alone did not inline them across
 /// modules, which cost a call and a 64-byte spill per vector in the kernels.
@@ -19,9 +21,9 @@ public let one16 = Vec16(repeating: 1)
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec16.self)
 }
 
-/// a·b + c. Written as a multiply and an add: Swift's `addingProduct` on SIMD16 measured
-/// about 1.8× slower here (exp: 12 against 21 GB/s on the ops benchmark), even with FMA hardware.
-@_transparent public func fma16(_ a: Vec16, _ b: Vec16, _ c: Vec16) -> Vec16 { a * b + c }
+/// a·b + c with one rounding: a single vfmadd through CVectorMath (Swift's `addingProduct`
+/// on SIMD16 measured about 1.8× slower than even a separate multiply and add).
+@_transparent public func fma16(_ a: Vec16, _ b: Vec16, _ c: Vec16) -> Vec16 { scanlab_fma16(a, b, c) }
 
 /// The shared core of the exps: x = n·ln2 + r (Cody–Waite), e^r by a degree-6 polynomial.
 /// Returns e^r and t = x·log2(e) + 1.5·2^23, whose low mantissa bits hold n.
