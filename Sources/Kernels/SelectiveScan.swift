@@ -123,18 +123,18 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
                 var y0 = load16(Dp + k * 16) * ut, y1 = Vec16()
                 var n = 0
                 while n + 1 < N {
-                    let h0 = exp2NonPositive16(dt * load16(A + n * 16)) * load16(hk + n * 16) + dbu * Bt[n]
-                    let h1 = exp2NonPositive16(dt * load16(A + n * 16 + 16)) * load16(hk + n * 16 + 16) + dbu * Bt[n + 1]
+                    let h0 = fma16(exp2NonPositive16(dt * load16(A + n * 16)), load16(hk + n * 16), dbu * Bt[n])
+                    let h1 = fma16(exp2NonPositive16(dt * load16(A + n * 16 + 16)), load16(hk + n * 16 + 16), dbu * Bt[n + 1])
                     store16(h0, hk + n * 16)
                     store16(h1, hk + n * 16 + 16)
-                    y0 += h0 * Ct[n]
-                    y1 += h1 * Ct[n + 1]
+                    y0 = fma16(h0, Vec16(repeating: Ct[n]), y0)
+                    y1 = fma16(h1, Vec16(repeating: Ct[n + 1]), y1)
                     n += 2
                 }
                 if n < N {
-                    let h0 = exp2NonPositive16(dt * load16(A + n * 16)) * load16(hk + n * 16) + dbu * Bt[n]
+                    let h0 = fma16(exp2NonPositive16(dt * load16(A + n * 16)), load16(hk + n * 16), dbu * Bt[n])
                     store16(h0, hk + n * 16)
-                    y0 += h0 * Ct[n]
+                    y0 = fma16(h0, Vec16(repeating: Ct[n]), y0)
                 }
                 let y = y0 + y1
                 let zt = load16(z + off)
@@ -189,7 +189,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     for n in 0..<N {
                         let a = exp2NonPositive16(dt * load16(A + n * 16))
                         store16(a, abar + (i * N + n) * 16)
-                        store16(a * load16(hs + (i * N + n) * 16) + dbu * Bt[n], hs + ((i + 1) * N + n) * 16)
+                        store16(fma16(a, load16(hs + (i * N + n) * 16), dbu * Bt[n]), hs + ((i + 1) * N + n) * 16)
                     }
                 }
                 for t in stride(from: t1 - 1, through: t0, by: -1) {
@@ -200,11 +200,13 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     var y0 = Dv * ut, y1 = Vec16(), y2 = Vec16(), y3 = Vec16()
                     var m = 0
                     while m + 3 < N {
-                        y0 += load16(hNow + m * 16) * Ct[m]; y1 += load16(hNow + m * 16 + 16) * Ct[m + 1]
-                        y2 += load16(hNow + m * 16 + 32) * Ct[m + 2]; y3 += load16(hNow + m * 16 + 48) * Ct[m + 3]
+                        y0 = fma16(load16(hNow + m * 16), Vec16(repeating: Ct[m]), y0)
+                        y1 = fma16(load16(hNow + m * 16 + 16), Vec16(repeating: Ct[m + 1]), y1)
+                        y2 = fma16(load16(hNow + m * 16 + 32), Vec16(repeating: Ct[m + 2]), y2)
+                        y3 = fma16(load16(hNow + m * 16 + 48), Vec16(repeating: Ct[m + 3]), y3)
                         m += 4
                     }
-                    while m < N { y0 += load16(hNow + m * 16) * Ct[m]; m += 1 }
+                    while m < N { y0 = fma16(load16(hNow + m * 16), Vec16(repeating: Ct[m]), y0); m += 1 }
                     let y = (y0 + y1) + (y2 + y3)
                     let sig = one16 / (one16 + exp16(-zt))
                     let g0 = load16(dOut + off)
@@ -215,7 +217,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     var dDeltaAcc = Vec16(), duAcc = Vec16()
                     let dBt = dBg + bt * N * 16, dCt = dCg + bt * N * 16, first = k == k0
                     for n in 0..<N {
-                        let gh = load16(dh + n * 16) + dy * Ct[n]            // dL/dh_t
+                        let gh = fma16(dy, Vec16(repeating: Ct[n]), load16(dh + n * 16))   // dL/dh_t
                         let an = load16(a + n * 16)
                         let ghAh = gh * an * load16(hPrev + n * 16)           // dL/dĀ_t ⊙ h_{t−1}
                         // The group's first block writes the lane partials, later blocks add to them.
@@ -223,16 +225,16 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                             store16(dy * load16(hNow + n * 16), dCt + n * 16)
                             store16(gh * dbu, dBt + n * 16)
                         } else {
-                            store16(load16(dCt + n * 16) + dy * load16(hNow + n * 16), dCt + n * 16)
-                            store16(load16(dBt + n * 16) + gh * dbu, dBt + n * 16)
+                            store16(fma16(dy, load16(hNow + n * 16), load16(dCt + n * 16)), dCt + n * 16)
+                            store16(fma16(gh, dbu, load16(dBt + n * 16)), dBt + n * 16)
                         }
-                        dDeltaAcc += ghAh * load16(A + n * 16)
-                        duAcc += gh * Bt[n]
-                        store16(load16(dA + n * 16) + ghAh * dt, dA + n * 16)
+                        dDeltaAcc = fma16(ghAh, load16(A + n * 16), dDeltaAcc)
+                        duAcc = fma16(gh, Vec16(repeating: Bt[n]), duAcc)
+                        store16(fma16(ghAh, dt, load16(dA + n * 16)), dA + n * 16)
                         store16(gh * an, dh + n * 16)
                     }
-                    store16(dDeltaAcc * ln2 + duAcc * ut, dDelta + off)   // A₂·ln2 = A
-                    store16(duAcc * dt + dy * Dv, du + off)
+                    store16(fma16(dDeltaAcc, ln2, duAcc * ut), dDelta + off)   // A₂·ln2 = A
+                    store16(fma16(duAcc, dt, dy * Dv), du + off)
                 }
                 store16(dDk, dDacc + k * 16)
             }
