@@ -27,7 +27,8 @@ public enum TrainBenchmark {
     /// `fullForward`: every layer on every row, the arithmetic the PyTorch anchor performs;
     /// otherwise the trainer's answer-position forward.
     public static func run(model family: ModelFamily, length: Int, variant: QueryPlacement = .suffix,
-                           batch: Int = 64, warmup: Int = 2, steps: Int = 10, fullForward: Bool = false) throws -> TrainBenchmarkRow {
+                           batch: Int = 64, warmup: Int = 2, steps: Int = 10, fullForward: Bool = false,
+                           profile: Bool = false) throws -> TrainBenchmarkRow {
         var c = RunConfig(model: family, length: length)
         c.variant = variant
         c.batch = batch
@@ -38,6 +39,7 @@ public enum TrainBenchmark {
         let examples = try RetrievalExamples.generate(length: length, count: batch * (warmup + steps), seed: 1)
         var times: [Double] = []
         for i in 0..<(warmup + steps) {
+            if profile && i == warmup { OpProfiler.start() }
             let (tokens, answers, _) = examples.batch(Array((i * batch)..<((i + 1) * batch)), task: task)
             let t0 = DispatchTime.now().uptimeNanoseconds
             _ = retrievalTrainingStep(model, optimizer, task: task, tokens: tokens, answers: answers, lr: 1e-3,
@@ -45,6 +47,7 @@ public enum TrainBenchmark {
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
             if i >= warmup { times.append(dt) }
         }
+        OpProfiler.stop()
         let sorted = times.sorted()
         let median = sorted[sorted.count / 2]
         let tokensPerStep = Double(batch * task.sequenceLength)
@@ -79,6 +82,19 @@ public enum TrainBenchmark {
         // The pruned last layer: its answer-only part once per sequence (attention over ~T keys).
         let lastAtAnswer = fullForward ? 0 : (c.model == .pythia ? answerOnly + 2 * 2 * (T / 2) * H : answerOnly)
         return 3 * (B * T * perToken + B * lastAtAnswer + B * 2 * H * V)
+    }
+
+    /// The op profile of the timed steps (`run(profile: true)`), largest total first.
+    public static func profileTable(steps: Int) -> String {
+        let rows = OpProfiler.entries.sorted {
+            $0.value.forwardSeconds + $0.value.backwardSeconds > $1.value.forwardSeconds + $1.value.backwardSeconds
+        }
+        let total = rows.reduce(0.0) { $0 + $1.value.forwardSeconds + $1.value.backwardSeconds }
+        let per = 1e3 / Double(steps)
+        return formatTable(["op", "calls/step", "forward ms", "backward ms", "share"], rows.map { name, e in
+            [name, "\(e.calls / steps)", String(format: "%.2f", e.forwardSeconds * per), String(format: "%.2f", e.backwardSeconds * per),
+             String(format: "%.1f%%", (e.forwardSeconds + e.backwardSeconds) / total * 100)]
+        }) + String(format: "\n%.1f ms per step in ops and the optimizer (profiling adds a little)\n", total * per)
     }
 
     public static func table(_ rows: [TrainBenchmarkRow]) -> String {

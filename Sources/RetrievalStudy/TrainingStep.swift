@@ -10,13 +10,14 @@ import TensorCore
 /// same up to rounding.
 public func retrievalTrainingStep(_ model: CausalLM, _ optimizer: AdamW, task: RetrievalTask, tokens: [Int],
                                   answers: [Int], lr: Double, clipNorm: Double?, fullForward: Bool = false) -> Float {
+    OpProfiler.mark()
     let batch = TokenBatch(ids: tokens, batch: answers.count, length: task.sequenceLength)
     let positions = [Int](repeating: task.sequenceLength - 1, count: answers.count)
     let logits = fullForward ? model.logitsFromFullForward(batch, at: positions) : model.logits(batch, at: positions)
     let loss = logits.crossEntropy(targets: answers)
     model.parameters.zeroGrad()
     loss.backward()
-    if let clipNorm { clipGradientNorm(model.parameters, maxNorm: clipNorm) }
-    optimizer.update(lr: lr)
+    if let clipNorm { OpProfiler.measure("clip gradient norm") { clipGradientNorm(model.parameters, maxNorm: clipNorm) } }
+    OpProfiler.measure("AdamW update") { optimizer.update(lr: lr) }
     return loss.item
 }

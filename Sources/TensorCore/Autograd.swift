@@ -1,3 +1,5 @@
+import Dispatch
+
 /// What backward needs to know at one node: the incoming gradient, the node's output and
 /// which inputs want a gradient (so an op can skip work nobody asked for).
 public struct BackwardContext {
@@ -38,6 +40,7 @@ extension Tensor {
     @discardableResult
     public func recorded(_ op: String, _ inputs: [Tensor],
                          vjp: @escaping (BackwardContext) -> [Tensor?]) -> Tensor {
+        if OpProfiler.isEnabled { OpProfiler.forwardEnded(op) }
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
         requiresGrad = true
         node = GraphNode(op: op, inputs: inputs, vjp: vjp)
@@ -67,6 +70,8 @@ extension Tensor {
             }
         }
 
+        OpProfiler.inBackward = true
+        defer { OpProfiler.inBackward = false; if OpProfiler.isEnabled { OpProfiler.mark() } }
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seedGrad]
         // A leaf adopts its gradient's storage instead of copying it, unless another leaf (or
         // the caller, through the seed) already holds that storage: `.grad` is then exclusively
@@ -86,7 +91,9 @@ extension Tensor {
                 continue
             }
             let needs = node.inputs.map { $0.requiresGrad }
+            let started = OpProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
             let inputGrads = node.vjp(BackwardContext(grad: g, output: t, needs: needs))
+            if OpProfiler.isEnabled { OpProfiler.backward(node.op, since: started) }
             precondition(inputGrads.count == node.inputs.count, "\(node.op): vjp returned wrong count")
             for (input, ig) in zip(node.inputs, inputGrads) where input.requiresGrad {
                 guard let ig else { continue }
@@ -94,7 +101,13 @@ extension Tensor {
                              "\(node.op): gradient shape \(ig.shape) differs from input shape \(input.shape)")
                 let key = ObjectIdentifier(input)
                 // Out-of-place sum: a vjp may hand the same tensor to several inputs.
-                grads[key] = grads[key].map { $0.addingRaw(ig) } ?? ig
+                if let earlier = grads[key] {
+                    let started = OpProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+                    grads[key] = earlier.addingRaw(ig)
+                    if OpProfiler.isEnabled { OpProfiler.backward("gradient accumulation", since: started) }
+                } else {
+                    grads[key] = ig
+                }
             }
             t.node = nil
         }

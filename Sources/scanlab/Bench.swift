@@ -84,6 +84,8 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Also write the result as JSON to this file.") var json: String?
     @Flag(help: "Run every layer on every row, as the PyTorch anchor does, instead of the trainer's answer-position forward (same loss and gradients).")
     var fullForward = false
+    @Flag(help: "Also print where the timed steps spend their time, per op (forward and backward).")
+    var profile = false
 
     func validate() throws {
         guard length >= 2 else { throw ValidationError("--L must be at least 2, got \(length)") }
@@ -92,8 +94,9 @@ struct BenchTrain: ParsableCommand {
 
     func run() throws {
         let row = try TrainBenchmark.run(model: model, length: length, variant: variant, batch: batch, steps: steps,
-                                         fullForward: fullForward)
+                                         fullForward: fullForward, profile: profile)
         print(TrainBenchmark.table([row]))
+        if profile { print(TrainBenchmark.profileTable(steps: steps)) }
         if let json {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
