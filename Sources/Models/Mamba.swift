@@ -83,8 +83,6 @@ public final class MambaForCausalLM: CausalLM {
             let xs = normed.linear(inW[0], inB?[0])
             let conv = xs.causalConv1d(weight: p[m + "conv1d.weight"],
                                        bias: optional(m + "conv1d.bias") ?? .zeros([di])).silu()
-            let xW = p[m + "x_proj.weight"].split([r, n, n], axis: 0)
-            let delta = conv.linear(xW[0]).linear(p[m + "dt_proj.weight"])
             let answerOnly = l == c.numHiddenLayers - 1 ? rows : nil
             /// A per-token projection, on the answer rows only when `answerOnly` is set.
             func project(_ t: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {
@@ -93,9 +91,18 @@ public final class MambaForCausalLM: CausalLM {
                 return t.reshape([batch * length, width]).indexSelect(answerOnly).linear(w, b)
                     .scatterRows(answerOnly, rows: batch * length).reshape([batch, length, out])
             }
+            // x_proj's outputs are narrow (r + 2n columns): one product, split afterwards, beats
+            // three skinny ones. C apart when only the answer rows need it.
+            let dtBC: [Tensor]
+            if answerOnly == nil {
+                dtBC = conv.linear(p[m + "x_proj.weight"]).split([r, n, n], axis: 2)
+            } else {
+                let xW = p[m + "x_proj.weight"].split([r + n, n], axis: 0)
+                dtBC = conv.linear(xW[0]).split([r, n], axis: 2) + [project(conv, xW[1], nil)]
+            }
+            let delta = dtBC[0].linear(p[m + "dt_proj.weight"])
             var y = Tensor.selectiveScan(u: conv, delta: delta, deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
-                                         B: conv.linear(xW[1]), C: project(conv, xW[2], nil), D: p[m + "D"],
-                                         z: project(normed, inW[1], inB?[1]))
+                                         B: dtBC[1], C: dtBC[2], D: p[m + "D"], z: project(normed, inW[1], inB?[1]))
             if let answerOnly {
                 y = y.reshape([batch * length, di]).indexSelect(answerOnly)
                 x = x.reshape([batch * length, c.hiddenSize]).indexSelect(answerOnly)
