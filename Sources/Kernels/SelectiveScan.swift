@@ -144,10 +144,11 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
     }
 }
 
-/// Gradients of the scan. `dDelta` receives dL/dδ; the caller turns it into dL/dΔ.
+/// Gradients of the scan. `dDelta` receives dL/dΔ (through the softplus: dδ·σ(Δ + bias)).
 /// dBl, dCl: (groups,Bt,L,N,16) lane partials; dAItems: (items,blocks,N,16); dDItems: (items,Dmp).
 /// Chunks run backwards; inside a chunk each channel block recomputes its states from the
-/// saved start and then walks the chunk in reverse, so the chunk's rows stay in cache.
+/// saved start, and on that forward walk also forms what needs h_t alone (y_t for dz, dy_t,
+/// dC_t); then it walks the chunk in reverse for dh, dB, dA, dδ and du. The chunk's rows stay in cache.
 func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
                              At: UnsafePointer<Float>, B: UnsafePointer<Float>, C: UnsafePointer<Float>,
                              Dp: UnsafePointer<Float>, z: UnsafePointer<Float>, states: UnsafePointer<Float>,
@@ -158,18 +159,19 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                              dDItems: UnsafeMutablePointer<Float>) {
     let (L, N, Dmp, K, T) = (s.length, s.state, s.paddedChannels, s.blocks, selectiveScanChunk)
     let groups = scanGroups(s)
-    let ln2 = Vec16(repeating: Float(M_LN2))
+    let ln2 = Vec16(repeating: Float(M_LN2)), twenty = Vec16(repeating: 20)
     Parallel.forEach(s.batch * groups, workPerItem: L * Dmp * N * 8 / groups) { item in
         let b = item / groups, g = item % groups
         let k0 = g * K / groups, k1 = (g + 1) * K / groups
         let dBg = dBl + g * s.batch * L * N * 16, dCg = dCl + g * s.batch * L * N * 16
-        // hs[i] = h_{t0+i−1} (hs[0] is the chunk's saved state); abar[i] = Ā_{t0+i}
+        // hs[i] = h_{t0+i−1} (hs[0] is the chunk's saved state); abar[i] = Ā_{t0+i}; dys[i] = dy_{t0+i}
         let hs = UnsafeMutablePointer<Float>.allocate(capacity: (T + 1) * N * 16)
         let abar = UnsafeMutablePointer<Float>.allocate(capacity: T * N * 16)
+        let dys = UnsafeMutablePointer<Float>.allocate(capacity: T * 16)
         let dhAll = UnsafeMutablePointer<Float>.allocate(capacity: K * N * 16)   // dL/dh carried across chunks
         let dDacc = UnsafeMutablePointer<Float>.allocate(capacity: K * 16)
         let dAacc = dAItems + item * K * N * 16
-        defer { hs.deallocate(); abar.deallocate(); dhAll.deallocate(); dDacc.deallocate() }
+        defer { hs.deallocate(); abar.deallocate(); dys.deallocate(); dhAll.deallocate(); dDacc.deallocate() }
         dhAll.update(repeating: 0, count: K * N * 16)
         dDacc.update(repeating: 0, count: K * 16)
         (dAacc + k0 * N * 16).update(repeating: 0, count: (k1 - k0) * N * 16)
@@ -178,63 +180,61 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
             for k in k0..<k1 {
                 let A = At + k * N * 16, Dv = load16(Dp + k * 16)
                 let dA = dAacc + k * N * 16, dh = dhAll + k * N * 16
+                // The group's first block writes the dB, dC lane partials, later blocks add to them.
+                let first = k == k0
                 var dDk = load16(dDacc + k * 16)
-                // Recompute the chunk's states from its saved start.
                 hs.update(from: states + (((b * s.chunks + c) * K + k) * N) * 16, count: N * 16)
                 for t in t0..<t1 {
                     let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
-                    let dt = load16(delta + off)
-                    let dbu = dt * load16(u + off)
-                    let Bt = B + bt * N
-                    for n in 0..<N {
-                        let a = exp2NonPositive16(dt * load16(A + n * 16))
-                        store16(a, abar + (i * N + n) * 16)
-                        store16(fma16(a, load16(hs + (i * N + n) * 16), dbu * Bt[n]), hs + ((i + 1) * N + n) * 16)
-                    }
-                }
-                for t in stride(from: t1 - 1, through: t0, by: -1) {
-                    let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
-                    let ut = load16(u + off), dt = load16(delta + off), zt = load16(z + off)
-                    let hPrev = hs + i * N * 16, hNow = hs + (i + 1) * N * 16, a = abar + i * N * 16
-                    let Bt = B + bt * N, Ct = C + bt * N
-                    var y0 = Dv * ut, y1 = Vec16(), y2 = Vec16(), y3 = Vec16()
-                    var m = 0
-                    while m + 3 < N {
-                        y0 = fma16(load16(hNow + m * 16), Vec16(repeating: Ct[m]), y0)
-                        y1 = fma16(load16(hNow + m * 16 + 16), Vec16(repeating: Ct[m + 1]), y1)
-                        y2 = fma16(load16(hNow + m * 16 + 32), Vec16(repeating: Ct[m + 2]), y2)
-                        y3 = fma16(load16(hNow + m * 16 + 48), Vec16(repeating: Ct[m + 3]), y3)
-                        m += 4
-                    }
-                    while m < N { y0 = fma16(load16(hNow + m * 16), Vec16(repeating: Ct[m]), y0); m += 1 }
-                    let y = (y0 + y1) + (y2 + y3)
+                    let dt = load16(delta + off), ut = load16(u + off), zt = load16(z + off)
+                    let dbu = dt * ut
                     let sig = one16 / (one16 + exp16(-zt))
                     let g0 = load16(dOut + off)
                     let dy = g0 * zt * sig
-                    store16(g0 * y * sig * (one16 + zt * (one16 - sig)), dz + off)
-                    dDk += dy * ut
+                    store16(dy, dys + i * 16)
+                    dDk = fma16(dy, ut, dDk)
+                    let Bt = B + bt * N, Ct = C + bt * N, dCt = dCg + bt * N * 16
+                    let hPrev = hs + i * N * 16, hNow = hs + (i + 1) * N * 16, a = abar + i * N * 16
+                    // Two partial sums for y (even and odd n), so the adds do not wait on each other.
+                    var y0 = Dv * ut, y1 = Vec16()
+                    for n in 0..<N {
+                        let an = exp2NonPositive16(dt * load16(A + n * 16))
+                        let h = fma16(an, load16(hPrev + n * 16), dbu * Bt[n])
+                        store16(an, a + n * 16)
+                        store16(h, hNow + n * 16)
+                        if n & 1 == 0 { y0 = fma16(h, Vec16(repeating: Ct[n]), y0) } else { y1 = fma16(h, Vec16(repeating: Ct[n]), y1) }
+                        if first { store16(dy * h, dCt + n * 16) } else { store16(fma16(dy, h, load16(dCt + n * 16)), dCt + n * 16) }
+                    }
+                    store16(g0 * (y0 + y1) * sig * (one16 + zt * (one16 - sig)), dz + off)
+                }
+                for t in stride(from: t1 - 1, through: t0, by: -1) {
+                    let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
+                    let ut = load16(u + off), dt = load16(delta + off), dy = load16(dys + i * 16)
+                    let hPrev = hs + i * N * 16, a = abar + i * N * 16
+                    let Bt = B + bt * N, Ct = C + bt * N, dBt = dBg + bt * N * 16
                     let dbu = dt * ut
-                    var dDeltaAcc = Vec16(), duAcc = Vec16()
-                    let dBt = dBg + bt * N * 16, dCt = dCg + bt * N * 16, first = k == k0
+                    // Two partial sums each (even and odd n), so the accumulations do not wait on each other.
+                    var dd0 = Vec16(), dd1 = Vec16(), dub0 = Vec16(), dub1 = Vec16()
                     for n in 0..<N {
                         let gh = fma16(dy, Vec16(repeating: Ct[n]), load16(dh + n * 16))   // dL/dh_t
                         let an = load16(a + n * 16)
-                        let ghAh = gh * an * load16(hPrev + n * 16)           // dL/dĀ_t ⊙ h_{t−1}
-                        // The group's first block writes the lane partials, later blocks add to them.
-                        if first {
-                            store16(dy * load16(hNow + n * 16), dCt + n * 16)
-                            store16(gh * dbu, dBt + n * 16)
+                        let ghAh = gh * an * load16(hPrev + n * 16)                        // dL/dĀ_t ⊙ h_{t−1}
+                        if first { store16(gh * dbu, dBt + n * 16) } else { store16(fma16(gh, dbu, load16(dBt + n * 16)), dBt + n * 16) }
+                        if n & 1 == 0 {
+                            dd0 = fma16(ghAh, load16(A + n * 16), dd0); dub0 = fma16(gh, Vec16(repeating: Bt[n]), dub0)
                         } else {
-                            store16(fma16(dy, load16(hNow + n * 16), load16(dCt + n * 16)), dCt + n * 16)
-                            store16(fma16(gh, dbu, load16(dBt + n * 16)), dBt + n * 16)
+                            dd1 = fma16(ghAh, load16(A + n * 16), dd1); dub1 = fma16(gh, Vec16(repeating: Bt[n]), dub1)
                         }
-                        dDeltaAcc = fma16(ghAh, load16(A + n * 16), dDeltaAcc)
-                        duAcc = fma16(gh, Vec16(repeating: Bt[n]), duAcc)
                         store16(fma16(ghAh, dt, load16(dA + n * 16)), dA + n * 16)
                         store16(gh * an, dh + n * 16)
                     }
-                    store16(fma16(dDeltaAcc, ln2, duAcc * ut), dDelta + off)   // A₂·ln2 = A
-                    store16(fma16(duAcc, dt, dy * Dv), du + off)
+                    let dub = dub0 + dub1
+                    let dSoftplus = fma16(dd0 + dd1, ln2, dub * ut)       // dL/dδ; A₂·ln2 = A
+                    // dΔ = dδ·σ(Δ + bias) = dδ·(1 − e^−δ), and dδ where softplus passed Δ + bias
+                    // through (above 20, exactly where δ > 20).
+                    let sigmoid = (one16 - expNonPositive16(-dt)).replacing(with: one16, where: dt .> twenty)
+                    store16(dSoftplus * sigmoid, dDelta + off)
+                    store16(fma16(dub, dt, dy * Dv), du + off)
                 }
                 store16(dDk, dDacc + k * 16)
             }
@@ -283,20 +283,7 @@ extension Tensor {
                                     Dp: Dp.pointer, z: zp.pointer, states: states.data, dOut: g.pointer,
                                     du: du.data, dDelta: dDelta.data, dz: dz.data, dBl: dBl.data, dCl: dCl.data,
                                     dAItems: dAItems.data, dDItems: dDItems.data)
-            // dΔ = dδ·σ(Δ + bias) = dδ·(1 − e^−δ); derivative 1 above softplus's threshold.
-            let dDeltaRaw = Tensor(uninitializedShape: u.shape)
-            let xs = delta.data, bs = deltaBias.data, ds = dt.data, gs = dDelta.data, o = dDeltaRaw.data
-            Parallel.forEach(rows, workPerItem: Dm * 4) { r in
-                let x = xs + r * Dm, dd = ds + r * Dmp, g = gs + r * Dmp, out = o + r * Dm
-                var d = 0
-                while d + 16 <= Dm {
-                    var sig = 1 - exp16(-load16(dd + d))
-                    sig.replace(with: 1, where: load16(x + d) + load16(bs + d) .> 20)
-                    store16(load16(g + d) * sig, out + d)
-                    d += 16
-                }
-                while d < Dm { out[d] = x[d] + bs[d] > 20 ? g[d] : g[d] * (1 - Foundation.exp(-dd[d])); d += 1 }
-            }
+            let dDeltaRaw = unpad(dDelta, Dm)
             // dA_log = dA·A, since A = −exp(A_log); A = A₂·ln2.
             let dAsum = dAItems.sumAll(axis0Of: items)
             let dALog = Tensor(uninitializedShape: [Dm, N])
