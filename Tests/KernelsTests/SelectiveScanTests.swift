@@ -38,21 +38,22 @@ final class SelectiveScanTests: XCTestCase {
 
     func testForwardAndEveryGradientMatchThePrimitiveComposition() {
         for (k, (bsz, l, d, n)) in Self.shapes.enumerated() {
-            let x = inputs(bsz, l, d, n, seed: UInt64(10 * k + 1))
-            for t in x { t.requiresGrad = true }
-            let w = randn([bsz, l, d], seed: 99)
-            let yF = fused(x)
-            (yF * w).sum().backward()
-            let gradsF = x.map { $0.grad! }
-            for t in x { t.grad = nil }
-            let yR = reference(x)
-            (yR * w).sum().backward()
-            let label = "shape (B \(bsz), L \(l), D \(d), N \(n))"
-            XCTAssertLessThanOrEqual(relativeError(yF, yR), 1e-4, "forward, \(label)")
-            for (i, t) in x.enumerated() {
-                XCTAssertLessThanOrEqual(relativeError(gradsF[i], t.grad!), 1e-3, "d\(Self.names[i]), \(label)")
-            }
-            for t in x { t.grad = nil }
+            check(inputs(bsz, l, d, n, seed: UInt64(10 * k + 1)), "shape (B \(bsz), L \(l), D \(d), N \(n))")
+        }
+    }
+
+    /// Δ + bias on both sides of softplus's threshold (20): the pass-through regime, where δ is large and Ā ≈ 0.
+    func testGradientsAcrossTheSoftplusThreshold() {
+        var x = inputs(2, 9, 20, 4, seed: 3)
+        x[2] = uniform([20], seed: 4, 18, 22)
+        check(x, "Δ + bias around 20")
+    }
+
+    func check(_ x: [Tensor], _ label: String, file: StaticString = #filePath, line: UInt = #line) {
+        let (forward, gradients) = compareWithReference(x, fused, reference)
+        XCTAssertLessThanOrEqual(forward, 1e-4, "forward, \(label)", file: file, line: line)
+        for (i, e) in gradients.enumerated() {
+            XCTAssertLessThanOrEqual(e, 1e-3, "d\(Self.names[i]), \(label)", file: file, line: line)
         }
     }
 

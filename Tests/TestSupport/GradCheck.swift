@@ -88,3 +88,21 @@ public func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
     for i in 0..<a.count { num = max(num, Swift.abs(a.data[i] - b.data[i])); den = max(den, Swift.abs(b.data[i])) }
     return den == 0 ? num : num / den
 }
+
+/// A fused op against its reference on the same inputs: both outputs are weighted by the same
+/// random tensor and summed, then backpropagated. Returns the forward's relative error and
+/// each input's gradient relative error (inputs are left with no gradient).
+public func compareWithReference(_ inputs: [Tensor], seed: UInt64 = 99, _ fused: ([Tensor]) -> Tensor,
+                                 _ reference: ([Tensor]) -> Tensor) -> (forward: Float, gradients: [Float]) {
+    for x in inputs { x.requiresGrad = true; x.grad = nil }
+    let yF = fused(inputs)
+    let w = randn(yF.shape, seed: seed)
+    (yF * w).sum().backward()
+    let gradsF = inputs.map { $0.grad ?? Tensor.zeros($0.shape) }
+    for x in inputs { x.grad = nil }
+    let yR = reference(inputs)
+    (yR * w).sum().backward()
+    let gradients = inputs.enumerated().map { i, x in relativeError(gradsF[i], x.grad ?? Tensor.zeros(x.shape)) }
+    for x in inputs { x.grad = nil }
+    return (relativeError(yF, yR), gradients)
+}
