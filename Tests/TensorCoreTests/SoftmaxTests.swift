@@ -114,7 +114,7 @@ final class CausalConv1dTests: XCTestCase {
     }
 
     func testGradientsIncludingShortSequences() {
-        for (l, d, k) in [(5, 3, 4), (1, 17, 4), (3, 2, 1), (9, 33, 3)] {
+        for (l, d, k) in [(5, 3, 4), (1, 17, 4), (3, 2, 1), (9, 33, 3), (7, 20, 6)] {   // 6 taps: partials through memory
             let x = randn([2, l, d], seed: 4), w = randn([d, k], seed: 5), bias = randn([d], seed: 6)
             assertGradientsMatch([x, w, bias]) { $0[0].causalConv1d(weight: $0[1], bias: $0[2]) }
         }
