@@ -50,24 +50,37 @@ public final class AdamW {
         let b1 = Float(hyper.beta1), b2 = Float(hyper.beta2)
         let bc1 = 1 - Foundation.pow(hyper.beta1, Double(step)), bc2 = 1 - Foundation.pow(hyper.beta2, Double(step))
         let stepSize = Float(lr / bc1), invSqrtBc2 = Float(1 / bc2.squareRoot()), eps = Float(hyper.eps)
+        // Every parameter cut into blocks of 4096 elements, all blocks in one parallel loop:
+        // one dispatch per step instead of one per parameter, and balanced over the cores.
+        struct Block { let p, g, m, v: UnsafeMutablePointer<Float>; let count: Int; let decay: Float }
+        var blocks: [Block] = []
         for (key, p) in parameters.all {
             guard let g = p.grad else { continue }
             let decay = parameters.noDecay.contains(key) ? 1 : Float(1 - lr * hyper.weightDecay)
-            let pp = p.data, gp = g.data, mp = m[key]!.data, vp = v[key]!.data
-            let b1v = Vec16(repeating: b1), b2v = Vec16(repeating: b2), dv = Vec16(repeating: decay)
-            let c1 = Vec16(repeating: 1 - b1), c2 = Vec16(repeating: 1 - b2)
-            let sv = Vec16(repeating: stepSize), iv = Vec16(repeating: invSqrtBc2), ev = Vec16(repeating: eps)
-            Parallel.forChunks(p.count, work: p.count * 8) { r in
-                var i = r.lowerBound
-                while i + 16 <= r.upperBound {
+            let (mp, vp) = (m[key]!.data, v[key]!.data)
+            for start in stride(from: 0, to: p.count, by: 4096) {
+                blocks.append(Block(p: p.data + start, g: g.data + start, m: mp + start, v: vp + start,
+                                    count: min(4096, p.count - start), decay: decay))
+            }
+        }
+        let b1v = Vec16(repeating: b1), b2v = Vec16(repeating: b2)
+        let c1 = Vec16(repeating: 1 - b1), c2 = Vec16(repeating: 1 - b2)
+        let sv = Vec16(repeating: stepSize), iv = Vec16(repeating: invSqrtBc2), ev = Vec16(repeating: eps)
+        blocks.withUnsafeBufferPointer { list in
+            Parallel.forEach(list.count, workPerItem: 4096 * 8) { j in
+                let blk = list[j]
+                let (pp, gp, mp, vp, decay) = (blk.p, blk.g, blk.m, blk.v, blk.decay)
+                let dv = Vec16(repeating: decay)
+                var i = 0
+                while i + 16 <= blk.count {
                     let gi = load16(gp + i)
-                    let mi = b1v * load16(mp + i) + c1 * gi
-                    let vi = b2v * load16(vp + i) + c2 * gi * gi
+                    let mi = fma16(b1v, load16(mp + i), c1 * gi)
+                    let vi = fma16(b2v, load16(vp + i), c2 * gi * gi)
                     store16(mi, mp + i); store16(vi, vp + i)
-                    store16(load16(pp + i) * dv - sv * mi / (vi.squareRoot() * iv + ev), pp + i)
+                    store16(load16(pp + i) * dv - sv * mi / fma16(vi.squareRoot(), iv, ev), pp + i)
                     i += 16
                 }
-                while i < r.upperBound {
+                while i < blk.count {
                     let gi = gp[i]
                     mp[i] = b1 * mp[i] + (1 - b1) * gi
                     vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
