@@ -21,8 +21,8 @@ import TensorCore
 // Ā = exp(δ·A) costs one exp per (t, n, 16 channels): the kernels hold A₂ = A·log2(e) and
 // compute Ā = 2^(δ·A₂), which skips exp's range-reduction multiplies. B_t and C_t are per-step scalars
 // broadcast over the block. Their gradients sum over channels: the backward adds dB_t, dC_t
-// lane-wise into (Bt, L, N, 16) buffers and folds the lanes once at the end, which avoids a
-// horizontal sum per (t, n, block). Channels are padded to a multiple of 16 with u = 0, which
+// lane-wise into a chunk's (T, N, 16) buffers and folds the lanes once per chunk, which avoids
+// a horizontal sum per (t, n, block). Channels are padded to a multiple of 16 with u = 0, which
 // keeps padded lanes' states at zero.
 //
 // Memory: the forward keeps δ and the state at every chunk start (Bt·⌈Dm/16⌉·N·16·⌈L/chunk⌉
@@ -145,7 +145,9 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
 }
 
 /// Gradients of the scan. `dDelta` receives dL/dΔ (through the softplus: dδ·σ(Δ + bias)).
-/// dBl, dCl: (groups,Bt,L,N,16) lane partials; dAItems: (items,blocks,N,16); dDItems: (items,Dmp).
+/// dBg, dCg: (groups,Bt,L,N) per-group sums; dAItems: (items,blocks,N,16); dDItems: (items,Dmp).
+/// dB and dC sum over channels: each item adds its blocks into 16-lane partials for the
+/// current chunk (T·N·16 floats, in cache) and folds the lanes once the chunk is done.
 /// Chunks run backwards; inside a chunk each channel block recomputes its states from the
 /// saved start, and on that forward walk also forms what needs h_t alone (y_t for dz, dy_t,
 /// dC_t); then it walks the chunk in reverse for dh, dB, dA, dδ and du. The chunk's rows stay in cache.
@@ -154,8 +156,8 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                              Dp: UnsafePointer<Float>, z: UnsafePointer<Float>, states: UnsafePointer<Float>,
                              dOut: UnsafePointer<Float>,
                              du: UnsafeMutablePointer<Float>, dDelta: UnsafeMutablePointer<Float>,
-                             dz: UnsafeMutablePointer<Float>, dBl: UnsafeMutablePointer<Float>,
-                             dCl: UnsafeMutablePointer<Float>, dAItems: UnsafeMutablePointer<Float>,
+                             dz: UnsafeMutablePointer<Float>, dBg: UnsafeMutablePointer<Float>,
+                             dCg: UnsafeMutablePointer<Float>, dAItems: UnsafeMutablePointer<Float>,
                              dDItems: UnsafeMutablePointer<Float>) {
     let (L, N, Dmp, K, T) = (s.length, s.state, s.paddedChannels, s.blocks, selectiveScanChunk)
     let groups = scanGroups(s)
@@ -163,7 +165,8 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
     Parallel.forEach(s.batch * groups, workPerItem: L * Dmp * N * 8 / groups) { item in
         let b = item / groups, g = item % groups
         let k0 = g * K / groups, k1 = (g + 1) * K / groups
-        let dBg = dBl + g * s.batch * L * N * 16, dCg = dCl + g * s.batch * L * N * 16
+        let dBout = dBg + g * s.batch * L * N, dCout = dCg + g * s.batch * L * N
+        let dBc = UnsafeMutablePointer<Float>.allocate(capacity: 2 * T * N * 16), dCc = dBc + T * N * 16
         // hs[i] = h_{t0+i−1} (hs[0] is the chunk's saved state); abar[i] = Ā_{t0+i}; dys[i] = dy_{t0+i}
         let hs = UnsafeMutablePointer<Float>.allocate(capacity: (T + 1) * N * 16)
         let abar = UnsafeMutablePointer<Float>.allocate(capacity: T * N * 16)
@@ -171,7 +174,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
         let dhAll = UnsafeMutablePointer<Float>.allocate(capacity: K * N * 16)   // dL/dh carried across chunks
         let dDacc = UnsafeMutablePointer<Float>.allocate(capacity: K * 16)
         let dAacc = dAItems + item * K * N * 16
-        defer { hs.deallocate(); abar.deallocate(); dys.deallocate(); dhAll.deallocate(); dDacc.deallocate() }
+        defer { hs.deallocate(); abar.deallocate(); dys.deallocate(); dhAll.deallocate(); dDacc.deallocate(); dBc.deallocate() }
         dhAll.update(repeating: 0, count: K * N * 16)
         dDacc.update(repeating: 0, count: K * 16)
         (dAacc + k0 * N * 16).update(repeating: 0, count: (k1 - k0) * N * 16)
@@ -193,7 +196,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     let dy = g0 * zt * sig
                     store16(dy, dys + i * 16)
                     dDk = fma16(dy, ut, dDk)
-                    let Bt = B + bt * N, Ct = C + bt * N, dCt = dCg + bt * N * 16
+                    let Bt = B + bt * N, Ct = C + bt * N, dCt = dCc + i * N * 16
                     let hPrev = hs + i * N * 16, hNow = hs + (i + 1) * N * 16, a = abar + i * N * 16
                     // Two partial sums for y (even and odd n), so the adds do not wait on each other.
                     var y0 = Dv * ut, y1 = Vec16()
@@ -211,7 +214,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
                     let ut = load16(u + off), dt = load16(delta + off), dy = load16(dys + i * 16)
                     let hPrev = hs + i * N * 16, a = abar + i * N * 16
-                    let Bt = B + bt * N, Ct = C + bt * N, dBt = dBg + bt * N * 16
+                    let Bt = B + bt * N, Ct = C + bt * N, dBt = dBc + i * N * 16
                     let dbu = dt * ut
                     // Two partial sums each (even and odd n), so the accumulations do not wait on each other.
                     var dd0 = Vec16(), dd1 = Vec16(), dub0 = Vec16(), dub1 = Vec16()
@@ -237,6 +240,10 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     store16(fma16(dub, dt, dy * Dv), du + off)
                 }
                 store16(dDk, dDacc + k * 16)
+            }
+            for i in 0..<(t1 - t0) * N {
+                dBout[(b * L + t0) * N + i] = hsum16(load16(dBc + i * 16))
+                dCout[(b * L + t0) * N + i] = hsum16(load16(dCc + i * 16))
             }
         }
         for k in k0..<k1 { store16(load16(dDacc + k * 16), dDItems + item * Dmp + k * 16) }
@@ -274,14 +281,14 @@ extension Tensor {
             let groups = scanGroups(s), items = Bt * groups
             let du = Tensor(uninitializedShape: [Bt, L, Dmp]), dDelta = Tensor(uninitializedShape: [Bt, L, Dmp])
             let dz = Tensor(uninitializedShape: [Bt, L, Dmp])
-            // Written before they are read (see `first` in the backward), so no zeroing.
-            let dBl = Tensor(uninitializedShape: [groups, rows * N, 16]), dCl = Tensor(uninitializedShape: [groups, rows * N, 16])
+            // Every entry is written by its item's lane fold, so no zeroing.
+            let dBg = Tensor(uninitializedShape: [groups] + B.shape), dCg = Tensor(uninitializedShape: [groups] + C.shape)
             let dAItems = Tensor(uninitializedShape: [items, K, N, 16]).zeroed()
             let dDItems = Tensor(uninitializedShape: [items, Dmp]).zeroed()
             let g = PaddedRows(c.grad.data, rows: rows, n: Dm, np: Dmp)
             selective_scan_backward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data, C: C.data,
                                     Dp: Dp.pointer, z: zp.pointer, states: states.data, dOut: g.pointer,
-                                    du: du.data, dDelta: dDelta.data, dz: dz.data, dBl: dBl.data, dCl: dCl.data,
+                                    du: du.data, dDelta: dDelta.data, dz: dz.data, dBg: dBg.data, dCg: dCg.data,
                                     dAItems: dAItems.data, dDItems: dDItems.data)
             let dDeltaRaw = unpad(dDelta, Dm)
             // dA_log = dA·A, since A = −exp(A_log); A = A₂·ln2.
@@ -293,7 +300,7 @@ extension Tensor {
             } }
             let dDsum = dDItems.sumAll(axis0Of: items)
             return [unpad(du, Dm), dDeltaRaw, dDeltaRaw.reshapedSum(rows: rows, width: Dm),
-                    dALog, foldLanes(dBl, groups: groups, shape: B.shape), foldLanes(dCl, groups: groups, shape: C.shape),
+                    dALog, dBg.sumAll(axis0Of: groups), dCg.sumAll(axis0Of: groups),
                     Tensor(Array(dDsum.values.prefix(Dm)), shape: [Dm]), unpad(dz, Dm)]
         }
     }
@@ -302,19 +309,6 @@ extension Tensor {
 /// (Bt, L, Dmp) → (Bt, L, Dm), dropping padded channels.
 private func unpad(_ t: Tensor, _ channels: Int) -> Tensor {
     t.shape[2] == channels ? t : withNoGrad { t.narrow(axis: 2, start: 0, length: channels) }
-}
-
-/// Σ over groups and the 16 lanes of (groups, Bt·L·N, 16) lane partials → `shape`.
-private func foldLanes(_ t: Tensor, groups: Int, shape: [Int]) -> Tensor {
-    let count = shape.reduce(1, *)
-    let out = Tensor(uninitializedShape: shape)
-    let src = t.data, dst = out.data
-    Parallel.forEach(count, workPerItem: 16 * groups) { i in
-        var acc = Vec16()
-        for g in 0..<groups { acc += load16(src + (g * count + i) * 16) }
-        dst[i] = hsum16(acc)
-    }
-    return out
 }
 
 extension Tensor {
