@@ -145,7 +145,8 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
 }
 
 /// Gradients of the scan. `dDelta` receives dL/dΔ (through the softplus: dδ·σ(Δ + bias)).
-/// dBg, dCg: (groups,Bt,L,N) per-group sums; dAItems: (items,blocks,N,16); dDItems: (items,Dmp).
+/// dBg, dCg: (groups,Bt,L,N) per-group sums; dAItems: (items,blocks,N,16); dDItems: (items,2,Dmp)
+/// holds each item's partial sums of dD and of the Δ bias gradient.
 /// dB and dC sum over channels: each item adds its blocks into 16-lane partials for the
 /// current chunk (T·N·16 floats, in cache) and folds the lanes once the chunk is done.
 /// Chunks run backwards; inside a chunk each channel block recomputes its states from the
@@ -172,11 +173,11 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
         let abar = UnsafeMutablePointer<Float>.allocate(capacity: T * N * 16)
         let dys = UnsafeMutablePointer<Float>.allocate(capacity: T * 16)
         let dhAll = UnsafeMutablePointer<Float>.allocate(capacity: K * N * 16)   // dL/dh carried across chunks
-        let dDacc = UnsafeMutablePointer<Float>.allocate(capacity: K * 16)
+        let dDacc = UnsafeMutablePointer<Float>.allocate(capacity: 2 * K * 16)   // dD, then dΔ bias
         let dAacc = dAItems + item * K * N * 16
         defer { hs.deallocate(); abar.deallocate(); dys.deallocate(); dhAll.deallocate(); dDacc.deallocate(); dBc.deallocate() }
         dhAll.update(repeating: 0, count: K * N * 16)
-        dDacc.update(repeating: 0, count: K * 16)
+        dDacc.update(repeating: 0, count: 2 * K * 16)
         (dAacc + k0 * N * 16).update(repeating: 0, count: (k1 - k0) * N * 16)
         for c in stride(from: s.chunks - 1, through: 0, by: -1) {
             let t0 = c * T, t1 = min(L, t0 + T)
@@ -185,7 +186,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                 let dA = dAacc + k * N * 16, dh = dhAll + k * N * 16
                 // The group's first block writes the dB, dC lane partials, later blocks add to them.
                 let first = k == k0
-                var dDk = load16(dDacc + k * 16)
+                var dDk = load16(dDacc + k * 16), dBiasK = load16(dDacc + (K + k) * 16)
                 hs.update(from: states + (((b * s.chunks + c) * K + k) * N) * 16, count: N * 16)
                 for t in t0..<t1 {
                     let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
@@ -236,17 +237,23 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     // dΔ = dδ·σ(Δ + bias) = dδ·(1 − e^−δ), and dδ where softplus passed Δ + bias
                     // through (above 20, exactly where δ > 20).
                     let sigmoid = (one16 - expNonPositive16(-dt)).replacing(with: one16, where: dt .> twenty)
-                    store16(dSoftplus * sigmoid, dDelta + off)
+                    let dDeltaRaw = dSoftplus * sigmoid
+                    store16(dDeltaRaw, dDelta + off)
+                    dBiasK += dDeltaRaw
                     store16(fma16(dub, dt, dy * Dv), du + off)
                 }
                 store16(dDk, dDacc + k * 16)
+                store16(dBiasK, dDacc + (K + k) * 16)
             }
             for i in 0..<(t1 - t0) * N {
                 dBout[(b * L + t0) * N + i] = hsum16(load16(dBc + i * 16))
                 dCout[(b * L + t0) * N + i] = hsum16(load16(dCc + i * 16))
             }
         }
-        for k in k0..<k1 { store16(load16(dDacc + k * 16), dDItems + item * Dmp + k * 16) }
+        for k in k0..<k1 {
+            store16(load16(dDacc + k * 16), dDItems + item * 2 * Dmp + k * 16)
+            store16(load16(dDacc + (K + k) * 16), dDItems + item * 2 * Dmp + Dmp + k * 16)
+        }
     }
 }
 
@@ -284,7 +291,7 @@ extension Tensor {
             // Every entry is written by its item's lane fold, so no zeroing.
             let dBg = Tensor(uninitializedShape: [groups] + B.shape), dCg = Tensor(uninitializedShape: [groups] + C.shape)
             let dAItems = Tensor(uninitializedShape: [items, K, N, 16]).zeroed()
-            let dDItems = Tensor(uninitializedShape: [items, Dmp]).zeroed()
+            let dDItems = Tensor(uninitializedShape: [items, 2 * Dmp]).zeroed()
             let g = PaddedRows(c.grad.data, rows: rows, n: Dm, np: Dmp)
             selective_scan_backward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data, C: C.data,
                                     Dp: Dp.pointer, z: zp.pointer, states: states.data, dOut: g.pointer,
@@ -299,7 +306,7 @@ extension Tensor {
                 dALog.data[d * N + n] = dAsum.data[idx] * At.data[idx] * Float(M_LN2)
             } }
             let dDsum = dDItems.sumAll(axis0Of: items)
-            return [unpad(du, Dm), dDeltaRaw, dDeltaRaw.reshapedSum(rows: rows, width: Dm),
+            return [unpad(du, Dm), dDeltaRaw, Tensor(Array(dDsum.values[Dmp..<(Dmp + Dm)]), shape: [Dm]),
                     dALog, dBg.sumAll(axis0Of: groups), dCg.sumAll(axis0Of: groups),
                     Tensor(Array(dDsum.values.prefix(Dm)), shape: [Dm]), unpad(dz, Dm)]
         }
@@ -318,10 +325,5 @@ extension Tensor {
     /// Sum over the leading axis of length `n`, outside the graph.
     func sumAll(axis0Of n: Int) -> Tensor {
         withNoGrad { n == 1 ? self.reshape(Array(shape.dropFirst())) : self.sum(axis: 0) }
-    }
-
-    /// Column sums of a (rows, width) view, outside the graph.
-    func reshapedSum(rows: Int, width: Int) -> Tensor {
-        withNoGrad { self.reshape([rows, width]).sum(axis: 0) }
     }
 }
