@@ -201,13 +201,14 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     let hPrev = hs + i * N * 16, hNow = hs + (i + 1) * N * 16, a = abar + i * N * 16
                     // Two partial sums for y (even and odd n), so the adds do not wait on each other.
                     var y0 = Dv * ut, y1 = Vec16()
-                    for n in 0..<N {
-                        let an = exp2NonPositive16(dt * load16(A + n * 16))
-                        let h = fma16(an, load16(hPrev + n * 16), dbu * Bt[n])
-                        store16(an, a + n * 16)
-                        store16(h, hNow + n * 16)
-                        if n & 1 == 0 { y0 = fma16(h, Vec16(repeating: Ct[n]), y0) } else { y1 = fma16(h, Vec16(repeating: Ct[n]), y1) }
-                        if first { store16(dy * h, dCt + n * 16) } else { store16(fma16(dy, h, load16(dCt + n * 16)), dCt + n * 16) }
+                    let v = ScanRecomputeRow(dt: dt, dbu: dbu, dy: dy, Bt: Bt, Ct: Ct, A: A, abar: a, hPrev: hPrev, hNow: hNow, dC: dCt)
+                    var n = 0
+                    if first {
+                        while n + 1 < N { v.step(n, first: true, &y0); v.step(n + 1, first: true, &y1); n += 2 }
+                        if n < N { v.step(n, first: true, &y0) }
+                    } else {
+                        while n + 1 < N { v.step(n, first: false, &y0); v.step(n + 1, first: false, &y1); n += 2 }
+                        if n < N { v.step(n, first: false, &y0) }
                     }
                     store16(g0 * (y0 + y1) * sig * (one16 + zt * (one16 - sig)), dz + off)
                 }
@@ -217,20 +218,17 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     let hPrev = hs + i * N * 16, a = abar + i * N * 16
                     let Bt = B + bt * N, Ct = C + bt * N, dBt = dBc + i * N * 16
                     let dbu = dt * ut
-                    // Two partial sums each (even and odd n), so the accumulations do not wait on each other.
+                    // Two partial sums each (even and odd n), so the accumulations do not wait on
+                    // each other; the loop is unrolled by two and split on `first` by hand.
                     var dd0 = Vec16(), dd1 = Vec16(), dub0 = Vec16(), dub1 = Vec16()
-                    for n in 0..<N {
-                        let gh = fma16(dy, Vec16(repeating: Ct[n]), load16(dh + n * 16))   // dL/dh_t
-                        let an = load16(a + n * 16)
-                        let ghAh = gh * an * load16(hPrev + n * 16)                        // dL/dĀ_t ⊙ h_{t−1}
-                        if first { store16(gh * dbu, dBt + n * 16) } else { store16(fma16(gh, dbu, load16(dBt + n * 16)), dBt + n * 16) }
-                        if n & 1 == 0 {
-                            dd0 = fma16(ghAh, load16(A + n * 16), dd0); dub0 = fma16(gh, Vec16(repeating: Bt[n]), dub0)
-                        } else {
-                            dd1 = fma16(ghAh, load16(A + n * 16), dd1); dub1 = fma16(gh, Vec16(repeating: Bt[n]), dub1)
-                        }
-                        store16(fma16(ghAh, dt, load16(dA + n * 16)), dA + n * 16)
-                        store16(gh * an, dh + n * 16)
+                    let v = ScanReverseRow(dy: dy, dt: dt, dbu: dbu, Ct: Ct, Bt: Bt, A: A, abar: a, hPrev: hPrev, dh: dh, dA: dA, dB: dBt)
+                    var n = 0
+                    if first {
+                        while n + 1 < N { v.step(n, first: true, &dd0, &dub0); v.step(n + 1, first: true, &dd1, &dub1); n += 2 }
+                        if n < N { v.step(n, first: true, &dd0, &dub0) }
+                    } else {
+                        while n + 1 < N { v.step(n, first: false, &dd0, &dub0); v.step(n + 1, first: false, &dd1, &dub1); n += 2 }
+                        if n < N { v.step(n, first: false, &dd0, &dub0) }
                     }
                     let dub = dub0 + dub1
                     let dSoftplus = fma16(dd0 + dd1, ln2, dub * ut)       // dL/dδ; A₂·ln2 = A
@@ -254,6 +252,44 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
             store16(load16(dDacc + k * 16), dDItems + item * 2 * Dmp + k * 16)
             store16(load16(dDacc + (K + k) * 16), dDItems + item * 2 * Dmp + Dmp + k * 16)
         }
+    }
+}
+
+/// One step t of the backward's recompute walk for one channel block, state by state.
+struct ScanRecomputeRow {
+    let dt, dbu, dy: Vec16
+    let Bt, Ct, A: UnsafePointer<Float>
+    let abar, hPrev, hNow, dC: UnsafeMutablePointer<Float>
+
+    /// State n: Ā and h_t (kept for the reverse walk), y's term and dC_t's lane partial.
+    @inline(__always)
+    func step(_ n: Int, first: Bool, _ y: inout Vec16) {
+        let an = exp2NonPositive16(dt * load16(A + n * 16))
+        let h = fma16(an, load16(hPrev + n * 16), dbu * Bt[n])
+        store16(an, abar + n * 16)
+        store16(h, hNow + n * 16)
+        y = fma16(h, Vec16(repeating: Ct[n]), y)
+        store16(first ? dy * h : fma16(dy, h, load16(dC + n * 16)), dC + n * 16)
+    }
+}
+
+/// One step t of the backward's reverse walk for one channel block, state by state.
+struct ScanReverseRow {
+    let dy, dt, dbu: Vec16
+    let Ct, Bt, A: UnsafePointer<Float>
+    let abar, hPrev, dh, dA, dB: UnsafeMutablePointer<Float>
+
+    /// State n: dh ← gh·Ā with gh = dh + dy·C_t[n]; dB_t, dA and the dδ, du partial sums.
+    @inline(__always)
+    func step(_ n: Int, first: Bool, _ dd: inout Vec16, _ dub: inout Vec16) {
+        let gh = fma16(dy, Vec16(repeating: Ct[n]), load16(dh + n * 16))   // dL/dh_t
+        let an = load16(abar + n * 16)
+        let ghAh = gh * an * load16(hPrev + n * 16)                        // dL/dĀ_t ⊙ h_{t−1}
+        store16(first ? gh * dbu : fma16(gh, dbu, load16(dB + n * 16)), dB + n * 16)
+        dd = fma16(ghAh, load16(A + n * 16), dd)
+        dub = fma16(gh, Vec16(repeating: Bt[n]), dub)
+        store16(fma16(ghAh, dt, load16(dA + n * 16)), dA + n * 16)
+        store16(gh * an, dh + n * 16)
     }
 }
 
