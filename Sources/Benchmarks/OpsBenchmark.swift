@@ -21,6 +21,7 @@ public enum OpsBenchmark {
         ("matmul dYᵀ·X (weight grad)", 512, 128, 3328, true, false),
         ("matmul x·Wᵀ (qkv)", 3328, 384, 128, false, true),
         ("matmul x·Wᵀ (mamba in_proj)", 3328, 512, 128, false, true),
+        ("matmul dYᵀ·X (mamba in_proj grad)", 256, 128, 3328, true, false),
         ("matmul x·Wᵀ (mamba x_proj)", 3328, 40, 256, false, true),
         ("matmul x·Wᵀ (mamba x_proj B)", 3328, 16, 256, false, true),
         ("matmul dYᵀ·X (mamba x_proj grad)", 40, 256, 3328, true, false),
