@@ -100,10 +100,16 @@ extension Tensor {
                 precondition(ig.shape == input.shape,
                              "\(node.op): gradient shape \(ig.shape) differs from input shape \(input.shape)")
                 let key = ObjectIdentifier(input)
-                // Out-of-place sum: a vjp may hand the same tensor to several inputs.
-                if let earlier = grads[key] {
+                if var earlier = grads.removeValue(forKey: key) {
                     let started = OpProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
-                    grads[key] = earlier.addingRaw(ig)
+                    // In place only when nothing else can see the earlier gradient: a vjp may hand
+                    // one tensor to several inputs, and reshape shares storage.
+                    if isKnownUniquelyReferenced(&earlier), isKnownUniquelyReferenced(&earlier.storage) {
+                        earlier.addInPlace(ig)
+                        grads[key] = earlier
+                    } else {
+                        grads[key] = earlier.addingRaw(ig)
+                    }
                     if OpProfiler.isEnabled { OpProfiler.backward("gradient accumulation", since: started) }
                 } else {
                     grads[key] = ig
