@@ -100,16 +100,10 @@ extension Tensor {
                 precondition(ig.shape == input.shape,
                              "\(node.op): gradient shape \(ig.shape) differs from input shape \(input.shape)")
                 let key = ObjectIdentifier(input)
-                if var earlier = grads.removeValue(forKey: key) {
+                // Out-of-place sum: a vjp may hand the same tensor to several inputs.
+                if let earlier = grads[key] {
                     let started = OpProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
-                    // In place only when nothing else can see the earlier gradient: a vjp may hand
-                    // one tensor to several inputs, and reshape shares storage.
-                    if isKnownUniquelyReferenced(&earlier), isKnownUniquelyReferenced(&earlier.storage) {
-                        earlier.addInPlace(ig)
-                        grads[key] = earlier
-                    } else {
-                        grads[key] = earlier.addingRaw(ig)
-                    }
+                    grads[key] = earlier.addingRaw(ig)
                     if OpProfiler.isEnabled { OpProfiler.backward("gradient accumulation", since: started) }
                 } else {
                     grads[key] = ig

@@ -4,7 +4,7 @@
 /// Layout transposes for matrix products travel as BLAS flags instead of copies (`matmul`).
 public final class Tensor {
     public let shape: [Int]
-    public internal(set) var storage: TensorStorage   // var only so autograd can test it for unique ownership
+    public let storage: TensorStorage
     /// Leaves set this to receive `.grad`; outputs of recorded ops have it set automatically.
     public var requiresGrad: Bool
     /// Accumulated gradient of the last `backward()` calls; `zeroGrad()` clears it.
