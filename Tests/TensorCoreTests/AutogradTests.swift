@@ -108,6 +108,19 @@ final class TensorTests: XCTestCase {
 import Foundation
 
 final class GradientOwnershipTests: XCTestCase {
+    /// add hands one tensor to both operands and reshape shares storage: every path below must
+    /// still count when gradients meet.
+    func testSharedGradientsAreSummedAlongEveryPath() {
+        let x = Tensor([0.5, -1, 2], shape: [3], requiresGrad: true)
+        let u = x * 3
+        let v = u + u                        // the same gradient tensor reaches u twice
+        let w = u.reshape([3, 1]).reshape([3])
+        let loss = (v * 2).sum() + w.sum() + (v + u).sum()
+        loss.backward()
+        // d/du = 2·2 + 1 + (2 + 1) = 8, so d/dx = 24 for every element.
+        XCTAssertEqual(x.grad!.values, [24, 24, 24])
+    }
+
     func testLeavesNeverShareGradientStorage() {
         // add's vjp hands the same tensor to both operands; each leaf must own its gradient.
         let a = Tensor([1, 2], shape: [2], requiresGrad: true)
