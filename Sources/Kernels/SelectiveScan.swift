@@ -172,10 +172,11 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
         let hs = UnsafeMutablePointer<Float>.allocate(capacity: (T + 1) * N * 16)
         let abar = UnsafeMutablePointer<Float>.allocate(capacity: T * N * 16)
         let dys = UnsafeMutablePointer<Float>.allocate(capacity: T * 16)
+        let dds = UnsafeMutablePointer<Float>.allocate(capacity: 2 * T * 16)   // per step: Σ_n dδ terms, then Σ_n du terms
         let dhAll = UnsafeMutablePointer<Float>.allocate(capacity: K * N * 16)   // dL/dh carried across chunks
         let dDacc = UnsafeMutablePointer<Float>.allocate(capacity: 2 * K * 16)   // dD, then dΔ bias
         let dAacc = dAItems + item * K * N * 16
-        defer { hs.deallocate(); abar.deallocate(); dys.deallocate(); dhAll.deallocate(); dDacc.deallocate(); dBc.deallocate() }
+        defer { hs.deallocate(); abar.deallocate(); dys.deallocate(); dhAll.deallocate(); dDacc.deallocate(); dBc.deallocate(); dds.deallocate() }
         dhAll.update(repeating: 0, count: K * N * 16)
         dDacc.update(repeating: 0, count: 2 * K * 16)
         (dAacc + k0 * N * 16).update(repeating: 0, count: (k1 - k0) * N * 16)
@@ -212,26 +213,44 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     }
                     store16(g0 * (y0 + y1) * sig * (one16 + zt * (one16 - sig)), dz + off)
                 }
-                for t in stride(from: t1 - 1, through: t0, by: -1) {
-                    let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
-                    let ut = load16(u + off), dt = load16(delta + off), dy = load16(dys + i * 16)
-                    let hPrev = hs + i * N * 16, a = abar + i * N * 16
-                    let Bt = B + bt * N, Ct = C + bt * N, dBt = dBc + i * N * 16
-                    let dbu = dt * ut
-                    // Two partial sums each (even and odd n), so the accumulations do not wait on
-                    // each other; the loop is unrolled by two and split on `first` by hand.
-                    var dd0 = Vec16(), dd1 = Vec16(), dub0 = Vec16(), dub1 = Vec16()
-                    let v = ScanReverseRow(dy: dy, dt: dt, dbu: dbu, Ct: Ct, Bt: Bt, A: A, abar: a, hPrev: hPrev, dh: dh, dA: dA, dB: dBt)
-                    var n = 0
-                    if first {
-                        while n + 1 < N { v.step(n, first: true, &dd0, &dub0); v.step(n + 1, first: true, &dd1, &dub1); n += 2 }
-                        if n < N { v.step(n, first: true, &dd0, &dub0) }
-                    } else {
-                        while n + 1 < N { v.step(n, first: false, &dd0, &dub0); v.step(n + 1, first: false, &dd1, &dub1); n += 2 }
-                        if n < N { v.step(n, first: false, &dd0, &dub0) }
+                // Reverse walk, states in groups of four: a group's dh and dA stay in registers
+                // over the whole chunk, and its shares of dδ and du (sums over states) collect
+                // in per-step buffers; states beyond the last full group go one at a time.
+                let steps = t1 - t0
+                dds.update(repeating: 0, count: 2 * steps * 16)
+                var g0 = 0
+                while g0 < N {
+                    let width = min(4, N - g0)
+                    var st = (ScanReverseState(dh, dA, A, g0, N), ScanReverseState(dh, dA, A, g0 + 1, N),
+                              ScanReverseState(dh, dA, A, g0 + 2, N), ScanReverseState(dh, dA, A, g0 + 3, N))
+                    for t in stride(from: t1 - 1, through: t0, by: -1) {
+                        let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
+                        let dt = load16(delta + off), dy = load16(dys + i * 16)
+                        let w = ScanReverseStep(dy: dy, dt: dt, dbu: dt * load16(u + off), Ct: C + bt * N, Bt: B + bt * N,
+                                                abar: abar + i * N * 16, hPrev: hs + i * N * 16, dB: dBc + i * N * 16, first: first)
+                        var dd = Vec16(), dub = Vec16()
+                        if width == 4 {
+                            w.apply(&st.0, g0, &dd, &dub); w.apply(&st.1, g0 + 1, &dd, &dub)
+                            w.apply(&st.2, g0 + 2, &dd, &dub); w.apply(&st.3, g0 + 3, &dd, &dub)
+                        } else {
+                            w.apply(&st.0, g0, &dd, &dub)
+                        }
+                        store16(load16(dds + i * 16) + dd, dds + i * 16)
+                        store16(load16(dds + (steps + i) * 16) + dub, dds + (steps + i) * 16)
                     }
-                    let dub = dub0 + dub1
-                    let dSoftplus = fma16(dd0 + dd1, ln2, dub * ut)       // dL/dδ; A₂·ln2 = A
+                    if width == 4 {
+                        st.0.save(dh, dA, g0); st.1.save(dh, dA, g0 + 1); st.2.save(dh, dA, g0 + 2); st.3.save(dh, dA, g0 + 3)
+                        g0 += 4
+                    } else {
+                        st.0.save(dh, dA, g0)
+                        g0 += 1
+                    }
+                }
+                for t in t0..<t1 {
+                    let i = t - t0, off = (b * L + t) * Dmp + k * 16
+                    let ut = load16(u + off), dt = load16(delta + off), dy = load16(dys + i * 16)
+                    let dub = load16(dds + (steps + i) * 16)
+                    let dSoftplus = fma16(load16(dds + i * 16), ln2, dub * ut)       // dL/dδ; A₂·ln2 = A
                     // dΔ = dδ·σ(Δ + bias) = dδ·(1 − e^−δ), and dδ where softplus passed Δ + bias
                     // through (above 20, exactly where δ > 20).
                     let sigmoid = (one16 - expNonPositive16(-dt)).replacing(with: one16, where: dt .> twenty)
@@ -273,23 +292,42 @@ struct ScanRecomputeRow {
     }
 }
 
-/// One step t of the backward's reverse walk for one channel block, state by state.
-struct ScanReverseRow {
-    let dy, dt, dbu: Vec16
-    let Ct, Bt, A: UnsafePointer<Float>
-    let abar, hPrev, dh, dA, dB: UnsafeMutablePointer<Float>
+/// One state's carried gradients in the reverse walk: dL/dh and dL/dA for 16 channels.
+struct ScanReverseState {
+    var dh: Vec16, dA: Vec16
+    let A: Vec16
 
-    /// State n: dh ← gh·Ā with gh = dh + dy·C_t[n]; dB_t, dA and the dδ, du partial sums.
+    /// Loads state n of N; n ≥ N gives an idle placeholder (zeros) that is never used or saved.
     @inline(__always)
-    func step(_ n: Int, first: Bool, _ dd: inout Vec16, _ dub: inout Vec16) {
-        let gh = fma16(dy, Vec16(repeating: Ct[n]), load16(dh + n * 16))   // dL/dh_t
+    init(_ dh: UnsafeMutablePointer<Float>, _ dA: UnsafeMutablePointer<Float>, _ A: UnsafePointer<Float>, _ n: Int, _ N: Int) {
+        guard n < N else { self.dh = Vec16(); self.dA = Vec16(); self.A = Vec16(); return }
+        self.dh = load16(dh + n * 16); self.dA = load16(dA + n * 16); self.A = load16(A + n * 16)
+    }
+
+    @inline(__always)
+    func save(_ dh: UnsafeMutablePointer<Float>, _ dA: UnsafeMutablePointer<Float>, _ n: Int) {
+        store16(self.dh, dh + n * 16); store16(self.dA, dA + n * 16)
+    }
+}
+
+/// Step t of the reverse walk for one channel block.
+struct ScanReverseStep {
+    let dy, dt, dbu: Vec16
+    let Ct, Bt: UnsafePointer<Float>
+    let abar, hPrev, dB: UnsafeMutablePointer<Float>
+    let first: Bool
+
+    /// State n: dh ← gh·Ā with gh = dh + dy·C_t[n]; dB_t's lane partial, dA, and the dδ, du sums.
+    @inline(__always)
+    func apply(_ s: inout ScanReverseState, _ n: Int, _ dd: inout Vec16, _ dub: inout Vec16) {
+        let gh = fma16(dy, Vec16(repeating: Ct[n]), s.dh)                  // dL/dh_t
         let an = load16(abar + n * 16)
         let ghAh = gh * an * load16(hPrev + n * 16)                        // dL/dĀ_t ⊙ h_{t−1}
         store16(first ? gh * dbu : fma16(gh, dbu, load16(dB + n * 16)), dB + n * 16)
-        dd = fma16(ghAh, load16(A + n * 16), dd)
+        dd = fma16(ghAh, s.A, dd)
         dub = fma16(gh, Vec16(repeating: Bt[n]), dub)
-        store16(fma16(ghAh, dt, load16(dA + n * 16)), dA + n * 16)
-        store16(gh * an, dh + n * 16)
+        s.dA = fma16(ghAh, dt, s.dA)
+        s.dh = gh * an
     }
 }
 
