@@ -96,6 +96,10 @@ final class NormalizationTests: XCTestCase {
         let x = randn([2, 3, 7], seed: 6), w = randn([7], seed: 7), b = randn([7], seed: 8)
         assertGradientsMatch([x, w, b], eps: 1e-3) { $0[0].layerNorm(weight: $0[1], bias: $0[2]) }
         assertGradientsMatch([x, w], eps: 1e-3) { $0[0].rmsNorm(weight: $0[1]) }
+        // One row (fewer rows than cores) and a width past one vector.
+        let x1 = randn([1, 19], seed: 9), w1 = randn([19], seed: 10), b1 = randn([19], seed: 11)
+        assertGradientsMatch([x1, w1, b1], eps: 1e-3) { $0[0].layerNorm(weight: $0[1], bias: $0[2]) }
+        assertGradientsMatch([x1, w1], eps: 1e-3) { $0[0].rmsNorm(weight: $0[1]) }
     }
 }
 

@@ -21,6 +21,36 @@ import Foundation
     return s
 }
 
+/// The weight gradient Σ_rows g·x̂ and (with `bias`) the bias gradient Σ_rows g of a
+/// last-axis norm, in one pass: each core sums its share of rows into its own partials.
+private func normParameterGrads(_ g: UnsafePointer<Float>, _ xhat: UnsafePointer<Float>, rows: Int, n: Int,
+                                bias: Bool) -> (weight: Tensor, bias: Tensor?) {
+    let parts = Swift.min(Parallel.cores, Swift.max(rows, 1))
+    let partial = Tensor.zeros([parts, 2, n])
+    Parallel.forEach(parts, workPerItem: rows * n * 2 / parts) { p in
+        let gw = partial.data + p * 2 * n, gb = gw + n
+        for r in (p * rows / parts)..<((p + 1) * rows / parts) {
+            let gr = g + r * n, hr = xhat + r * n
+            var i = 0
+            while i + 16 <= n {
+                let gv = load16(gr + i)
+                store16(fma16(gv, load16(hr + i), load16(gw + i)), gw + i)
+                if bias { store16(load16(gb + i) + gv, gb + i) }
+                i += 16
+            }
+            while i < n { gw[i] += gr[i] * hr[i]; if bias { gb[i] += gr[i] }; i += 1 }
+        }
+    }
+    let weight = Tensor.zeros([n]), biasGrad = bias ? Tensor.zeros([n]) : nil
+    for p in 0..<parts {
+        for i in 0..<n {
+            weight.data[i] += partial.data[p * 2 * n + i]
+            if let biasGrad { biasGrad.data[i] += partial.data[p * 2 * n + n + i] }
+        }
+    }
+    return (weight, biasGrad)
+}
+
 /// LayerNorm (GPT-NeoX) and RMSNorm (Mamba) over the last axis.
 extension Tensor {
     /// Rows and width for a last-axis normalisation, checking the parameter shapes.
@@ -81,9 +111,9 @@ extension Tensor {
                 }
                 gx = dx
             }
-            let gw = c.needsGrad(1) ? g.zipped(xhat, *, *).reshapedRaw([rows, n]).sumRaw(axes: [0]).reshapedRaw([n]) : nil
-            let gb = c.needsGrad(2) ? g.reshapedRaw([rows, n]).sumRaw(axes: [0]).reshapedRaw([n]) : nil
-            return [gx, gw, gb]
+            guard c.needsGrad(1) || c.needsGrad(2) else { return [gx, nil, nil] }
+            let (gw, gb) = normParameterGrads(g.data, xhat.data, rows: rows, n: n, bias: true)
+            return [gx, c.needsGrad(1) ? gw : nil, c.needsGrad(2) ? gb : nil]
         }
     }
 
@@ -128,7 +158,7 @@ extension Tensor {
                 }
                 gx = dx
             }
-            let gw = c.needsGrad(1) ? g.zipped(xhat, *, *).reshapedRaw([rows, n]).sumRaw(axes: [0]).reshapedRaw([n]) : nil
+            let gw = c.needsGrad(1) ? normParameterGrads(g.data, xhat.data, rows: rows, n: n, bias: false).weight : nil
             return [gx, gw]
         }
     }
