@@ -2,7 +2,7 @@ import Dispatch
 
 /// Where a step's time goes, per op name: forward time (from the previous recorded op to this
 /// one, so ops must run one after another, as model code does) and backward time (each
-/// vector-Jacobian product, plus "grad accumulation" for summing gradients that meet).
+/// vector-Jacobian product, plus "gradient accumulation" for summing gradients that meet).
 /// Off by default; `scanlab bench train --profile` switches it on. Not thread-safe: profile
 /// one training loop at a time.
 public enum OpProfiler {
