@@ -236,16 +236,13 @@ extension Tensor {
     public static func causalAttention(qkv: Tensor, heads: Int, rotary: RotaryEmbedding) -> Tensor {
         let s: AttentionShape
         do { s = try AttentionShape(qkv: qkv.shape, heads: heads, rotary: rotary) } catch { fatalError("\(error)") }
-        let (cosT, sinT) = rotary.tables(length: s.length)
-        let tables = Tensor(cosT + sinT, shape: [2, s.length * rotary.half])
-        let cos = tables.data, sin = tables.data + s.length * rotary.half
+        let tables = RotaryTables(rotary, length: s.length)
         let out = Tensor(uninitializedShape: [s.batch, s.length, heads * s.headSize])
         let lse = Tensor(uninitializedShape: [s.batch, heads, s.length])
-        causal_attention_forward(s, rotary: rotary, qkv: qkv.data, cos: cos, sin: sin, out: out.data, lse: lse.data)
+        causal_attention_forward(s, rotary: rotary, qkv: qkv.data, cos: tables.cos, sin: tables.sin, out: out.data, lse: lse.data)
         return out.recorded("causalAttention", [qkv]) { c in
             let dqkv = Tensor(uninitializedShape: qkv.shape)
-            causal_attention_backward(s, rotary: rotary, qkv: qkv.data, cos: tables.data,
-                                      sin: tables.data + s.length * rotary.half, out: c.output.data,
+            causal_attention_backward(s, rotary: rotary, qkv: qkv.data, cos: tables.cos, sin: tables.sin, out: c.output.data,
                                       lse: lse.data, dOut: c.grad.data, dqkv: dqkv.data)
             return [dqkv]
         }

@@ -48,10 +48,10 @@ func causal_attention_at_forward(_ s: AttentionShape, rotary: RotaryEmbedding, q
 }
 
 /// dqkv (B, T, H·3·hs), zero outside the rows and slots the answer rows read
-/// // dOut is (B, H·hs), probs (B, H, T) from the forward
+/// // out, dOut are (B, H·hs), probs (B, H, T) from the forward
 func causal_attention_at_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv: UnsafePointer<Float>,
                                   positions: UnsafePointer<Int>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-                                  probs: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
+                                  probs: UnsafePointer<Float>, out: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                                   dqkv: UnsafeMutablePointer<Float>) {
     let (T, H, hs, half) = (s.length, s.heads, s.headSize, rotary.half)
     let scale = 1 / Float(hs).squareRoot()
@@ -63,15 +63,10 @@ func causal_attention_at_backward(_ s: AttentionShape, rotary: RotaryEmbedding, 
         func grad(_ j: Int) -> UnsafeMutablePointer<Float> { dqkv + ((b * T + j) * H + h) * 3 * hs }
         q.update(from: row(p), count: hs)
         rotary_forward(q, cos + p * half, sin + p * half, half: half)
-        let P = probs + item * T, dO = dOut + (b * H + h) * hs
+        let P = probs + item * T, dO = dOut + (b * H + h) * hs, o = out + (b * H + h) * hs
         // D = Σ_j P_j (dO·v_j) = dO·out
         var D: Float = 0
-        for j in 0...p {
-            let v = row(j) + 2 * hs
-            var dp: Float = 0
-            for d in 0..<hs { dp += dO[d] * v[d] }
-            D += P[j] * dp
-        }
+        for d in 0..<hs { D += dO[d] * o[d] }
         dq.update(repeating: 0, count: hs)
         for j in 0...p {
             let v = row(j) + 2 * hs, g = grad(j)
@@ -102,21 +97,19 @@ extension Tensor {
                 throw ShapeError("causalAttention(at:): position \(bad) is outside 0..<\(s.length) (qkv \(qkv.shape))")
             }
         } catch { fatalError("\(error)") }
-        let (cosT, sinT) = rotary.tables(length: s.length)
-        let tables = Tensor(cosT + sinT, shape: [2, s.length * rotary.half])
-        let cos = tables.data, sin = tables.data + s.length * rotary.half
+        let tables = RotaryTables(rotary, length: s.length)
         let out = Tensor(uninitializedShape: [s.batch, heads * s.headSize])
         let probs = Tensor(uninitializedShape: [s.batch, heads, s.length])
         positions.withUnsafeBufferPointer { pos in
             causal_attention_at_forward(s, rotary: rotary, qkv: qkv.data, positions: pos.baseAddress!,
-                                        cos: cos, sin: sin, out: out.data, probs: probs.data)
+                                        cos: tables.cos, sin: tables.sin, out: out.data, probs: probs.data)
         }
         return out.recorded("causalAttention(at:)", [qkv]) { c in
             let dqkv = Tensor.zeros(qkv.shape)
             positions.withUnsafeBufferPointer { pos in
                 causal_attention_at_backward(s, rotary: rotary, qkv: qkv.data, positions: pos.baseAddress!,
-                                             cos: tables.data, sin: tables.data + s.length * rotary.half,
-                                             probs: probs.data, dOut: c.grad.data, dqkv: dqkv.data)
+                                             cos: tables.cos, sin: tables.sin, probs: probs.data,
+                                             out: c.output.data, dOut: c.grad.data, dqkv: dqkv.data)
             }
             return [dqkv]
         }

@@ -49,6 +49,19 @@ public struct RotaryEmbedding: Equatable, Sendable {
     }
 }
 
+/// cos and sin tables for one sequence length, kept for a kernel's forward and backward.
+struct RotaryTables {
+    private let storage: Tensor
+    let cos, sin: UnsafePointer<Float>   // each (length, half)
+
+    init(_ rotary: RotaryEmbedding, length: Int) {
+        let (c, s) = rotary.tables(length: length)
+        storage = Tensor(c + s, shape: [2, length * rotary.half])
+        cos = UnsafePointer(storage.data)
+        sin = UnsafePointer(storage.data + length * rotary.half)
+    }
+}
+
 /// Rotates one head vector in place   // x is (headSize); cos, sin are the row (half) for its position
 @inline(__always)
 func rotary_forward(_ x: UnsafeMutablePointer<Float>, _ cos: UnsafePointer<Float>, _ sin: UnsafePointer<Float>, half: Int) {
