@@ -42,9 +42,13 @@ extension CausalLM {
     /// The same logits as `logits(_:at:)`, taken from the full forward (every layer on every
     /// row), as frameworks without answer-position pruning compute them: for comparisons.
     public func logitsFromFullForward(_ tokens: TokenBatch, at positions: [Int]) -> Tensor {
-        let h = hiddenStates(tokens)
-        return head(h.reshape([tokens.batch * tokens.length, h.shape[2]]).indexSelect(tokens.rows(at: positions)))
+        head(hiddenStates(tokens).tokenRows(tokens.rows(at: positions)))
     }
+}
+
+extension Tensor {
+    /// The rows of a (batch, length, width) tensor at flat token indices b·length + t: (rows, width).
+    func tokenRows(_ rows: [Int]) -> Tensor { reshape([shape[0] * shape[1], shape[2]]).indexSelect(rows) }
 }
 
 extension TokenBatch {

@@ -67,10 +67,10 @@ public final class GPTNeoXForCausalLM: CausalLM {
             let qkv = norm(x, "input_layernorm")
                 .linear(p[pre + "attention.query_key_value.weight"], bias(pre + "attention.query_key_value.bias"))
             let last = l == c.numHiddenLayers - 1
-            var mixed: Tensor
+            let mixed: Tensor
             if last, let positions, let rows {
                 mixed = Tensor.causalAttention(qkv: qkv, heads: c.numAttentionHeads, rotary: rotary, at: positions)
-                x = x.reshape([batch * length, h]).indexSelect(rows)
+                x = x.tokenRows(rows)
             } else {
                 mixed = Tensor.causalAttention(qkv: qkv, heads: c.numAttentionHeads, rotary: rotary)
             }

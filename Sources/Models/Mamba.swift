@@ -87,9 +87,8 @@ public final class MambaForCausalLM: CausalLM {
             /// A per-token projection, on the answer rows only when `answerOnly` is set.
             func project(_ t: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {
                 guard let answerOnly else { return t.linear(w, b) }
-                let width = t.shape[2], out = w.shape[0]
-                return t.reshape([batch * length, width]).indexSelect(answerOnly).linear(w, b)
-                    .scatterRows(answerOnly, rows: batch * length).reshape([batch, length, out])
+                return t.tokenRows(answerOnly).linear(w, b)
+                    .scatterRows(answerOnly, rows: batch * length).reshape([batch, length, w.shape[0]])
             }
             // x_proj's outputs are narrow (r + 2n columns): one product, split afterwards, beats
             // three skinny ones. C apart when only the answer rows need it.
@@ -104,8 +103,8 @@ public final class MambaForCausalLM: CausalLM {
             var y = Tensor.selectiveScan(u: conv, delta: delta, deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
                                          B: dtBC[1], C: dtBC[2], D: p[m + "D"], z: project(normed, inW[1], inB?[1]))
             if let answerOnly {
-                y = y.reshape([batch * length, di]).indexSelect(answerOnly)
-                x = x.reshape([batch * length, c.hiddenSize]).indexSelect(answerOnly)
+                y = y.tokenRows(answerOnly)
+                x = x.tokenRows(answerOnly)
             }
             x = x + y.linear(p[m + "out_proj.weight"], optional(m + "out_proj.bias"))
         }
