@@ -52,9 +52,8 @@ public final class GPTNeoXForCausalLM: CausalLM {
     /// dense projection and the MLP for those rows only (its keys and values still span the prefix).
     private func forward(_ tokens: TokenBatch, at positions: [Int]?) -> Tensor {
         let c = settings, p = parameters, eps = Float(c.layerNormEps)
-        let (batch, length, h) = (tokens.batch, tokens.length, c.hiddenSize)
         let rows = positions.map { tokens.rows(at: $0) }
-        var x = p["gpt_neox.embed_in.weight"].embedding(tokens.ids, shape: [batch, length])
+        var x = p["gpt_neox.embed_in.weight"].embedding(tokens.ids, shape: [tokens.batch, tokens.length])
         for l in 0..<c.numHiddenLayers {
             let pre = "gpt_neox.layers.\(l)."
             func norm(_ t: Tensor, _ name: String) -> Tensor {
