@@ -64,15 +64,22 @@ struct ConfigFields {
 
     func has(_ key: String) -> Bool { dict[key] != nil && !(dict[key] is NSNull) }
 
-    func int(_ key: String, default value: Int?) throws -> Int {
+    /// The field converted by `convert`, or `value` when the field is absent; errors name the
+    /// field and the expected kind.
+    private func field<T>(_ key: String, default value: T?, kind: String, _ convert: (Any) -> T?) throws -> T {
         guard has(key) else {
             if let value { return value }
             throw ConfigError("config field \"\(key)\" is missing")
         }
-        if !isBoolean(dict[key]!), let d = (dict[key] as? NSNumber)?.doubleValue, d == d.rounded(), Swift.abs(d) < 1e15 {
+        guard let v = convert(dict[key]!) else { throw ConfigError("config field \"\(key)\" must be \(kind), got \(dict[key]!)") }
+        return v
+    }
+
+    func int(_ key: String, default value: Int?) throws -> Int {
+        try field(key, default: value, kind: "an integer") { raw in
+            guard !isBoolean(raw), let d = (raw as? NSNumber)?.doubleValue, d == d.rounded(), Swift.abs(d) < 1e15 else { return nil }
             return Int(d)
         }
-        throw ConfigError("config field \"\(key)\" must be an integer, got \(dict[key]!)")
     }
 
     func positiveInt(_ key: String, default value: Int?) throws -> Int {
@@ -82,27 +89,15 @@ struct ConfigFields {
     }
 
     func double(_ key: String, default value: Double?) throws -> Double {
-        guard has(key) else {
-            if let value { return value }
-            throw ConfigError("config field \"\(key)\" is missing")
-        }
-        guard let n = dict[key] as? NSNumber else { throw ConfigError("config field \"\(key)\" must be a number, got \(dict[key]!)") }
-        return n.doubleValue
+        try field(key, default: value, kind: "a number") { ($0 as? NSNumber)?.doubleValue }
     }
 
     func bool(_ key: String, default value: Bool) throws -> Bool {
-        guard has(key) else { return value }
-        guard isBoolean(dict[key]!), let b = dict[key] as? Bool else { throw ConfigError("config field \"\(key)\" must be true or false, got \(dict[key]!)") }
-        return b
+        try field(key, default: value, kind: "true or false") { isBoolean($0) ? $0 as? Bool : nil }
     }
 
     func string(_ key: String, default value: String?) throws -> String {
-        guard has(key) else {
-            if let value { return value }
-            throw ConfigError("config field \"\(key)\" is missing")
-        }
-        guard let s = dict[key] as? String else { throw ConfigError("config field \"\(key)\" must be a string, got \(dict[key]!)") }
-        return s
+        try field(key, default: value, kind: "a string") { $0 as? String }
     }
 
     func object(_ key: String) -> ConfigFields? { (dict[key] as? [String: Any]).map(ConfigFields.init) }
