@@ -26,7 +26,7 @@ public enum OpProfiler {
     public static func stop() { isEnabled = false }
 
     /// Restarts the forward clock, so time spent outside ops (data, optimizer) is not charged to the next op.
-    public static func mark() { lastMark = DispatchTime.now().uptimeNanoseconds }
+    public static func mark() { if isEnabled { lastMark = DispatchTime.now().uptimeNanoseconds } }
 
     static func forwardEnded(_ op: String) {
         if inBackward { return }
