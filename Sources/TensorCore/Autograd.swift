@@ -71,7 +71,7 @@ extension Tensor {
         }
 
         OpProfiler.inBackward = true
-        defer { OpProfiler.inBackward = false; if OpProfiler.isEnabled { OpProfiler.mark() } }
+        defer { OpProfiler.inBackward = false; OpProfiler.mark() }
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seedGrad]
         // A leaf adopts its gradient's storage instead of copying it, unless another leaf (or
         // the caller, through the seed) already holds that storage: `.grad` is then exclusively
