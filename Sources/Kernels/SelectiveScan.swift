@@ -202,15 +202,11 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     let hPrev = hs + i * N * 16, hNow = hs + (i + 1) * N * 16, a = abar + i * N * 16
                     // Two partial sums for y (even and odd n), so the adds do not wait on each other.
                     var y0 = Dv * ut, y1 = Vec16()
-                    let v = ScanRecomputeRow(dt: dt, dbu: dbu, dy: dy, Bt: Bt, Ct: Ct, A: A, abar: a, hPrev: hPrev, hNow: hNow, dC: dCt)
+                    let v = ScanRecomputeRow(dt: dt, dbu: dbu, dy: dy, Bt: Bt, Ct: Ct, A: A, abar: a, hPrev: hPrev, hNow: hNow,
+                                             dC: dCt, first: first)
                     var n = 0
-                    if first {
-                        while n + 1 < N { v.step(n, first: true, &y0); v.step(n + 1, first: true, &y1); n += 2 }
-                        if n < N { v.step(n, first: true, &y0) }
-                    } else {
-                        while n + 1 < N { v.step(n, first: false, &y0); v.step(n + 1, first: false, &y1); n += 2 }
-                        if n < N { v.step(n, first: false, &y0) }
-                    }
+                    while n + 1 < N { v.step(n, &y0); v.step(n + 1, &y1); n += 2 }
+                    if n < N { v.step(n, &y0) }
                     store16(g0 * (y0 + y1) * sig * (one16 + zt * (one16 - sig)), dz + off)
                 }
                 // Reverse walk, states in groups of four: a group's dh and dA stay in registers
@@ -279,10 +275,12 @@ struct ScanRecomputeRow {
     let dt, dbu, dy: Vec16
     let Bt, Ct, A: UnsafePointer<Float>
     let abar, hPrev, hNow, dC: UnsafeMutablePointer<Float>
+    /// The group's first channel block writes dC's lane partials; later blocks add to them.
+    let first: Bool
 
     /// State n: Ā and h_t (kept for the reverse walk), y's term and dC_t's lane partial.
     @inline(__always)
-    func step(_ n: Int, first: Bool, _ y: inout Vec16) {
+    func step(_ n: Int, _ y: inout Vec16) {
         let an = exp2NonPositive16(dt * load16(A + n * 16))
         let h = fma16(an, load16(hPrev + n * 16), dbu * Bt[n])
         store16(an, abar + n * 16)
