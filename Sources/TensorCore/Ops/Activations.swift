@@ -9,67 +9,19 @@ extension Tensor {
         }
     }
 
-    // silu: x·σ(x); d = g·σ(x)·(1 + x(1−σ(x)))   (own loops: see gelu)
-    public func silu() -> Tensor {
-        let x = self
-        let out = Tensor(uninitializedShape: shape)
-        let xp = x.data, op = out.data
-        Parallel.forChunks(count, work: count * 3) { r in
-            var i = r.lowerBound
-            while i + 16 <= r.upperBound { let v = load16(xp + i); store16(v / (one16 + exp16(-v)), op + i); i += 16 }
-            while i < r.upperBound { op[i] = xp[i] / (1 + Foundation.exp(-xp[i])); i += 1 }
-        }
-        return out.recorded("silu", [x]) { c in
-            let gx = Tensor(uninitializedShape: x.shape)
-            let gp = c.grad.data, dp = gx.data
-            Parallel.forChunks(x.count, work: x.count * 4) { r in
-                var i = r.lowerBound
-                while i + 16 <= r.upperBound {
-                    let v = load16(xp + i)
-                    let s = one16 / (one16 + exp16(-v))
-                    store16(load16(gp + i) * s * (one16 + v * (one16 - s)), dp + i)
-                    i += 16
-                }
-                while i < r.upperBound {
-                    let s = 1 / (1 + Foundation.exp(-xp[i]))
-                    dp[i] = gp[i] * s * (1 + xp[i] * (1 - s))
-                    i += 1
-                }
-            }
-            return [gx]
-        }
-    }
+    // silu: x·σ(x); d = g·σ(x)·(1 + x(1−σ(x)))
+    public func silu() -> Tensor { activation(SiLU.self, SiLU.Derivative.self, "silu") }
 
     // gelu (exact, erf form as transformers' "gelu"): x·Φ(x); d = g·(Φ(x) + x·φ(x))
-    // Loops of their own: the optimiser would not inline a closure this large into the shared
-    // elementwise loop, and a call per vector halved the throughput.
-    public func gelu() -> Tensor {
-        let x = self
-        let out = Tensor(uninitializedShape: shape)
-        let xp = x.data, op = out.data
-        Parallel.forChunks(count, work: count * 4) { r in
-            var i = r.lowerBound
-            while i + 16 <= r.upperBound { let v = load16(xp + i); store16(geluCDF16(v) * v, op + i); i += 16 }
-            while i < r.upperBound { op[i] = 0.5 * xp[i] * (1 + Foundation.erf(xp[i] * 0.70710678118654752)); i += 1 }
-        }
-        return out.recorded("gelu", [x]) { c in
+    public func gelu() -> Tensor { activation(GELU.self, GELU.Derivative.self, "gelu") }
+
+    /// y = F(x), with gx = D(g, x) recomputed from x in the backward.
+    private func activation<F: ElementwiseFunction, D: ElementwiseDerivative>(_: F.Type, _: D.Type, _ name: String) -> Tensor {
+        let x = self, out = Tensor(uninitializedShape: shape)
+        unaryKernel(count, data, out.data, F.self)
+        return out.recorded(name, [x]) { c in
             let gx = Tensor(uninitializedShape: x.shape)
-            let gp = c.grad.data, dp = gx.data
-            Parallel.forChunks(x.count, work: x.count * 6) { r in
-                var i = r.lowerBound
-                while i + 16 <= r.upperBound {
-                    let v = load16(xp + i)
-                    let pdf = Vec16(repeating: 0.39894228040143268) * exp16(-(Vec16(repeating: 0.5) * v * v))
-                    store16(load16(gp + i) * (geluCDF16(v) + v * pdf), dp + i)
-                    i += 16
-                }
-                while i < r.upperBound {
-                    let v = xp[i]
-                    let cdf = 0.5 * (1 + Foundation.erf(v * 0.70710678118654752))
-                    dp[i] = gp[i] * (cdf + v * 0.39894228040143268 * Foundation.exp(-0.5 * v * v))
-                    i += 1
-                }
-            }
+            derivativeKernel(x.count, c.grad.data, x.data, gx.data, D.self)
             return [gx]
         }
     }
@@ -93,4 +45,35 @@ extension Tensor {
 /// PyTorch's softplus with beta 1, threshold 20.
 @inlinable @inline(__always) public func softplusScalar(_ x: Float) -> Float {
     x > 20 ? x : Foundation.log1p(Foundation.exp(x))
+}
+
+enum SiLU: ElementwiseFunction {
+    @inline(__always) static func vector(_ x: Vec16) -> Vec16 { x / (one16 + exp16(-x)) }
+    @inline(__always) static func scalar(_ x: Float) -> Float { x / (1 + Foundation.exp(-x)) }
+
+    enum Derivative: ElementwiseDerivative {
+        @inline(__always) static func vector(_ g: Vec16, _ x: Vec16) -> Vec16 {
+            let s = one16 / (one16 + exp16(-x))
+            return g * s * fma16(x, one16 - s, one16)
+        }
+        @inline(__always) static func scalar(_ g: Float, _ x: Float) -> Float {
+            let s = 1 / (1 + Foundation.exp(-x))
+            return g * s * (1 + x * (1 - s))
+        }
+    }
+}
+
+enum GELU: ElementwiseFunction {
+    @inline(__always) static func vector(_ x: Vec16) -> Vec16 { geluCDF16(x) * x }
+    @inline(__always) static func scalar(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x * 0.70710678118654752)) }
+
+    enum Derivative: ElementwiseDerivative {
+        @inline(__always) static func vector(_ g: Vec16, _ x: Vec16) -> Vec16 {
+            let pdf = Vec16(repeating: 0.39894228040143268) * exp16(-(Vec16(repeating: 0.5) * x * x))
+            return g * fma16(x, pdf, geluCDF16(x))
+        }
+        @inline(__always) static func scalar(_ g: Float, _ x: Float) -> Float {
+            g * (0.5 * (1 + Foundation.erf(x * 0.70710678118654752)) + x * 0.39894228040143268 * Foundation.exp(-0.5 * x * x))
+        }
+    }
 }
