@@ -27,14 +27,7 @@ extension Tensor {
     }
 
     // softplus with PyTorch's threshold: x > 20 → x, else ln(1+eˣ); d = g·σ(x) (1 above threshold)
-    public func softplus() -> Tensor {
-        let x = self
-        return mapped({ softplus16($0) }, { softplusScalar($0) }).recorded("softplus", [x]) { c in
-            [c.grad.zipped(x, { g, v in
-                var s = one16 / (one16 + exp16(-v)); s.replace(with: one16, where: v .> Vec16(repeating: 20)); return g * s
-            }, { g, v in v > 20 ? g : g / (1 + Foundation.exp(-v)) })]
-        }
-    }
+    public func softplus() -> Tensor { activation(Softplus.self, Softplus.Derivative.self, "softplus") }
 }
 
 /// Φ(x) = ½(1 + erf(x/√2)), the standard normal CDF.
@@ -75,5 +68,19 @@ enum GELU: ElementwiseFunction {
         @inline(__always) static func scalar(_ g: Float, _ x: Float) -> Float {
             g * (0.5 * (1 + Foundation.erf(x * 0.70710678118654752)) + x * 0.39894228040143268 * Foundation.exp(-0.5 * x * x))
         }
+    }
+}
+
+enum Softplus: ElementwiseFunction {
+    @inline(__always) static func vector(_ x: Vec16) -> Vec16 { softplus16(x) }
+    @inline(__always) static func scalar(_ x: Float) -> Float { softplusScalar(x) }
+
+    enum Derivative: ElementwiseDerivative {
+        @inline(__always) static func vector(_ g: Vec16, _ x: Vec16) -> Vec16 {
+            var s = one16 / (one16 + exp16(-x))
+            s.replace(with: one16, where: x .> Vec16(repeating: 20))
+            return g * s
+        }
+        @inline(__always) static func scalar(_ g: Float, _ x: Float) -> Float { x > 20 ? g : g / (1 + Foundation.exp(-x)) }
     }
 }
