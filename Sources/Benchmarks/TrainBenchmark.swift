@@ -61,27 +61,45 @@ public enum TrainBenchmark {
     /// Arithmetic one training step performs: 2 FLOPs per multiply-add of every matrix product,
     /// attention score and value products (causal: half the square), the scan recurrence
     /// (≈ 6 per (token, channel, state)), and the head at the answer only; ×3 for forward +
-    /// backward. Without `fullForward`, the last layer's answer-only work (Pythia: attention
-    /// queries, dense, MLP; Mamba: z, C, out_proj) counts once per sequence, not per token.
+    /// backward. Without `fullForward` it counts what the trainer's forward does: the last
+    /// layer's answer-only work (Pythia: attention queries, dense, MLP; Mamba: z, C, out_proj)
+    /// once per sequence, and — when the trainer uses vocabulary tables — the first layer's
+    /// token-wise products (Pythia: qkv and the parallel residual's MLP; Mamba: in_proj) once
+    /// per vocabulary entry.
     static func trainingFLOPs(_ c: RunConfig, task: RetrievalTask, fullForward: Bool) -> Double {
         let T = Double(task.sequenceLength), B = Double(c.batch), H = Double(c.hidden), V = Double(task.vocabularySize)
-        let layers = Double(c.layerCount)
-        // (per token in every layer, per token in the last layer's answer-only part)
-        let shared: Double, answerOnly: Double
-        switch c.model {
-        case .pythia:
-            let I = Double(c.ffnSize)
-            shared = 2 * H * 3 * H
-            answerOnly = 2 * H * H + 2 * 2 * H * I + 2 * 2 * (T / 2) * H
-        case .mamba:
-            let Di = 2 * H, N = Double(c.stateSize), R = (H / 16).rounded(.up)
-            shared = 2 * H * Di + 2 * Di * (R + N) + 2 * R * Di + 2 * 4 * Di + 6 * Di * N
-            answerOnly = 2 * H * Di + 2 * Di * N + 2 * Di * H   // the gate z, C, out_proj
+        let tables = !fullForward && TokenBatch.vocabularyTablesPay(vocabularySize: task.vocabularySize,
+                                                                      tokens: c.batch * task.sequenceLength)
+        var total = B * 2 * H * V   // the head at the answer
+        for l in 0..<c.layerCount {
+            let first = l == 0, last = l == c.layerCount - 1 && !fullForward
+            // Work on every token, on the answer rows only (last layer), per vocabulary entry (first layer).
+            var token = 0.0, answer = 0.0, entry = 0.0
+            /// Token-wise work of the layer's input: on the tables in the first layer, at the answer in the last.
+            func tokenwise(_ f: Double, reachesLast: Bool) {
+                if last && reachesLast { answer += f } else if first && tables { entry += f } else { token += f }
+            }
+            switch c.model {
+            case .pythia:
+                let I = Double(c.ffnSize)
+                let parallel = if case .gptNeoX(let g) = c.modelConfig() { g.useParallelResidual } else { true }
+                tokenwise(2 * H * 3 * H, reachesLast: false)                      // qkv (keys, values span the prefix)
+                if parallel { tokenwise(2 * 2 * H * I, reachesLast: true) }       // MLP on the layer's input
+                if last {
+                    answer += 2 * H * H + 2 * 2 * T * H + (parallel ? 0 : 2 * 2 * H * I)  // dense, attention over T keys
+                } else {
+                    token += 2 * H * H + 2 * 2 * (T / 2) * H + (parallel ? 0 : 2 * 2 * H * I)
+                }
+            case .mamba:
+                let Di = 2 * H, N = Double(c.stateSize), R = (H / 16).rounded(.up)
+                tokenwise(2 * H * Di, reachesLast: false)                        // in_proj, x half
+                tokenwise(2 * H * Di, reachesLast: true)                         // in_proj, gate z
+                token += 2 * Di * (R + N) + 2 * R * Di + 2 * 4 * Di + 6 * Di * N // x_proj Δ,B; dt_proj; conv; scan
+                if last { answer += 2 * Di * N + 2 * Di * H } else { token += 2 * Di * N + 2 * Di * H } // C, out_proj
+            }
+            total += B * T * token + B * answer + V * entry
         }
-        let perToken = layers * (shared + answerOnly) - (fullForward ? 0 : answerOnly)
-        // The pruned last layer: its answer-only part once per sequence (attention over ~T keys).
-        let lastAtAnswer = fullForward ? 0 : (c.model == .pythia ? answerOnly + 2 * 2 * (T / 2) * H : answerOnly)
-        return 3 * (B * T * perToken + B * lastAtAnswer + B * 2 * H * V)
+        return 3 * total
     }
 
     /// The op profile of the timed steps (`run(profile: true)`), largest total first.

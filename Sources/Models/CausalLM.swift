@@ -20,10 +20,11 @@ public protocol CausalLM: AnyObject {
     /// Final hidden states (batch, length, hidden) before the final norm.
     func hiddenStates(_ tokens: TokenBatch) -> Tensor
 
-    /// Final hidden states at one position per sequence, (batch, hidden): the same numbers as
+    /// Final hidden states at one position per sequence, (batch, hidden): the same function as
     /// those rows of `hiddenStates(tokens)`, but the last layer's work after its sequence
-    /// mixing (and the mixing's output) is done for those rows only.
-    func hiddenStates(_ tokens: TokenBatch, at positions: [Int]) -> Tensor
+    /// mixing (and the mixing's output) is done for those rows only, and with
+    /// `vocabularyTables` the first layer's token-wise work once per vocabulary entry.
+    func hiddenStates(_ tokens: TokenBatch, at positions: [Int], vocabularyTables: Bool) -> Tensor
 
     /// Final norm and output head on hidden rows (…, hidden) → (…, vocab).
     func head(_ hidden: Tensor) -> Tensor
@@ -34,13 +35,16 @@ extension CausalLM {
     public func logits(_ tokens: TokenBatch) -> Tensor { head(hiddenStates(tokens)) }
 
     /// Logits at one chosen position per sequence: (batch, vocab). Training on the answer
-    /// position runs the head on those rows only.
-    public func logits(_ tokens: TokenBatch, at positions: [Int]) -> Tensor {
-        head(hiddenStates(tokens, at: positions))
+    /// position runs the head on those rows only; vocabulary tables are used when the batch
+    /// has many more tokens than the vocabulary has entries, unless `vocabularyTables` says.
+    public func logits(_ tokens: TokenBatch, at positions: [Int], vocabularyTables: Bool? = nil) -> Tensor {
+        let tables = vocabularyTables
+            ?? TokenBatch.vocabularyTablesPay(vocabularySize: config.vocabSize, tokens: tokens.ids.count)
+        return head(hiddenStates(tokens, at: positions, vocabularyTables: tables))
     }
 
     /// The same logits as `logits(_:at:)`, taken from the full forward (every layer on every
-    /// row), as frameworks without answer-position pruning compute them: for comparisons.
+    /// row, no vocabulary tables), as PyTorch and transformers compute them: for comparisons.
     public func logitsFromFullForward(_ tokens: TokenBatch, at positions: [Int]) -> Tensor {
         head(hiddenStates(tokens).tokenRows(tokens.rows(at: positions)))
     }

@@ -44,16 +44,21 @@ public final class GPTNeoXForCausalLM: CausalLM {
 
     private func bias(_ key: String) -> Tensor? { parameters.contains(key) ? parameters[key] : nil }
 
-    public func hiddenStates(_ tokens: TokenBatch) -> Tensor { forward(tokens, at: nil) }
+    public func hiddenStates(_ tokens: TokenBatch) -> Tensor { forward(tokens, at: nil, tables: false) }
 
-    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int]) -> Tensor { forward(tokens, at: positions) }
+    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int], vocabularyTables: Bool) -> Tensor {
+        forward(tokens, at: positions, tables: vocabularyTables)
+    }
 
     /// (B, T, hidden), or (B, hidden) at `positions`: then the last layer computes q·k, the
     /// dense projection and the MLP for those rows only (its keys and values still span the prefix).
-    private func forward(_ tokens: TokenBatch, at positions: [Int]?) -> Tensor {
+    /// With `tables`, the first layer's qkv (and, with the parallel residual, its MLP) run on the
+    /// embedding table: their input there is the embedding row of each token.
+    private func forward(_ tokens: TokenBatch, at positions: [Int]?, tables: Bool) -> Tensor {
         let c = settings, p = parameters, eps = Float(c.layerNormEps)
         let rows = positions.map { tokens.rows(at: $0) }
-        var x = p["gpt_neox.embed_in.weight"].embedding(tokens.ids, shape: [tokens.batch, tokens.length])
+        let embeddings = p["gpt_neox.embed_in.weight"]
+        var x = embeddings.embedding(tokens.ids, shape: [tokens.batch, tokens.length])
         for l in 0..<c.numHiddenLayers {
             let pre = "gpt_neox.layers.\(l)."
             func norm(_ t: Tensor, _ name: String) -> Tensor {
@@ -63,19 +68,24 @@ public final class GPTNeoXForCausalLM: CausalLM {
                 t.linear(p[pre + "mlp.dense_h_to_4h.weight"], p[pre + "mlp.dense_h_to_4h.bias"]).gelu()
                     .linear(p[pre + "mlp.dense_4h_to_h.weight"], p[pre + "mlp.dense_4h_to_h.bias"])
             }
-            let qkv = norm(x, "input_layernorm")
-                .linear(p[pre + "attention.query_key_value.weight"], bias(pre + "attention.query_key_value.bias"))
+            let input: TokenwiseInput = l == 0 && tables ? .table(embeddings, tokens) : .rows(x, tokens)
+            let qkv = input.map {
+                norm($0, "input_layernorm")
+                    .linear(p[pre + "attention.query_key_value.weight"], bias(pre + "attention.query_key_value.bias"))
+            }
             let last = l == c.numHiddenLayers - 1
-            let mixed: Tensor
-            if last, let positions, let rows {
+            let mixed: Tensor, answerOnly = last ? rows : nil
+            if let positions, let answerOnly {
                 mixed = Tensor.causalAttention(qkv: qkv, heads: c.numAttentionHeads, rotary: rotary, at: positions)
-                x = x.tokenRows(rows)
+                x = x.tokenRows(answerOnly)
             } else {
                 mixed = Tensor.causalAttention(qkv: qkv, heads: c.numAttentionHeads, rotary: rotary)
             }
             let attention = mixed.linear(p[pre + "attention.dense.weight"], bias(pre + "attention.dense.bias"))
             if c.useParallelResidual {
-                x = mlp(norm(x, "post_attention_layernorm")) + attention + x
+                // The MLP reads the layer's input, as the attention does: token-wise.
+                let f = { (t: Tensor) in mlp(norm(t, "post_attention_layernorm")) }
+                x = (answerOnly.map { input.map(at: $0, f) } ?? input.map(f)) + attention + x
             } else {
                 let a = attention + x
                 x = mlp(norm(a, "post_attention_layernorm")) + a

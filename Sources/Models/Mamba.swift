@@ -59,35 +59,40 @@ public final class MambaForCausalLM: CausalLM {
 
     private func optional(_ key: String) -> Tensor? { parameters.contains(key) ? parameters[key] : nil }
 
-    public func hiddenStates(_ tokens: TokenBatch) -> Tensor { forward(tokens, at: nil) }
+    public func hiddenStates(_ tokens: TokenBatch) -> Tensor { forward(tokens, at: nil, tables: false) }
 
-    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int]) -> Tensor { forward(tokens, at: positions) }
+    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int], vocabularyTables: Bool) -> Tensor {
+        forward(tokens, at: positions, tables: vocabularyTables)
+    }
 
     /// (B, L, hidden), or (B, hidden) at `positions`: then the last layer computes the gate z,
     /// C and out_proj for those rows only. Its scan still spans the prefix; elsewhere it sees
     /// z = 0 and C = 0, so its output there is 0 and unused, and no gradient flows from it.
-    private func forward(_ tokens: TokenBatch, at positions: [Int]?) -> Tensor {
+    /// With `tables`, the first layer's norm and in_proj run on the embedding table.
+    private func forward(_ tokens: TokenBatch, at positions: [Int]?, tables: Bool) -> Tensor {
         let c = settings, p = parameters
         let (di, n, r) = (c.intermediateSize, c.stateSize, c.timeStepRank)
         let (batch, length) = (tokens.batch, tokens.length)
         let rows = positions.map { tokens.rows(at: $0) }
-        var x = p["backbone.embeddings.weight"].embedding(tokens.ids, shape: [batch, length])
+        let embeddings = p["backbone.embeddings.weight"]
+        var x = embeddings.embedding(tokens.ids, shape: [batch, length])
         for l in 0..<c.numHiddenLayers {
             let pre = "backbone.layers.\(l)."
             let m = pre + "mixer."
-            let normed = x.rmsNorm(weight: p[pre + "norm.weight"], eps: Float(c.layerNormEpsilon))
+            let norm = { (t: Tensor) in t.rmsNorm(weight: p[pre + "norm.weight"], eps: Float(c.layerNormEpsilon)) }
+            let normed: TokenwiseInput = l == 0 && tables ? .table(norm(embeddings), tokens) : .rows(norm(x), tokens)
             // in_proj and x_proj split their weights (small) rather than their outputs (large):
             // the same numbers as splitting the product, without copying activations.
             let inW = p[m + "in_proj.weight"].split([di, di], axis: 0)
             let inB = optional(m + "in_proj.bias")?.split([di, di], axis: 0)
-            let xs = normed.linear(inW[0], inB?[0])
+            let xs = normed.map { $0.linear(inW[0], inB?[0]) }
             let conv = xs.causalConv1d(weight: p[m + "conv1d.weight"],
                                        bias: optional(m + "conv1d.bias") ?? .zeros([di])).silu()
             let answerOnly = l == c.numHiddenLayers - 1 ? rows : nil
             /// A per-token projection, on the answer rows only when `answerOnly` is set.
-            func project(_ t: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {
-                guard let answerOnly else { return t.linear(w, b) }
-                return t.tokenRows(answerOnly).linear(w, b)
+            func project(_ t: TokenwiseInput, _ w: Tensor, _ b: Tensor?) -> Tensor {
+                guard let answerOnly else { return t.map { $0.linear(w, b) } }
+                return t.map(at: answerOnly) { $0.linear(w, b) }
                     .scatterRows(answerOnly, rows: batch * length).reshape([batch, length, w.shape[0]])
             }
             // x_proj's outputs are narrow (r + 2n columns): one product, split afterwards, beats
@@ -97,7 +102,7 @@ public final class MambaForCausalLM: CausalLM {
                 dtBC = conv.linear(p[m + "x_proj.weight"]).split([r, n, n], axis: 2)
             } else {
                 let xW = p[m + "x_proj.weight"].split([r + n, n], axis: 0)
-                dtBC = conv.linear(xW[0]).split([r, n], axis: 2) + [project(conv, xW[1], nil)]
+                dtBC = conv.linear(xW[0]).split([r, n], axis: 2) + [project(.rows(conv, tokens), xW[1], nil)]
             }
             let delta = dtBC[0].linear(p[m + "dt_proj.weight"])
             var y = Tensor.selectiveScan(u: conv, delta: delta, deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],

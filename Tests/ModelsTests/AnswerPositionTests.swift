@@ -5,15 +5,21 @@ import TensorCore
 import TestSupport
 import XCTest
 
-/// `logits(at:)` runs the last layer on the chosen rows only; its logits, loss and every
-/// gradient must equal those of the full forward's rows, for every fixture architecture
-/// (parallel and sequential residual, with and without biases, odd sizes).
+/// `logits(at:)` runs the last layer on the chosen rows only, and with vocabulary tables the
+/// first layer's token-wise work once per vocabulary entry; its logits, loss and every gradient
+/// must equal those of the full forward's rows, for every fixture architecture (parallel and
+/// sequential residual, with and without biases, odd sizes) and for one-layer models, whose
+/// first layer is also the pruned last one.
 final class AnswerPositionTests: XCTestCase {
     func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let path = GoldenFixtureTests.fixtures.appendingPathComponent(name + ".h5").path
         let model = try Checkpoint.loadModel(path)
         let ids = try HDF5File(path, mode: .read).readInts("golden/input_ids")
         let tokens = TokenBatch(ids: ids.values, batch: ids.shape[0], length: ids.shape[1])
+        check(model, tokens, name, file: file, line: line)
+    }
+
+    func check(_ model: CausalLM, _ tokens: TokenBatch, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
         // The last position, the first, and one in between.
         let positions = (0..<tokens.batch).map { [tokens.length - 1, 0, tokens.length / 2][$0 % 3] }
         let vocab = model.config.vocabSize
@@ -22,15 +28,18 @@ final class AnswerPositionTests: XCTestCase {
         let fullLogits = model.logitsFromFullForward(tokens, at: positions)
         fullLogits.crossEntropy(targets: targets).backward()
         let want = model.parameters.gradientsByKey
-        for key in model.parameters.allKeys { model.parameters[key].grad = nil }
 
-        let logits = model.logits(tokens, at: positions)
-        logits.crossEntropy(targets: targets).backward()
-        XCTAssertEqual(logits.shape, [tokens.batch, vocab], "\(name) logits shape", file: file, line: line)
-        XCTAssertLessThanOrEqual(relativeError(logits, fullLogits), 1e-5, "\(name) logits", file: file, line: line)
-        let got = model.parameters.gradientsByKey
-        for key in model.parameters.allKeys {
-            XCTAssertLessThanOrEqual(relativeError(got[key]!, want[key]!), 1e-4, "\(name) grad \(key)", file: file, line: line)
+        for tables in [false, true] {
+            let label = "\(name)\(tables ? " with vocabulary tables" : "")"
+            for key in model.parameters.allKeys { model.parameters[key].grad = nil }
+            let logits = model.logits(tokens, at: positions, vocabularyTables: tables)
+            logits.crossEntropy(targets: targets).backward()
+            XCTAssertEqual(logits.shape, [tokens.batch, vocab], "\(label) logits shape", file: file, line: line)
+            XCTAssertLessThanOrEqual(relativeError(logits, fullLogits), 1e-5, "\(label) logits", file: file, line: line)
+            let got = model.parameters.gradientsByKey
+            for key in model.parameters.allKeys {
+                XCTAssertLessThanOrEqual(relativeError(got[key]!, want[key]!), 1e-4, "\(label) grad \(key)", file: file, line: line)
+            }
         }
     }
 
@@ -38,4 +47,16 @@ final class AnswerPositionTests: XCTestCase {
     func testGPTNeoXSequentialResidualOddSizes() throws { try check("gpt_neox_odd") }
     func testMamba() throws { try check("mamba_small") }
     func testMambaWithBiasesOddSizes() throws { try check("mamba_odd") }
+
+    func testOneLayerModels() throws {
+        // Repeated ids, as in real batches: the tables' gradient sums over every use of an id.
+        let tokens = TokenBatch(ids: (0..<3 * 10).map { ($0 * 5 + $0 / 7) % 11 }, batch: 3, length: 10)
+        var g = RandomGenerator(seed: 5)
+        for json in [#"{"model_type": "gpt_neox", "hidden_size": 24, "num_attention_heads": 3, "num_hidden_layers": 1, "intermediate_size": 40, "vocab_size": 11}"#,
+                     #"{"model_type": "gpt_neox", "hidden_size": 24, "num_attention_heads": 3, "num_hidden_layers": 1, "intermediate_size": 40, "vocab_size": 11, "use_parallel_residual": false}"#,
+                     #"{"model_type": "mamba", "hidden_size": 20, "num_hidden_layers": 1, "state_size": 5, "vocab_size": 11}"#] {
+            let config = try ModelConfig(json: json)
+            check(makeModel(config, generator: &g), tokens, json)
+        }
+    }
 }

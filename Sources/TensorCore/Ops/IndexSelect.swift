@@ -17,12 +17,14 @@ extension Tensor {
         return out.recorded("indexSelect", [x]) { c in
             let gx = Tensor.zeros(x.shape)
             let g = c.grad.data
-            // Serial: repeated indices would race.
-            for (i, row) in indices.enumerated() {
-                let d = gx.data + row * width, s = g + i * width
-                var k = 0
-                while k + 16 <= width { store16(load16(d + k) + load16(s + k), d + k); k += 16 }
-                while k < width { d[k] += s[k]; k += 1 }
+            // Cores split the columns, not the indices: repeated indices would race.
+            Parallel.forChunks(width, work: indices.count * width) { cols in
+                for (i, row) in indices.enumerated() {
+                    let d = gx.data + row * width, s = g + i * width
+                    var k = cols.lowerBound
+                    while k + 16 <= cols.upperBound { store16(load16(d + k) + load16(s + k), d + k); k += 16 }
+                    while k < cols.upperBound { d[k] += s[k]; k += 1 }
+                }
             }
             return [gx]
         }

@@ -20,7 +20,9 @@ extension Tensor {
               transposeA: false, transposeB: true, beta: bias == nil ? 0 : 1)
         let x = self
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        return out.recorded("linear", inputs) { c in
+        // Profiles tell the products apart by shape: rows × in → out.
+        let name = OpProfiler.isEnabled ? "linear \(rows)×\(inFeatures)→\(outFeatures)" : "linear"
+        return out.recorded(name, inputs) { c in
             let g = c.grad
             var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
             if c.needsGrad(0) {
