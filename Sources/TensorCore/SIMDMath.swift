@@ -93,25 +93,26 @@ public let one16 = Vec16(repeating: 1)
 }
 
 /// 2^x for x ≤ 0: n = round(x), f = x − n in [−½, ½], 2^f = 1 + f·q(f) with q of degree 4
-/// fitted for relative error (1.9e-7 in Float32 arithmetic, about 1.6 ulp; 0 below −126).
+/// fitted for relative error (1.9e-7 in Float32 arithmetic, about 1.6 ulp). Below −126 the
+/// result is the denormal with AVX-512 and 0 without (both below Float32's normal range).
 /// Kernels that raise e to a product with a stored factor (the scan's exp(δ·A)) keep that
 /// factor premultiplied by log2(e) and call this: no Cody–Waite step, 6 multiplies instead of 11.
 @_transparent public func exp2NonPositive16(_ x: Vec16) -> Vec16 {
-    // No clamp on the way in: below −126 the lanes compute garbage that the final select drops.
-    let lo = Vec16(repeating: -126)
-    let magic = Vec16(repeating: 12582912.0)
-    let t = x + magic
-    let f = x - (t - magic)
+    let n = scanlab_round16(x)
+    let f = x - n
     var p = Vec16(repeating: 1.3264714362793764e-3)
     p = fma16(p, f, Vec16(repeating: 9.671513570568361e-3))
     p = fma16(p, f, Vec16(repeating: 5.550733785869879e-2))
     p = fma16(p, f, Vec16(repeating: 2.402224206507829e-1))
     p = fma16(p, f, Vec16(repeating: 6.931469775695928e-1))
     let y = fma16(p, f, Vec16(repeating: 1))
-    // n ∈ [−126, 0]: 2^n has a normal encoding, (n + 127) << 23.
-    let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- SIMD16<Int32>(repeating: 0x4B40_0000 - 127)
+    // AVX-512: y·2^n in one vscalefps, exact down to denormals and 0.
+    if scanlab_has_scalef16() != 0 { return scanlab_scalef16(y, n) }
+    // n ∈ [−126, 0]: 2^n has a normal encoding, (n + 127) << 23. Below −126 the lanes computed
+    // garbage (no clamp on the way in) that the select drops.
+    let ni = SIMD16<Int32>(n, rounding: .towardZero) &+ SIMD16<Int32>(repeating: 127)
     let result = y * unsafeBitCast(ni &<< 23, to: Vec16.self)
-    return result.replacing(with: Vec16(), where: x .< lo)
+    return result.replacing(with: Vec16(), where: x .< Vec16(repeating: -126))
 }
 
 /// ln x for 16 lanes, x > 0 and finite: x = m·2^e with m in [√½, √2), then a degree-9

@@ -12,4 +12,31 @@ scanlab_float16 scanlab_fma16(scanlab_float16 a, scanlab_float16 b, scanlab_floa
     return __builtin_elementwise_fma(a, b, c);
 }
 
+// Rounding to an integer and scaling by a power of two, for the exponentials: with AVX-512
+// each is one instruction (vrndscaleps, vscalefps), and vscalefps also takes any exponent,
+// down to denormals and zero, with no clamps or selects around it. Callers branch on
+// scanlab_has_scalef16(), a constant the optimiser folds; the portable pair below keeps the
+// other branch compiling and is exact only for |x| < 2^22 and n in [−126, 127].
+#if defined(__AVX512F__)
+#include <immintrin.h>
+static inline __attribute__((always_inline)) int scanlab_has_scalef16(void) { return 1; }
+static inline __attribute__((always_inline)) scanlab_float16 scanlab_round16(scanlab_float16 x) {
+    return (scanlab_float16)_mm512_roundscale_ps((__m512)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+static inline __attribute__((always_inline)) scanlab_float16 scanlab_scalef16(scanlab_float16 y, scanlab_float16 n) {
+    return (scanlab_float16)_mm512_scalef_ps((__m512)y, (__m512)n);
+}
+#else
+typedef int scanlab_int16 __attribute__((ext_vector_type(16)));
+static inline __attribute__((always_inline)) int scanlab_has_scalef16(void) { return 0; }
+static inline __attribute__((always_inline)) scanlab_float16 scanlab_round16(scanlab_float16 x) {
+    const scanlab_float16 magic = 12582912.0f;
+    return (x + magic) - magic;
+}
+static inline __attribute__((always_inline)) scanlab_float16 scanlab_scalef16(scanlab_float16 y, scanlab_float16 n) {
+    scanlab_int16 e = (__builtin_convertvector(n, scanlab_int16) + 127) << 23;
+    return y * (scanlab_float16)e;
+}
+#endif
+
 #endif
