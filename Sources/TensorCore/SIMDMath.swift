@@ -110,7 +110,9 @@ public let one16 = Vec16(repeating: 1)
     if scanlab_has_scalef16() != 0 { return scanlab_scalef16(y, n) }
     // n ∈ [−126, 0]: 2^n has a normal encoding, (n + 127) << 23. Below −126 the lanes computed
     // garbage (no clamp on the way in) that the select drops.
-    let ni = SIMD16<Int32>(n, rounding: .towardZero) &+ SIMD16<Int32>(repeating: 127)
+    // n = round(x) sits in the low mantissa bits of x + 1.5·2^23 (the portable round16's sum).
+    let t = x + Vec16(repeating: 12582912.0)
+    let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- SIMD16<Int32>(repeating: 0x4B40_0000 - 127)
     let result = y * unsafeBitCast(ni &<< 23, to: Vec16.self)
     return result.replacing(with: Vec16(), where: x .< Vec16(repeating: -126))
 }
