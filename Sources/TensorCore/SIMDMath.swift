@@ -31,8 +31,13 @@ public let one16 = Vec16(repeating: 1)
     // Round x·log2(e) to nearest by adding 1.5·2^23: the integer lands in the low mantissa bits.
     let magic = Vec16(repeating: 12582912.0)
     let t = fma16(xc, Vec16(repeating: 1.44269504088896341), magic)
-    let n = t - magic
-    var r = fma16(n, Vec16(repeating: -0.693359375), xc)
+    return (expOfRemainder16(xc, t - magic), t)
+}
+
+/// e^r for r = x − n·ln2 (ln2 in two parts, so r is exact to a few ulp), by Cephes' degree-6
+/// polynomial; n is x·log2(e) rounded to an integer.
+@_transparent public func expOfRemainder16(_ x: Vec16, _ n: Vec16) -> Vec16 {
+    var r = fma16(n, Vec16(repeating: -0.693359375), x)
     r = fma16(n, Vec16(repeating: 2.12194440e-4), r)
     var p = Vec16(repeating: 1.9875691500e-4)
     p = fma16(p, r, Vec16(repeating: 1.3981999507e-3))
@@ -40,13 +45,24 @@ public let one16 = Vec16(repeating: 1)
     p = fma16(p, r, Vec16(repeating: 4.1665795894e-2))
     p = fma16(p, r, Vec16(repeating: 1.6666665459e-1))
     p = fma16(p, r, Vec16(repeating: 5.0000001201e-1))
-    return (fma16(p * r, r, r + Vec16(repeating: 1)), t)
+    return fma16(p * r, r, r + Vec16(repeating: 1))
+}
+
+/// e^x with AVX-512: n by vrndscaleps, 2^n applied by vscalefps, which also yields the
+/// denormals, 0 and ∞ beyond Float32's range; the clamp only keeps ±∞ from becoming ∞ − ∞
+/// (NaN passes through). About half the operations of the bit-built scale.
+@_transparent public func expScalef16(_ x: Vec16) -> Vec16 {
+    let xc = scanlab_clamp16(x, Vec16(repeating: -110), Vec16(repeating: 89))
+    let n = scanlab_round16(xc * Vec16(repeating: 1.44269504088896341))
+    return scanlab_scalef16(expOfRemainder16(xc, n), n)
 }
 
 /// e^x for 16 lanes: Cody–Waite reduction x = n·ln2 + r, a degree-6 polynomial for e^r,
-/// and 2^n built in the exponent bits. Relative error ≈ 2 ulp; exp(x) = 0 below −87.3
-/// (so −∞ masks work) and +∞ above 88.7.
+/// and 2^n by vscalefps (AVX-512) or built in the exponent bits. Relative error ≈ 2 ulp;
+/// −∞ gives 0 (so masks work), +∞ gives ∞; below −87.3 the result is a denormal or 0
+/// (AVX-512) or 0, above 88.7 it is ∞.
 @_transparent public func exp16(_ x: Vec16) -> Vec16 {
+    if scanlab_has_scalef16() != 0 { return expScalef16(x) }
     let lo = Vec16(repeating: -87.33654)
     let hi = Vec16(repeating: 88.72283)
     // `replacing(where:)` compiles to blends; `clamped`/`pointwiseMin` fall back to scalar code (~60× slower).
@@ -80,9 +96,11 @@ public let one16 = Vec16(repeating: 1)
     return Swift.max(c[0], c[1])
 }
 
-/// e^x for x ≤ 0 (decay factors such as the scan's exp(δ·A)): exp16 without the upper clamp
-/// and with a single exponent scale, about a quarter fewer operations. Positive x is not handled.
+/// e^x for x ≤ 0 (softmax weights, decay factors): with AVX-512 exp16 itself; otherwise exp16
+/// without the upper clamp and with a single exponent scale, about a quarter fewer operations.
+/// Positive x is not handled.
 @_transparent public func expNonPositive16(_ x: Vec16) -> Vec16 {
+    if scanlab_has_scalef16() != 0 { return expScalef16(x) }
     let lo = Vec16(repeating: -87.33654)
     let xc = x.replacing(with: lo, where: x .< lo)
     let (y, t) = expReduced16(xc)

@@ -35,6 +35,10 @@ final class UnaryTests: XCTestCase {
         XCTAssertEqual(edge[0], 0)
         XCTAssertEqual(exp16(Vec16(repeating: -.infinity))[3], 0)
         XCTAssertEqual(exp16(Vec16(repeating: 100))[0], .infinity)
+        XCTAssertEqual(exp16(Vec16(repeating: .infinity))[0], .infinity)
+        XCTAssertTrue(exp16(Vec16(repeating: .nan))[5].isNaN, "a NaN must come through, not be clamped away")
+        XCTAssertEqual(expNonPositive16(Vec16(repeating: -.infinity))[7], 0)
+        XCTAssertTrue(expNonPositive16(Vec16(repeating: .nan))[1].isNaN)
     }
 
     func testGradients() {

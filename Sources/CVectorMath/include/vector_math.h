@@ -26,6 +26,12 @@ static inline __attribute__((always_inline)) scanlab_float16 scanlab_round16(sca
 static inline __attribute__((always_inline)) scanlab_float16 scanlab_scalef16(scanlab_float16 y, scanlab_float16 n) {
     return (scanlab_float16)_mm512_scalef_ps((__m512)y, (__m512)n);
 }
+// x clamped to [lo, hi] in a vmaxps and a vminps; a NaN in x comes through (both return their
+// second operand when either is NaN).
+static inline __attribute__((always_inline))
+scanlab_float16 scanlab_clamp16(scanlab_float16 x, scanlab_float16 lo, scanlab_float16 hi) {
+    return (scanlab_float16)_mm512_min_ps((__m512)hi, _mm512_max_ps((__m512)lo, (__m512)x));
+}
 #else
 typedef int scanlab_int16 __attribute__((ext_vector_type(16)));
 static inline __attribute__((always_inline)) int scanlab_has_scalef16(void) { return 0; }
@@ -36,6 +42,11 @@ static inline __attribute__((always_inline)) scanlab_float16 scanlab_round16(sca
 static inline __attribute__((always_inline)) scanlab_float16 scanlab_scalef16(scanlab_float16 y, scanlab_float16 n) {
     scanlab_int16 e = (__builtin_convertvector(n, scanlab_int16) + 127) << 23;
     return y * (scanlab_float16)e;
+}
+static inline __attribute__((always_inline))
+scanlab_float16 scanlab_clamp16(scanlab_float16 x, scanlab_float16 lo, scanlab_float16 hi) {
+    x = x < lo ? lo : x;
+    return x > hi ? hi : x;
 }
 #endif
 
