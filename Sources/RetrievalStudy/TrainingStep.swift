@@ -6,8 +6,8 @@ import TensorCore
 /// `scanlab bench train`, so the benchmark times exactly what training does.
 ///
 /// `fullForward` takes the logits from the full forward (every layer on every row, as the
-/// PyTorch anchor does) instead of the answer-position forward; the loss and gradients are the
-/// same up to rounding.
+/// PyTorch anchor does) instead of the trainer's forward (answer-position last layer, first
+/// layer on vocabulary tables); the loss and gradients are the same up to rounding.
 public func retrievalTrainingStep(_ model: CausalLM, _ optimizer: AdamW, task: RetrievalTask, tokens: [Int],
                                   answers: [Int], lr: Double, clipNorm: Double?, fullForward: Bool = false) -> Float {
     OpProfiler.mark()

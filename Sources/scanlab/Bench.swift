@@ -82,7 +82,7 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Batch size.") var batch: Int = 64
     @Option(help: "Timed steps (after 2 warm-up steps).") var steps: Int = 10
     @Option(help: "Also write the result as JSON to this file.") var json: String?
-    @Flag(help: "Run every layer on every row, as the PyTorch anchor does, instead of the trainer's answer-position forward (same loss and gradients).")
+    @Flag(help: "Run every layer on every row, as the PyTorch anchor does, instead of the trainer's forward (answer-position last layer, first layer on vocabulary tables; same loss and gradients).")
     var fullForward = false
     @Flag(help: "Also print where the timed steps spend their time, per op (forward and backward).")
     var profile = false
