@@ -1,12 +1,20 @@
 import Dispatch
 
-/// What backward needs to know at one node: the incoming gradient, the node's output and
-/// which inputs want a gradient (so an op can skip work nobody asked for).
+/// What backward needs to know at one node: the incoming gradient, the node's output, which
+/// inputs want a gradient (so an op can skip work nobody asked for) and, for inputs used
+/// elsewhere too, the gradient gathered so far when the op may add into it.
 public struct BackwardContext {
     public let grad: Tensor
     public let output: Tensor
     let needs: [Bool]
+    let sums: [Tensor?]
     public func needsGrad(_ input: Int) -> Bool { needs[input] }
+
+    /// The gradient already gathered for input `i` from its other uses, when this op may add
+    /// its share into it and return it (a product with β = 1 instead of a new tensor and a
+    /// separate sum). Nil unless that gradient is held by nothing else: not another pending
+    /// gradient, a leaf's `.grad`, the caller's seed or this node's incoming gradient.
+    public func accumulator(_ i: Int) -> Tensor? { sums[i] }
 }
 
 /// One recorded op: its inputs and its vector-Jacobian product.
@@ -77,10 +85,19 @@ extension Tensor {
         // the caller, through the seed) already holds that storage: `.grad` is then exclusively
         // owned and may be updated in place (accumulation, clipping).
         var adopted: Set<ObjectIdentifier> = [ObjectIdentifier(seedGrad.storage)]
+        // How many pending gradients (entries of `grads`) use each storage: a vjp may hand one
+        // tensor to several inputs, so only a storage held once may be summed into in place.
+        var holders: [ObjectIdentifier: Int] = [ObjectIdentifier(seedGrad.storage): 1]
+        func hold(_ g: Tensor) { holders[ObjectIdentifier(g.storage), default: 0] += 1 }
+        func release(_ g: Tensor) {
+            let k = ObjectIdentifier(g.storage)
+            if let n = holders[k], n > 1 { holders[k] = n - 1 } else { holders[k] = nil }
+        }
         for t in order.reversed() {
             guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
             guard let node = t.node else {
                 // A leaf.
+                release(g)
                 if let existing = t.grad {
                     existing.addInPlace(g)
                 } else if adopted.insert(ObjectIdentifier(g.storage)).inserted {
@@ -91,21 +108,35 @@ extension Tensor {
                 continue
             }
             let needs = node.inputs.map { $0.requiresGrad }
+            // `g` still counts as held here, so an input gradient sharing its storage is not offered.
+            let sums: [Tensor?] = node.inputs.map { input in
+                guard input.requiresGrad, let pending = grads[ObjectIdentifier(input)],
+                      holders[ObjectIdentifier(pending.storage)] == 1, !adopted.contains(ObjectIdentifier(pending.storage)),
+                      node.inputs.lazy.filter({ $0 === input }).count == 1 else { return nil }
+                return pending
+            }
             let started = OpProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
-            let inputGrads = node.vjp(BackwardContext(grad: g, output: t, needs: needs))
+            let inputGrads = node.vjp(BackwardContext(grad: g, output: t, needs: needs, sums: sums))
             if OpProfiler.isEnabled { OpProfiler.backward(node.op, since: started) }
+            release(g)
             precondition(inputGrads.count == node.inputs.count, "\(node.op): vjp returned wrong count")
-            for (input, ig) in zip(node.inputs, inputGrads) where input.requiresGrad {
+            for (i, (input, ig)) in zip(node.inputs, inputGrads).enumerated() where input.requiresGrad {
                 guard let ig else { continue }
                 precondition(ig.shape == input.shape,
                              "\(node.op): gradient shape \(ig.shape) differs from input shape \(input.shape)")
+                // Summed in place by the vjp: already pending.
+                if let sum = sums[i], ig === sum { continue }
                 let key = ObjectIdentifier(input)
                 // Out-of-place sum: a vjp may hand the same tensor to several inputs.
                 if let earlier = grads[key] {
                     let started = OpProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
-                    grads[key] = earlier.addingRaw(ig)
+                    let total = earlier.addingRaw(ig)
+                    release(earlier)
+                    hold(total)
+                    grads[key] = total
                     if OpProfiler.isEnabled { OpProfiler.backward("gradient accumulation", since: started) }
                 } else {
+                    hold(ig)
                     grads[key] = ig
                 }
             }

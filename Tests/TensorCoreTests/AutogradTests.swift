@@ -137,4 +137,32 @@ final class GradientOwnershipTests: XCTestCase {
         c.grad!.addInPlace(Tensor([1], shape: [1]))
         XCTAssertEqual(seed.values, [2])
     }
+
+    /// linear adds its input gradient into the one gathered from the input's other uses when
+    /// nothing else holds that tensor. Here h's gathered gradient is sometimes its own (two
+    /// linears), sometimes shared (add hands one tensor to h and k, reshape shares g's
+    /// storage): every combination, in both orders of the sum, must match the exact gradients.
+    func testInPlaceSumsNeverWriteIntoSharedGradients() {
+        let p = randn([5, 4], seed: 11), w0 = randn([3, 4], seed: 12)
+        let w1 = randn([2, 3], seed: 13), w2 = randn([6, 3], seed: 14), q = randn([5, 3], seed: 15)
+        let graphs: [([Tensor]) -> Tensor] = [
+            { t in let h = t[0].linear(t[1]); return h.linear(t[2]).sum() + h.linear(t[3]).sum() * 2 + (t[4] * 3).sum() },
+            { t in let h = t[0].linear(t[1]), k = t[4] * 2
+                  return (h + k).linear(t[2]).sum() + h.linear(t[3]).sum() + k.sum() },
+            { t in let h = t[0].linear(t[1]), k = t[4] * 2
+                  return h.linear(t[3]).sum() + k.sum() + (h + k).linear(t[2]).sum() },
+            { t in let h = t[0].linear(t[1])
+                  return h.reshape([15]).reshape([5, 3]).linear(t[2]).sum() + (h + h).linear(t[3]).sum() + (h * t[4]).sum() },
+        ]
+        for graph in graphs {
+            // Every graph is at most bilinear in each input: central differences are exact up to rounding.
+            assertGradientsMatch([p, w0, w1, w2, q], eps: 1e-2, tolerance: 1e-3) { graph($0) }
+        }
+        // In the first graph h's two gradients meet inside the second linear's product: no separate sum.
+        for t in [p, w0, w1, w2, q] { t.requiresGrad = true; t.grad = nil }
+        OpProfiler.start()
+        defer { OpProfiler.stop() }
+        graphs[0]([p, w0, w1, w2, q]).backward()
+        XCTAssertNil(OpProfiler.entries["gradient accumulation"])
+    }
 }

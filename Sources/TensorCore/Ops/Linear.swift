@@ -1,7 +1,8 @@
 extension Tensor {
     // linear: y = x·Wᵀ + b with PyTorch's (out, in) weight layout, one sgemm with the bias rows
     // as its C input (β = 1) and the transpose as a BLAS flag.
-    // dx = g·W;  dW = gᵀ·x (one sgemm over all rows);  db = Σ_rows g
+    // dx = g·W (added into x's gradient from its other uses when allowed);  dW = gᵀ·x (one sgemm
+    // over all rows);  db = Σ_rows g
     public func linear(_ weight: Tensor, _ bias: Tensor? = nil) -> Tensor {
         guard rank >= 1, weight.rank == 2, let inFeatures = shape.last, weight.shape[1] == inFeatures else {
             shapeFailure(ShapeError("linear: input \(shape) does not fit weight \(weight.shape) (want [out, \(shape.last ?? 0)])"))
@@ -26,8 +27,10 @@ extension Tensor {
             let g = c.grad
             var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
             if c.needsGrad(0) {
-                gx = Tensor(uninitializedShape: x.shape)
-                sgemm(g.data, weight.data, gx!.data, m: rows, n: inFeatures, k: outFeatures)
+                // Summed into the input's gradient from its other uses when that is allowed.
+                let sum = c.accumulator(0)
+                gx = sum ?? Tensor(uninitializedShape: x.shape)
+                sgemm(g.data, weight.data, gx!.data, m: rows, n: inFeatures, k: outFeatures, beta: sum == nil ? 0 : 1)
             }
             if c.needsGrad(1) {
                 gw = Tensor(uninitializedShape: weight.shape)
