@@ -57,11 +57,12 @@ public struct ScanShape: Equatable {
     }
 }
 
-/// δ = softplus(Δ + bias) into channel-padded rows   // Δ is (rows, Dm); bias (Dm); δ (rows, Dmp)
-func scan_delta_forward(_ delta: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+/// δ = softplus(Δ + bias) into channel-padded rows   // Δ is (rows, Dm) with row stride ldΔ; bias (Dm); δ (rows, Dmp)
+/// `out` may be `delta` itself (ldΔ = Dmp): each element is read before it is written.
+func scan_delta_forward(_ delta: UnsafePointer<Float>, ldDelta: Int, _ bias: UnsafePointer<Float>,
                         _ out: UnsafeMutablePointer<Float>, rows: Int, channels: Int, padded: Int) {
     Parallel.forEach(rows, workPerItem: channels * 8) { r in
-        let x = delta + r * channels, o = out + r * padded
+        let x = delta + r * ldDelta, o = out + r * padded
         var d = 0
         while d + 16 <= channels { store16(softplus16(load16(x + d) + load16(bias + d)), o + d); d += 16 }
         while d < channels { o[d] = softplusScalar(x[d] + bias[d]); d += 1 }
@@ -93,11 +94,11 @@ final class PaddedRows {
 }
 
 /// out = (⟨C_t, h_t⟩ + D·u_t)·silu(z_t), saving h at each chunk start.
-/// u, δ, z, out: (Bt,L,Dmp); B, C: (Bt,L,N); At: (blocks,N,16) = A transposed per block;
+/// u, δ, z, out: (Bt,L,Dmp); B, C: (Bt,L,N) with row strides ldB, ldC; At: (blocks,N,16) = A transposed per block;
 /// Dp: (Dmp); states: (Bt,chunks,blocks,N,16); At holds A₂ = A·log2(e). Time runs outermost and channel blocks inside,
 /// so each step reads contiguous rows and the states of all blocks (blocks·N·16 floats) stay in L1.
 func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
-                            At: UnsafePointer<Float>, B: UnsafePointer<Float>, C: UnsafePointer<Float>,
+                            At: UnsafePointer<Float>, B: UnsafePointer<Float>, ldB: Int, C: UnsafePointer<Float>, ldC: Int,
                             Dp: UnsafePointer<Float>, z: UnsafePointer<Float>,
                             out: UnsafeMutablePointer<Float>, states: UnsafeMutablePointer<Float>?) {
     let (L, N, Dmp, K, T) = (s.length, s.state, s.paddedChannels, s.blocks, selectiveScanChunk)
@@ -114,7 +115,7 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
                 let dst = states + (b * s.chunks + t / T) * K * N * 16
                 (dst + k0 * N * 16).update(from: h + k0 * N * 16, count: (k1 - k0) * N * 16)
             }
-            let Bt = B + bt * N, Ct = C + bt * N
+            let Bt = B + bt * ldB, Ct = C + bt * ldC
             for k in k0..<k1 {
                 let off = bt * Dmp + k * 16, A = At + k * N * 16, hk = h + k * N * 16
                 let dt = load16(delta + off), ut = load16(u + off)
@@ -153,7 +154,7 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
 /// saved start, and on that forward walk also forms what needs h_t alone (y_t for dz, dy_t,
 /// dC_t); then it walks the chunk in reverse for dh, dB, dA, dδ and du. The chunk's rows stay in cache.
 func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
-                             At: UnsafePointer<Float>, B: UnsafePointer<Float>, C: UnsafePointer<Float>,
+                             At: UnsafePointer<Float>, B: UnsafePointer<Float>, ldB: Int, C: UnsafePointer<Float>, ldC: Int,
                              Dp: UnsafePointer<Float>, z: UnsafePointer<Float>, states: UnsafePointer<Float>,
                              dOut: UnsafePointer<Float>,
                              du: UnsafeMutablePointer<Float>, dDelta: UnsafeMutablePointer<Float>,
@@ -198,7 +199,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     let dy = g0 * zt * sig
                     store16(dy, dys + i * 16)
                     dDk = fma16(dy, ut, dDk)
-                    let Bt = B + bt * N, Ct = C + bt * N, dCt = dCc + i * N * 16
+                    let Bt = B + bt * ldB, Ct = C + bt * ldC, dCt = dCc + i * N * 16
                     let hPrev = hs + i * N * 16, hNow = hs + (i + 1) * N * 16, a = abar + i * N * 16
                     // Two partial sums for y (even and odd n), so the adds do not wait on each other.
                     var y0 = Dv * ut, y1 = Vec16()
@@ -222,7 +223,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     for t in stride(from: t1 - 1, through: t0, by: -1) {
                         let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
                         let dt = load16(delta + off), dy = load16(dys + i * 16)
-                        let w = ScanReverseStep(dy: dy, dt: dt, dbu: dt * load16(u + off), Ct: C + bt * N, Bt: B + bt * N,
+                        let w = ScanReverseStep(dy: dy, dt: dt, dbu: dt * load16(u + off), Ct: C + bt * ldC, Bt: B + bt * ldB,
                                                 abar: abar + i * N * 16, hPrev: hs + i * N * 16, dB: dBc + i * N * 16, first: first)
                         var dd = Vec16(), dub = Vec16()
                         if width == 4 {
@@ -329,6 +330,79 @@ struct ScanReverseStep {
     }
 }
 
+/// One scan's forward pass, kept for its backward: δ, the padded inputs and the saved states.
+/// Both entry points (Δ given, or Δ from x_proj's output through dt_proj) run through it.
+final class ScanRun {
+    let s: ScanShape
+    /// δ = softplus(Δ + bias), (Bt, L, Dmp).
+    let dt: Tensor
+    let up: PaddedRows, zp: PaddedRows, Dp: PaddedRows
+    /// A₂ = −exp(A_log)·log2(e) as (blocks, N, 16); padded channels get 0 (Ā = 1, state stays 0).
+    let At: Tensor
+    /// B and C rows with their strides; the tensors are kept alive here.
+    let B: Tensor, bOffset: Int, ldB: Int, C: Tensor, cOffset: Int, ldC: Int
+    let states: Tensor
+    /// out, (Bt, L, Dm).
+    let out: Tensor
+
+    /// Δ (before the bias) is read from rows of stride ldΔ; δ is written to `dt` (Bt, L, Dmp),
+    /// which may hold Δ itself (ldΔ = Dmp).
+    init(_ s: ScanShape, delta: UnsafePointer<Float>, ldDelta: Int, dt: Tensor, deltaBias: Tensor, aLog: Tensor,
+         u: Tensor, z: Tensor, D: Tensor, B: Tensor, bOffset: Int, ldB: Int, C: Tensor, cOffset: Int, ldC: Int,
+         recording: Bool) {
+        let (Bt, L, Dm, N, K, Dmp) = (s.batch, s.length, s.channels, s.state, s.blocks, s.paddedChannels)
+        let rows = Bt * L
+        self.s = s
+        self.dt = dt
+        scan_delta_forward(delta, ldDelta: ldDelta, deltaBias.data, dt.data, rows: rows, channels: Dm, padded: Dmp)
+        up = PaddedRows(u.data, rows: rows, n: Dm, np: Dmp)
+        zp = PaddedRows(z.data, rows: rows, n: Dm, np: Dmp)
+        Dp = PaddedRows(D.data, rows: 1, n: Dm, np: Dmp)
+        At = Tensor.zeros([K, N, 16])
+        for d in 0..<Dm { for n in 0..<N {
+            At.data[((d / 16) * N + n) * 16 + d % 16] = Float(-Foundation.exp(Double(aLog.data[d * N + n])) * M_LOG2E)
+        } }
+        self.B = B; self.bOffset = bOffset; self.ldB = ldB
+        self.C = C; self.cOffset = cOffset; self.ldC = ldC
+        states = Tensor(uninitializedShape: recording ? [Bt, s.chunks, K, N, 16] : [0])
+        let outp = Tensor(uninitializedShape: [Bt, L, Dmp])
+        selective_scan_forward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data + bOffset, ldB: ldB,
+                               C: C.data + cOffset, ldC: ldC, Dp: Dp.pointer, z: zp.pointer, out: outp.data,
+                               states: recording ? states.data : nil)
+        out = Dm == Dmp ? outp : outp.narrow(axis: 2, start: 0, length: Dm).detached()
+    }
+
+    /// Gradients of the scan for dL/dout (Bt, L, Dm). dΔ is through the softplus, in
+    /// channel-padded rows (Bt, L, Dmp); dB and dC are (Bt, L, N).
+    func backward(_ dOut: Tensor) -> (du: Tensor, dDelta: Tensor, dDeltaBias: Tensor, dALog: Tensor,
+                                      dB: Tensor, dC: Tensor, dD: Tensor, dz: Tensor) {
+        let (Bt, L, Dm, N, K, Dmp) = (s.batch, s.length, s.channels, s.state, s.blocks, s.paddedChannels)
+        let rows = Bt * L, groups = scanGroups(s), items = Bt * groups
+        let du = Tensor(uninitializedShape: [Bt, L, Dmp]), dDelta = Tensor(uninitializedShape: [Bt, L, Dmp])
+        let dz = Tensor(uninitializedShape: [Bt, L, Dmp])
+        // Every entry is written by its item's lane fold, so no zeroing.
+        let dBg = Tensor(uninitializedShape: [groups, Bt, L, N]), dCg = Tensor(uninitializedShape: [groups, Bt, L, N])
+        let dAItems = Tensor(uninitializedShape: [items, K, N, 16]).zeroed()
+        let dDItems = Tensor(uninitializedShape: [items, 2 * Dmp]).zeroed()
+        let g = PaddedRows(dOut.data, rows: rows, n: Dm, np: Dmp)
+        selective_scan_backward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data + bOffset, ldB: ldB,
+                                C: C.data + cOffset, ldC: ldC, Dp: Dp.pointer, z: zp.pointer, states: states.data,
+                                dOut: g.pointer, du: du.data, dDelta: dDelta.data, dz: dz.data, dBg: dBg.data,
+                                dCg: dCg.data, dAItems: dAItems.data, dDItems: dDItems.data)
+        // dA_log = dA·A, since A = −exp(A_log); A = A₂·ln2.
+        let dAsum = dAItems.sumAll(axis0Of: items)
+        let dALog = Tensor(uninitializedShape: [Dm, N])
+        for d in 0..<Dm { for n in 0..<N {
+            let idx = ((d / 16) * N + n) * 16 + d % 16
+            dALog.data[d * N + n] = dAsum.data[idx] * At.data[idx] * Float(M_LN2)
+        } }
+        let dDsum = dDItems.sumAll(axis0Of: items)
+        return (unpad(du, Dm), dDelta, Tensor(Array(dDsum.values[Dmp..<(Dmp + Dm)]), shape: [Dm]), dALog,
+                dBg.sumAll(axis0Of: groups), dCg.sumAll(axis0Of: groups),
+                Tensor(Array(dDsum.values.prefix(Dm)), shape: [Dm]), unpad(dz, Dm))
+    }
+}
+
 extension Tensor {
     /// Mamba's selective scan with softplus on Δ + bias and the silu(z) gate fused in
     /// (mamba_ssm's selective_scan_fn with delta_softplus=True). See the glossary above for shapes.
@@ -339,54 +413,20 @@ extension Tensor {
             s = try ScanShape(u: u.shape, delta: delta.shape, deltaBias: deltaBias.shape, aLog: aLog.shape,
                               b: B.shape, c: C.shape, d: D.shape, z: z.shape)
         } catch { fatalError("\(error)") }
-        let (Bt, L, Dm, N, K, Dmp) = (s.batch, s.length, s.channels, s.state, s.blocks, s.paddedChannels)
-        let rows = Bt * L
-        let dt = Tensor(uninitializedShape: [Bt, L, Dmp])
-        scan_delta_forward(delta.data, deltaBias.data, dt.data, rows: rows, channels: Dm, padded: Dmp)
-        let up = PaddedRows(u.data, rows: rows, n: Dm, np: Dmp), zp = PaddedRows(z.data, rows: rows, n: Dm, np: Dmp)
-        let Dp = PaddedRows(D.data, rows: 1, n: Dm, np: Dmp)
-        // A₂ = −exp(A_log)·log2(e) as (blocks, N, 16); padded channels get 0 (Ā = 1, state stays 0).
-        let At = Tensor.zeros([K, N, 16])
-        for d in 0..<Dm { for n in 0..<N {
-            At.data[((d / 16) * N + n) * 16 + d % 16] = Float(-Foundation.exp(Double(aLog.data[d * N + n])) * M_LOG2E)
-        } }
+        let (Bt, L, Dm, N, Dmp) = (s.batch, s.length, s.channels, s.state, s.paddedChannels)
         let recording = GradMode.isEnabled && [u, delta, deltaBias, aLog, B, C, D, z].contains { $0.requiresGrad }
-        let states = Tensor(uninitializedShape: recording ? [Bt, s.chunks, K, N, 16] : [0])
-        let outp = Tensor(uninitializedShape: [Bt, L, Dmp])
-        selective_scan_forward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data, C: C.data, Dp: Dp.pointer,
-                               z: zp.pointer, out: outp.data, states: recording ? states.data : nil)
-        let out = Dm == Dmp ? outp : outp.narrow(axis: 2, start: 0, length: Dm).detached()
-        return out.recorded("selectiveScan", [u, delta, deltaBias, aLog, B, C, D, z]) { c in
-            let groups = scanGroups(s), items = Bt * groups
-            let du = Tensor(uninitializedShape: [Bt, L, Dmp]), dDelta = Tensor(uninitializedShape: [Bt, L, Dmp])
-            let dz = Tensor(uninitializedShape: [Bt, L, Dmp])
-            // Every entry is written by its item's lane fold, so no zeroing.
-            let dBg = Tensor(uninitializedShape: [groups] + B.shape), dCg = Tensor(uninitializedShape: [groups] + C.shape)
-            let dAItems = Tensor(uninitializedShape: [items, K, N, 16]).zeroed()
-            let dDItems = Tensor(uninitializedShape: [items, 2 * Dmp]).zeroed()
-            let g = PaddedRows(c.grad.data, rows: rows, n: Dm, np: Dmp)
-            selective_scan_backward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data, C: C.data,
-                                    Dp: Dp.pointer, z: zp.pointer, states: states.data, dOut: g.pointer,
-                                    du: du.data, dDelta: dDelta.data, dz: dz.data, dBg: dBg.data, dCg: dCg.data,
-                                    dAItems: dAItems.data, dDItems: dDItems.data)
-            let dDeltaRaw = unpad(dDelta, Dm)
-            // dA_log = dA·A, since A = −exp(A_log); A = A₂·ln2.
-            let dAsum = dAItems.sumAll(axis0Of: items)
-            let dALog = Tensor(uninitializedShape: [Dm, N])
-            for d in 0..<Dm { for n in 0..<N {
-                let idx = ((d / 16) * N + n) * 16 + d % 16
-                dALog.data[d * N + n] = dAsum.data[idx] * At.data[idx] * Float(M_LN2)
-            } }
-            let dDsum = dDItems.sumAll(axis0Of: items)
-            return [unpad(du, Dm), dDeltaRaw, Tensor(Array(dDsum.values[Dmp..<(Dmp + Dm)]), shape: [Dm]),
-                    dALog, dBg.sumAll(axis0Of: groups), dCg.sumAll(axis0Of: groups),
-                    Tensor(Array(dDsum.values.prefix(Dm)), shape: [Dm]), unpad(dz, Dm)]
+        let run = ScanRun(s, delta: delta.data, ldDelta: Dm, dt: Tensor(uninitializedShape: [Bt, L, Dmp]),
+                          deltaBias: deltaBias, aLog: aLog, u: u, z: z, D: D,
+                          B: B, bOffset: 0, ldB: N, C: C, cOffset: 0, ldC: N, recording: recording)
+        return run.out.recorded("selectiveScan", [u, delta, deltaBias, aLog, B, C, D, z]) { c in
+            let g = run.backward(c.grad)
+            return [g.du, unpad(g.dDelta, Dm), g.dDeltaBias, g.dALog, g.dB, g.dC, g.dD, g.dz]
         }
     }
 }
 
 /// (Bt, L, Dmp) → (Bt, L, Dm), dropping padded channels.
-private func unpad(_ t: Tensor, _ channels: Int) -> Tensor {
+func unpad(_ t: Tensor, _ channels: Int) -> Tensor {
     t.shape[2] == channels ? t : withNoGrad { t.narrow(axis: 2, start: 0, length: channels) }
 }
 

@@ -95,18 +95,13 @@ public final class MambaForCausalLM: CausalLM {
                 return t.map(at: answerOnly) { $0.linear(w, b) }
                     .scatterRows(answerOnly, rows: batch * length).reshape([batch, length, w.shape[0]])
             }
-            // x_proj's outputs are narrow (r + 2n columns): one product, split afterwards, beats
-            // three skinny ones. C apart when only the answer rows need it.
-            let dtBC: [Tensor]
-            if answerOnly == nil {
-                dtBC = conv.linear(p[m + "x_proj.weight"]).split([r, n, n], axis: 2)
-            } else {
-                let xW = p[m + "x_proj.weight"].split([r + n, n], axis: 0)
-                dtBC = conv.linear(xW[0]).split([r, n], axis: 2) + [project(.rows(conv, tokens), xW[1], nil)]
-            }
-            let delta = dtBC[0].linear(p[m + "dt_proj.weight"])
-            var y = Tensor.selectiveScan(u: conv, delta: delta, deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
-                                         B: dtBC[1], C: dtBC[2], D: p[m + "D"], z: project(normed, inW[1], inB?[1]))
+            // x_proj's output [Δ_r | B | C] goes to the scan whole: it reads B and C in place and
+            // applies dt_proj itself. C apart when only the answer rows need it.
+            let xW = answerOnly == nil ? [p[m + "x_proj.weight"]] : p[m + "x_proj.weight"].split([r + n, n], axis: 0)
+            var y = Tensor.selectiveScan(u: conv, projected: conv.linear(xW[0]), dtWeight: p[m + "dt_proj.weight"],
+                                         deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
+                                         C: answerOnly == nil ? nil : project(.rows(conv, tokens), xW[1], nil),
+                                         D: p[m + "D"], z: project(normed, inW[1], inB?[1]))
             if let answerOnly {
                 y = y.tokenRows(answerOnly)
                 x = x.tokenRows(answerOnly)

@@ -18,16 +18,17 @@ public enum BLASThreading {
 }
 
 /// C = op(A)·op(B) through cblas_sgemm   // A is (M,K) or (K,M) when transposed, B (K,N) or (N,K), C is (M,N)
-/// All pointers row-major and contiguous; transposition is a BLAS flag, never a copy.
+/// All pointers row-major; rows are contiguous unless a leading dimension (row stride) says
+/// otherwise (columns of a wider matrix); transposition is a BLAS flag, never a copy.
 /// Products of at least 2²¹ multiply-adds are split into row (or column) bands, one per core.
 public func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                   m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
-                  alpha: Float = 1, beta: Float = 0) {
+                  alpha: Float = 1, beta: Float = 0, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) {
     _ = BLASThreading.singleThreaded
-    let lda = transposeA ? m : k, ldb = transposeB ? k : n
+    let lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n), ldc = ldc ?? n
     let cores = Parallel.cores
     guard cores > 1, m * n * k >= 1 << 21, max(m, n) >= 32 * cores else {
-        sgemmTile(a, lda: lda, b, ldb: ldb, c, ldc: n, m: m, n: n, k: k,
+        sgemmTile(a, lda: lda, b, ldb: ldb, c, ldc: ldc, m: m, n: n, k: k,
                   transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
         return
     }
@@ -37,7 +38,7 @@ public func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: Uns
         DispatchQueue.concurrentPerform(iterations: cores) { i in
             let r0 = i * band, rows = min(band, m - r0)
             guard rows > 0 else { return }
-            sgemmTile(transposeA ? a + r0 : a + r0 * lda, lda: lda, b, ldb: ldb, c + r0 * n, ldc: n,
+            sgemmTile(transposeA ? a + r0 : a + r0 * lda, lda: lda, b, ldb: ldb, c + r0 * ldc, ldc: ldc,
                       m: rows, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
         }
     } else {
@@ -46,7 +47,7 @@ public func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: Uns
         DispatchQueue.concurrentPerform(iterations: cores) { i in
             let c0 = i * band, cols = min(band, n - c0)
             guard cols > 0 else { return }
-            sgemmTile(a, lda: lda, transposeB ? b + c0 * ldb : b + c0, ldb: ldb, c + c0, ldc: n,
+            sgemmTile(a, lda: lda, transposeB ? b + c0 * ldb : b + c0, ldb: ldb, c + c0, ldc: ldc,
                       m: m, n: cols, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
         }
     }
