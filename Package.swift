@@ -43,7 +43,8 @@ let package = Package(
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", pkgConfig: "readline",
                        providers: [.apt(["libreadline-dev"])]),
 
-        // One fused multiply-add for SIMD16 (Swift does not contract a·b + c).
+        // Vector instructions Swift does not emit: one fused multiply-add for SIMD16 (Swift does not
+        // contract a·b + c); with AVX-512, round-to-integer and scale-by-2ⁿ for the exponentials.
         .target(name: "CVectorMath"),
 
         // Float32 tensors, reverse-mode autograd and the primitive ops.

@@ -1,7 +1,8 @@
-// Fused multiply-add for 16 floats. Swift has no FP contraction, so `a * b + c` on SIMD16
-// stays a multiply and an add (two roundings, twice the latency); this header gives the
-// kernels one vfmadd through clang's elementwise builtin. Swift imports the ext_vector type
-// as SIMD16<Float>, and the always-inline body folds into the calling kernel.
+// Vector instructions Swift does not emit, for 16 floats. Fused multiply-add: Swift has no FP
+// contraction, so `a * b + c` on SIMD16 stays a multiply and an add (two roundings, twice the
+// latency); this header gives the kernels one vfmadd through clang's elementwise builtin.
+// Swift imports the ext_vector type as SIMD16<Float>, and always-inline bodies fold into the
+// calling kernel.
 #ifndef SCANLAB_VECTOR_MATH_H
 #define SCANLAB_VECTOR_MATH_H
 
