@@ -94,12 +94,14 @@ final class PaddedRows {
 }
 
 /// out = (⟨C_t, h_t⟩ + D·u_t)·silu(z_t), saving h at each chunk start.
-/// u, δ, z, out: (Bt,L,Dmp); B, C: (Bt,L,N) with row strides ldB, ldC; At: (blocks,N,16) = A transposed per block;
+/// u, δ: (Bt,L,Dmp); B: (Bt,L,N) with row stride ldB; At: (blocks,N,16) = A transposed per block;
+/// C (stride ldC), z, out (Dmp wide): one row per output row. Every step is an output row unless
+/// `slot` is given: then step bt outputs to row slot[bt], and nowhere when slot[bt] < 0 (only h advances).
 /// Dp: (Dmp); states: (Bt,chunks,blocks,N,16); At holds A₂ = A·log2(e). Time runs outermost and channel blocks inside,
 /// so each step reads contiguous rows and the states of all blocks (blocks·N·16 floats) stay in L1.
 func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
                             At: UnsafePointer<Float>, B: UnsafePointer<Float>, ldB: Int, C: UnsafePointer<Float>, ldC: Int,
-                            Dp: UnsafePointer<Float>, z: UnsafePointer<Float>,
+                            Dp: UnsafePointer<Float>, z: UnsafePointer<Float>, slot: UnsafePointer<Int32>?,
                             out: UnsafeMutablePointer<Float>, states: UnsafeMutablePointer<Float>?) {
     let (L, N, Dmp, K, T) = (s.length, s.state, s.paddedChannels, s.blocks, selectiveScanChunk)
     let groups = scanGroups(s)
@@ -115,11 +117,18 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
                 let dst = states + (b * s.chunks + t / T) * K * N * 16
                 (dst + k0 * N * 16).update(from: h + k0 * N * 16, count: (k1 - k0) * N * 16)
             }
-            let Bt = B + bt * ldB, Ct = C + bt * ldC
+            let o = slot.map { Int($0[bt]) } ?? bt
+            let Bt = B + bt * ldB, Ct = C + max(o, 0) * ldC
             for k in k0..<k1 {
                 let off = bt * Dmp + k * 16, A = At + k * N * 16, hk = h + k * N * 16
                 let dt = load16(delta + off), ut = load16(u + off)
                 let dbu = dt * ut
+                if o < 0 {
+                    for n in 0..<N {
+                        store16(fma16(exp2NonPositive16(dt * load16(A + n * 16)), load16(hk + n * 16), dbu * Bt[n]), hk + n * 16)
+                    }
+                    continue
+                }
                 // Two partial sums for y, so the adds do not wait on each other.
                 var y0 = load16(Dp + k * 16) * ut, y1 = Vec16()
                 var n = 0
@@ -137,16 +146,18 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
                     store16(h0, hk + n * 16)
                     y0 = fma16(h0, Vec16(repeating: Ct[n]), y0)
                 }
-                let y = y0 + y1
-                let zt = load16(z + off)
-                store16(y * zt / (one16 + exp16(-zt)), out + off)
+                let y = y0 + y1, outOff = o * Dmp + k * 16
+                let zt = load16(z + outOff)
+                store16(y * zt / (one16 + exp16(-zt)), out + outOff)
             }
         }
     }
 }
 
 /// Gradients of the scan. `dDelta` receives dL/dΔ (through the softplus: dδ·σ(Δ + bias)).
-/// dBg, dCg: (groups,Bt,L,N) per-group sums; dAItems: (items,blocks,N,16); dDItems: (items,2,Dmp)
+/// Output rows as in the forward (`slot`): C, z, dOut, dz and dCg have one row per output row;
+/// steps without output have dy = 0 and skip y, dz and dC.
+/// dBg: (groups,Bt,L,N), dCg: (groups,output rows,N) per-group sums; dAItems: (items,blocks,N,16); dDItems: (items,2,Dmp)
 /// holds each item's partial sums of dD and of the Δ bias gradient.
 /// dB and dC sum over channels: each item adds its blocks into 16-lane partials for the
 /// current chunk (T·N·16 floats, in cache) and folds the lanes once the chunk is done.
@@ -155,8 +166,8 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
 /// dC_t); then it walks the chunk in reverse for dh, dB, dA, dδ and du. The chunk's rows stay in cache.
 func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
                              At: UnsafePointer<Float>, B: UnsafePointer<Float>, ldB: Int, C: UnsafePointer<Float>, ldC: Int,
-                             Dp: UnsafePointer<Float>, z: UnsafePointer<Float>, states: UnsafePointer<Float>,
-                             dOut: UnsafePointer<Float>,
+                             Dp: UnsafePointer<Float>, z: UnsafePointer<Float>, slot: UnsafePointer<Int32>?,
+                             outputRows: Int, states: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                              du: UnsafeMutablePointer<Float>, dDelta: UnsafeMutablePointer<Float>,
                              dz: UnsafeMutablePointer<Float>, dBg: UnsafeMutablePointer<Float>,
                              dCg: UnsafeMutablePointer<Float>, dAItems: UnsafeMutablePointer<Float>,
@@ -167,7 +178,13 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
     Parallel.forEach(s.batch * groups, workPerItem: L * Dmp * N * 8 / groups) { item in
         let b = item / groups, g = item % groups
         let k0 = g * K / groups, k1 = (g + 1) * K / groups
-        let dBout = dBg + g * s.batch * L * N, dCout = dCg + g * s.batch * L * N
+        let dBout = dBg + g * s.batch * L * N, dCout = dCg + g * outputRows * N
+        // C for steps without output: dy = 0 there, so the reverse walk's dy·C term vanishes.
+        let zeroC = UnsafeMutablePointer<Float>.allocate(capacity: N)
+        zeroC.update(repeating: 0, count: N)
+        // outRow[i]: the output row of step t0 + i of the current chunk, or −1 (looked up once per chunk).
+        let outRow = UnsafeMutablePointer<Int>.allocate(capacity: T)
+        defer { zeroC.deallocate(); outRow.deallocate() }
         let dBc = UnsafeMutablePointer<Float>.allocate(capacity: 2 * T * N * 16), dCc = dBc + T * N * 16
         // hs[i] = h_{t0+i−1} (hs[0] is the chunk's saved state); abar[i] = Ā_{t0+i}; dys[i] = dy_{t0+i}
         let hs = UnsafeMutablePointer<Float>.allocate(capacity: (T + 1) * N * 16)
@@ -183,6 +200,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
         (dAacc + k0 * N * 16).update(repeating: 0, count: (k1 - k0) * N * 16)
         for c in stride(from: s.chunks - 1, through: 0, by: -1) {
             let t0 = c * T, t1 = min(L, t0 + T)
+            for t in t0..<t1 { outRow[t - t0] = slot.map { Int($0[b * L + t]) } ?? b * L + t }
             for k in k0..<k1 {
                 let A = At + k * N * 16, Dv = load16(Dp + k * 16)
                 let dA = dAacc + k * N * 16, dh = dhAll + k * N * 16
@@ -192,15 +210,26 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                 hs.update(from: states + (((b * s.chunks + c) * K + k) * N) * 16, count: N * 16)
                 for t in t0..<t1 {
                     let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
-                    let dt = load16(delta + off), ut = load16(u + off), zt = load16(z + off)
+                    let o = outRow[i]
+                    let dt = load16(delta + off), ut = load16(u + off)
                     let dbu = dt * ut
+                    let Bt = B + bt * ldB, dCt = dCc + i * N * 16
+                    let hPrev = hs + i * N * 16, hNow = hs + (i + 1) * N * 16, a = abar + i * N * 16
+                    if o < 0 {
+                        // No output at this step: only h_t and Ā for the reverse walk.
+                        store16(Vec16(), dys + i * 16)
+                        let v = ScanRecomputeRow(dt: dt, dbu: dbu, dy: Vec16(), Bt: Bt, Ct: UnsafePointer(zeroC), A: A, abar: a, hPrev: hPrev,
+                                                 hNow: hNow, dC: dCt, first: first)
+                        for n in 0..<N { v.advance(n) }
+                        continue
+                    }
+                    let outOff = o * Dmp + k * 16, zt = load16(z + outOff)
                     let sig = one16 / (one16 + exp16(-zt))
-                    let g0 = load16(dOut + off)
+                    let g0 = load16(dOut + outOff)
                     let dy = g0 * zt * sig
                     store16(dy, dys + i * 16)
                     dDk = fma16(dy, ut, dDk)
-                    let Bt = B + bt * ldB, Ct = C + bt * ldC, dCt = dCc + i * N * 16
-                    let hPrev = hs + i * N * 16, hNow = hs + (i + 1) * N * 16, a = abar + i * N * 16
+                    let Ct = C + o * ldC
                     // Two partial sums for y (even and odd n), so the adds do not wait on each other.
                     var y0 = Dv * ut, y1 = Vec16()
                     let v = ScanRecomputeRow(dt: dt, dbu: dbu, dy: dy, Bt: Bt, Ct: Ct, A: A, abar: a, hPrev: hPrev, hNow: hNow,
@@ -208,7 +237,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     var n = 0
                     while n + 1 < N { v.step(n, &y0); v.step(n + 1, &y1); n += 2 }
                     if n < N { v.step(n, &y0) }
-                    store16(g0 * (y0 + y1) * sig * (one16 + zt * (one16 - sig)), dz + off)
+                    store16(g0 * (y0 + y1) * sig * (one16 + zt * (one16 - sig)), dz + outOff)
                 }
                 // Reverse walk, states in groups of four: a group's dh and dA stay in registers
                 // over the whole chunk, and its shares of dδ and du (sums over states) collect
@@ -223,7 +252,8 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                     for t in stride(from: t1 - 1, through: t0, by: -1) {
                         let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
                         let dt = load16(delta + off), dy = load16(dys + i * 16)
-                        let w = ScanReverseStep(dy: dy, dt: dt, dbu: dt * load16(u + off), Ct: C + bt * ldC, Bt: B + bt * ldB,
+                        let o = outRow[i]
+                        let w = ScanReverseStep(dy: dy, dt: dt, dbu: dt * load16(u + off), Ct: o < 0 ? UnsafePointer(zeroC) : C + o * ldC, Bt: B + bt * ldB,
                                                 abar: abar + i * N * 16, hPrev: hs + i * N * 16, dB: dBc + i * N * 16, first: first)
                         var dd = Vec16(), dub = Vec16()
                         if width == 4 {
@@ -261,7 +291,11 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
             }
             for i in 0..<(t1 - t0) * N {
                 dBout[(b * L + t0) * N + i] = hsum16(load16(dBc + i * 16))
-                dCout[(b * L + t0) * N + i] = hsum16(load16(dCc + i * 16))
+            }
+            for t in t0..<t1 {
+                let o = outRow[t - t0]
+                guard o >= 0 else { continue }   // no output, no dC (its partials were never written)
+                for n in 0..<N { dCout[o * N + n] = hsum16(load16(dCc + ((t - t0) * N + n) * 16)) }
             }
         }
         for k in k0..<k1 {
@@ -278,6 +312,14 @@ struct ScanRecomputeRow {
     let abar, hPrev, hNow, dC: UnsafeMutablePointer<Float>
     /// The group's first channel block writes dC's lane partials; later blocks add to them.
     let first: Bool
+
+    /// State n at a step without output: Ā and h_t only.
+    @inline(__always)
+    func advance(_ n: Int) {
+        let an = exp2NonPositive16(dt * load16(A + n * 16))
+        store16(an, abar + n * 16)
+        store16(fma16(an, load16(hPrev + n * 16), dbu * Bt[n]), hNow + n * 16)
+    }
 
     /// State n: Ā and h_t (kept for the reverse walk), y's term and dC_t's lane partial.
     @inline(__always)
@@ -341,22 +383,28 @@ final class ScanRun {
     let At: Tensor
     /// B and C rows with their strides; the tensors are kept alive here.
     let B: Tensor, bOffset: Int, ldB: Int, C: Tensor, cOffset: Int, ldC: Int
+    /// Output rows: every step (nil), or slot[b·L + t] = the output row of that step, −1 for none.
+    let slot: [Int32]?
+    let outputRows: Int
     let states: Tensor
-    /// out, (Bt, L, Dm).
+    /// out, (Bt, L, Dm), or (output rows, Dm) with `slot`.
     let out: Tensor
 
     /// Δ (before the bias) is read from rows of stride ldΔ; δ is written to `dt` (Bt, L, Dmp),
     /// which may hold Δ itself (ldΔ = Dmp).
     init(_ s: ScanShape, delta: UnsafePointer<Float>, ldDelta: Int, dt: Tensor, deltaBias: Tensor, aLog: Tensor,
          u: Tensor, z: Tensor, D: Tensor, B: Tensor, bOffset: Int, ldB: Int, C: Tensor, cOffset: Int, ldC: Int,
-         recording: Bool) {
+         slot: [Int32]? = nil, outputRows: Int? = nil, recording: Bool) {
         let (Bt, L, Dm, N, K, Dmp) = (s.batch, s.length, s.channels, s.state, s.blocks, s.paddedChannels)
         let rows = Bt * L
         self.s = s
         self.dt = dt
+        self.slot = slot
+        let outRows = outputRows ?? rows
+        self.outputRows = outRows
         scan_delta_forward(delta, ldDelta: ldDelta, deltaBias.data, dt.data, rows: rows, channels: Dm, padded: Dmp)
         up = PaddedRows(u.data, rows: rows, n: Dm, np: Dmp)
-        zp = PaddedRows(z.data, rows: rows, n: Dm, np: Dmp)
+        zp = PaddedRows(z.data, rows: outRows, n: Dm, np: Dmp)
         Dp = PaddedRows(D.data, rows: 1, n: Dm, np: Dmp)
         At = Tensor.zeros([K, N, 16])
         for d in 0..<Dm { for n in 0..<N {
@@ -365,30 +413,38 @@ final class ScanRun {
         self.B = B; self.bOffset = bOffset; self.ldB = ldB
         self.C = C; self.cOffset = cOffset; self.ldC = ldC
         states = Tensor(uninitializedShape: recording ? [Bt, s.chunks, K, N, 16] : [0])
-        let outp = Tensor(uninitializedShape: [Bt, L, Dmp])
-        selective_scan_forward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data + bOffset, ldB: ldB,
-                               C: C.data + cOffset, ldC: ldC, Dp: Dp.pointer, z: zp.pointer, out: outp.data,
-                               states: recording ? states.data : nil)
-        out = Dm == Dmp ? outp : outp.narrow(axis: 2, start: 0, length: Dm).detached()
+        let outp = Tensor(uninitializedShape: slot == nil ? [Bt, L, Dmp] : [outRows, Dmp])
+        let (uPtr, zPtr, dPtr, aPtr) = (up.pointer, zp.pointer, Dp.pointer, At.data)
+        let statesPtr = recording ? states.data : nil
+        slot.withOptionalBuffer { slotPointer in
+            selective_scan_forward(s, u: uPtr, delta: dt.data, At: aPtr, B: B.data + bOffset, ldB: ldB,
+                                   C: C.data + cOffset, ldC: ldC, Dp: dPtr, z: zPtr, slot: slotPointer,
+                                   out: outp.data, states: statesPtr)
+        }
+        out = unpad(outp, Dm)
     }
 
-    /// Gradients of the scan for dL/dout (Bt, L, Dm). dΔ is through the softplus, in
-    /// channel-padded rows (Bt, L, Dmp); dB and dC are (Bt, L, N).
+    /// Gradients of the scan for dL/dout (shaped as `out`). dΔ is through the softplus, in
+    /// channel-padded rows (Bt, L, Dmp); dB is (Bt, L, N); dC and dz are shaped as C and z.
     func backward(_ dOut: Tensor) -> (du: Tensor, dDelta: Tensor, dDeltaBias: Tensor, dALog: Tensor,
                                       dB: Tensor, dC: Tensor, dD: Tensor, dz: Tensor) {
         let (Bt, L, Dm, N, K, Dmp) = (s.batch, s.length, s.channels, s.state, s.blocks, s.paddedChannels)
         let rows = Bt * L, groups = scanGroups(s), items = Bt * groups
         let du = Tensor(uninitializedShape: [Bt, L, Dmp]), dDelta = Tensor(uninitializedShape: [Bt, L, Dmp])
-        let dz = Tensor(uninitializedShape: [Bt, L, Dmp])
+        let dz = Tensor(uninitializedShape: slot == nil ? [Bt, L, Dmp] : [outputRows, Dmp])
         // Every entry is written by its item's lane fold, so no zeroing.
-        let dBg = Tensor(uninitializedShape: [groups, Bt, L, N]), dCg = Tensor(uninitializedShape: [groups, Bt, L, N])
+        let dBg = Tensor(uninitializedShape: [groups, Bt, L, N])
+        let dCg = Tensor(uninitializedShape: slot == nil ? [groups, Bt, L, N] : [groups, outputRows, N])
         let dAItems = Tensor(uninitializedShape: [items, K, N, 16]).zeroed()
         let dDItems = Tensor(uninitializedShape: [items, 2 * Dmp]).zeroed()
-        let g = PaddedRows(dOut.data, rows: rows, n: Dm, np: Dmp)
-        selective_scan_backward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data + bOffset, ldB: ldB,
-                                C: C.data + cOffset, ldC: ldC, Dp: Dp.pointer, z: zp.pointer, states: states.data,
-                                dOut: g.pointer, du: du.data, dDelta: dDelta.data, dz: dz.data, dBg: dBg.data,
-                                dCg: dCg.data, dAItems: dAItems.data, dDItems: dDItems.data)
+        let g = PaddedRows(dOut.data, rows: outputRows, n: Dm, np: Dmp)
+        slot.withOptionalBuffer { slotPointer in
+            selective_scan_backward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data + bOffset, ldB: ldB,
+                                    C: C.data + cOffset, ldC: ldC, Dp: Dp.pointer, z: zp.pointer, slot: slotPointer,
+                                    outputRows: outputRows, states: states.data, dOut: g.pointer, du: du.data,
+                                    dDelta: dDelta.data, dz: dz.data, dBg: dBg.data, dCg: dCg.data,
+                                    dAItems: dAItems.data, dDItems: dDItems.data)
+        }
         // dA_log = dA·A, since A = −exp(A_log); A = A₂·ln2.
         let dAsum = dAItems.sumAll(axis0Of: items)
         let dALog = Tensor(uninitializedShape: [Dm, N])
@@ -425,9 +481,17 @@ extension Tensor {
     }
 }
 
-/// (Bt, L, Dmp) → (Bt, L, Dm), dropping padded channels.
+/// (…, Dmp) → (…, Dm), dropping padded channels.
 func unpad(_ t: Tensor, _ channels: Int) -> Tensor {
-    t.shape[2] == channels ? t : withNoGrad { t.narrow(axis: 2, start: 0, length: channels) }
+    t.shape.last == channels ? t : withNoGrad { t.narrow(axis: t.rank - 1, start: 0, length: channels) }
+}
+
+extension Optional where Wrapped == [Int32] {
+    /// The array's buffer, or nil, for kernels that take an optional pointer.
+    func withOptionalBuffer<R>(_ body: (UnsafePointer<Int32>?) -> R) -> R {
+        guard let self else { return body(nil) }
+        return self.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
 }
 
 extension Tensor {

@@ -66,8 +66,7 @@ public final class MambaForCausalLM: CausalLM {
     }
 
     /// (B, L, hidden), or (B, hidden) at `positions`: then the last layer computes the gate z,
-    /// C and out_proj for those rows only. Its scan still spans the prefix; elsewhere it sees
-    /// z = 0 and C = 0, so its output there is 0 and unused, and no gradient flows from it.
+    /// C, its scan's output and out_proj for those rows only (the recurrence still spans the prefix).
     /// With `tables`, the first layer's norm and in_proj run on the embedding table.
     private func forward(_ tokens: TokenBatch, at positions: [Int]?, tables: Bool) -> Tensor {
         let c = settings, p = parameters
@@ -89,22 +88,21 @@ public final class MambaForCausalLM: CausalLM {
             let conv = xs.causalConv1d(weight: p[m + "conv1d.weight"],
                                        bias: optional(m + "conv1d.bias") ?? .zeros([di])).silu()
             let answerOnly = l == c.numHiddenLayers - 1 ? rows : nil
-            /// A per-token projection, on the answer rows only when `answerOnly` is set.
-            func project(_ t: TokenwiseInput, _ w: Tensor, _ b: Tensor?) -> Tensor {
-                guard let answerOnly else { return t.map { $0.linear(w, b) } }
-                return t.map(at: answerOnly) { $0.linear(w, b) }
-                    .scatterRows(answerOnly, rows: batch * length).reshape([batch, length, w.shape[0]])
-            }
             // x_proj's output [Δ_r | B | C] goes to the scan whole: it reads B and C in place and
-            // applies dt_proj itself. C apart when only the answer rows need it.
-            let xW = answerOnly == nil ? [p[m + "x_proj.weight"]] : p[m + "x_proj.weight"].split([r + n, n], axis: 0)
-            var y = Tensor.selectiveScan(u: conv, projected: conv.linear(xW[0]), dtWeight: p[m + "dt_proj.weight"],
-                                         deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
-                                         C: answerOnly == nil ? nil : project(.rows(conv, tokens), xW[1], nil),
-                                         D: p[m + "D"], z: project(normed, inW[1], inB?[1]))
+            // applies dt_proj itself. In the pruned last layer the scan outputs at the answer rows
+            // only, so C and the gate z are needed (and computed) there alone.
+            var y: Tensor
             if let answerOnly {
-                y = y.tokenRows(answerOnly)
+                let xW = p[m + "x_proj.weight"].split([r + n, n], axis: 0)
+                y = Tensor.selectiveScan(u: conv, projected: conv.linear(xW[0]), dtWeight: p[m + "dt_proj.weight"],
+                                         deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
+                                         C: conv.tokenRows(answerOnly).linear(xW[1]), D: p[m + "D"],
+                                         z: normed.map(at: answerOnly) { $0.linear(inW[1], inB?[1]) }, at: answerOnly)
                 x = x.tokenRows(answerOnly)
+            } else {
+                y = Tensor.selectiveScan(u: conv, projected: conv.linear(p[m + "x_proj.weight"]), dtWeight: p[m + "dt_proj.weight"],
+                                         deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"], D: p[m + "D"],
+                                         z: normed.map { $0.linear(inW[1], inB?[1]) })
             }
             x = x + y.linear(p[m + "out_proj.weight"], optional(m + "out_proj.bias"))
         }

@@ -54,4 +54,29 @@ final class SelectiveScanProjectedTests: XCTestCase {
             assertGradientsMatch(x, eps: 1e-2, tolerance: 2e-2) { fused($0) }
         }
     }
+
+    /// Output at chosen rows only: the same numbers and gradients as those rows of the full
+    /// output, with C and z taken at the same rows. Rows: several in one sequence, the first and
+    /// last step, out of order, and a sequence with none.
+    func testOutputAtRowsEqualsThoseRowsOfTheFullOutput() {
+        let (b, l, d, n, r) = (4, 37, 20, 5, 3)
+        let rows = [l - 1, 2 * l + 3, 0, 2 * l + 30, 3 * l + 36, 2 * l]
+        let x = inputs(b, l, d, n, rank: r, cApart: true, seed: 31)
+        func atRows(_ x: [Tensor]) -> Tensor {
+            Tensor.selectiveScan(u: x[0], projected: x[1], dtWeight: x[2], deltaBias: x[3], aLog: x[4],
+                                 C: x[7].reshape([b * l, n]).indexSelect(rows), D: x[5],
+                                 z: x[6].reshape([b * l, d]).indexSelect(rows), at: rows)
+        }
+        func fullThenRows(_ x: [Tensor]) -> Tensor { fused(x).reshape([b * l, d]).indexSelect(rows) }
+        let (forward, gradients) = compareWithReference(x, atRows, fullThenRows)
+        XCTAssertEqual(atRows(x).shape, [rows.count, d])
+        XCTAssertLessThanOrEqual(forward, 1e-6, "forward")
+        for (i, e) in gradients.enumerated() { XCTAssertLessThanOrEqual(e, 1e-5, "d\(Self.names[i])") }
+        let small = inputs(2, 11, 5, 3, rank: 2, cApart: true, seed: 32)
+        assertGradientsMatch(small, eps: 1e-2, tolerance: 2e-2) { x in
+            Tensor.selectiveScan(u: x[0], projected: x[1], dtWeight: x[2], deltaBias: x[3], aLog: x[4],
+                                 C: x[7].reshape([22, 3]).indexSelect([10, 4]), D: x[5],
+                                 z: x[6].reshape([22, 5]).indexSelect([10, 4]), at: [10, 4])
+        }
+    }
 }
