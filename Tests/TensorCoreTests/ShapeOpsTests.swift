@@ -91,16 +91,3 @@ final class IndexSelectTests: XCTestCase {
         XCTAssertEqual(table.grad!.values, want)
     }
 }
-
-final class ScatterRowsTests: XCTestCase {
-    func testRowsLandAtTheirIndicesAndTheRestIsZero() {
-        let x = randn([3, 4], seed: 2)
-        let y = x.scatterRows([5, 0, 2], rows: 6)
-        XCTAssertEqual(y.shape, [6, 4])
-        for (i, r) in [5, 0, 2].enumerated() { XCTAssertEqual(Array(y.values[(r * 4)..<(r * 4 + 4)]), Array(x.values[(i * 4)..<(i * 4 + 4)])) }
-        for r in [1, 3, 4] { XCTAssertTrue(y.values[(r * 4)..<(r * 4 + 4)].allSatisfy { $0 == 0 }) }
-        // indexSelect undoes it.
-        XCTAssertEqual(y.indexSelect([5, 0, 2]).values, x.values)
-        assertGradientsMatch([x]) { $0[0].scatterRows([5, 0, 2], rows: 6) }
-    }
-}
