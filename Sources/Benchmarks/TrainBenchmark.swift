@@ -60,12 +60,12 @@ public enum TrainBenchmark {
 
     /// Arithmetic one training step performs: 2 FLOPs per multiply-add of every matrix product,
     /// attention score and value products (causal: half the square), the scan recurrence
-    /// (≈ 6 per (token, channel, state)), and the head at the answer only; ×3 for forward +
-    /// backward. Without `fullForward` it counts what the trainer's forward does: the last
-    /// layer's answer-only work (Pythia: attention queries, dense, MLP; Mamba: z, C, out_proj)
-    /// once per sequence, and — when the trainer uses vocabulary tables — the first layer's
-    /// token-wise products (Pythia: qkv and the parallel residual's MLP; Mamba: in_proj) once
-    /// per vocabulary entry.
+    /// (≈ 6 per (token, channel, state), 2 of them for y = ⟨C, h⟩), and the head at the answer
+    /// only; ×3 for forward + backward. Without `fullForward` it counts what the trainer's
+    /// forward does: the last layer's answer-only work (Pythia: attention queries, dense, MLP;
+    /// Mamba: z, C, the scan's y, out_proj) once per sequence, and — when the trainer uses
+    /// vocabulary tables — the first layer's token-wise products (Pythia: qkv and the parallel
+    /// residual's MLP; Mamba: in_proj) once per vocabulary entry.
     static func trainingFLOPs(_ c: RunConfig, task: RetrievalTask, fullForward: Bool) -> Double {
         let T = Double(task.sequenceLength), B = Double(c.batch), H = Double(c.hidden), V = Double(task.vocabularySize)
         let tables = !fullForward && TokenBatch.vocabularyTablesPay(vocabularySize: task.vocabularySize,
@@ -94,8 +94,9 @@ public enum TrainBenchmark {
                 let Di = 2 * H, N = Double(c.stateSize), R = (H / 16).rounded(.up)
                 tokenwise(2 * H * Di, reachesLast: false)                        // in_proj, x half
                 tokenwise(2 * H * Di, reachesLast: true)                         // in_proj, gate z
-                token += 2 * Di * (R + N) + 2 * R * Di + 2 * 4 * Di + 6 * Di * N // x_proj Δ,B; dt_proj; conv; scan
-                if last { answer += 2 * Di * N + 2 * Di * H } else { token += 2 * Di * N + 2 * Di * H } // C, out_proj
+                token += 2 * Di * (R + N) + 2 * R * Di + 2 * 4 * Di + 4 * Di * N // x_proj Δ,B; dt_proj; conv; scan's h
+                // C, the scan's ⟨C, h⟩ and out_proj
+                if last { answer += 2 * Di * N + 2 * Di * N + 2 * Di * H } else { token += 2 * Di * N + 2 * Di * N + 2 * Di * H }
             }
             total += B * T * token + B * answer + V * entry
         }
