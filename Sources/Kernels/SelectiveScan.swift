@@ -429,7 +429,7 @@ final class ScanRun {
     func backward(_ dOut: Tensor) -> (du: Tensor, dDelta: Tensor, dDeltaBias: Tensor, dALog: Tensor,
                                       dB: Tensor, dC: Tensor, dD: Tensor, dz: Tensor) {
         let (Bt, L, Dm, N, K, Dmp) = (s.batch, s.length, s.channels, s.state, s.blocks, s.paddedChannels)
-        let rows = Bt * L, groups = scanGroups(s), items = Bt * groups
+        let groups = scanGroups(s), items = Bt * groups
         let du = Tensor(uninitializedShape: [Bt, L, Dmp]), dDelta = Tensor(uninitializedShape: [Bt, L, Dmp])
         let dz = Tensor(uninitializedShape: slot == nil ? [Bt, L, Dmp] : [outputRows, Dmp])
         // Every entry is written by its item's lane fold, so no zeroing.

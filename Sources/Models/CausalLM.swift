@@ -17,20 +17,21 @@ public protocol CausalLM: AnyObject {
     var config: ModelConfig { get }
     var parameters: ParameterStore { get }
 
-    /// Final hidden states (batch, length, hidden) before the final norm.
-    func hiddenStates(_ tokens: TokenBatch) -> Tensor
-
-    /// Final hidden states at one position per sequence, (batch, hidden): the same function as
-    /// those rows of `hiddenStates(tokens)`, but the last layer's work after its sequence
-    /// mixing (and the mixing's output) is done for those rows only, and with
-    /// `vocabularyTables` the first layer's token-wise work once per vocabulary entry.
-    func hiddenStates(_ tokens: TokenBatch, at positions: [Int], vocabularyTables: Bool) -> Tensor
+    /// Final hidden states before the final norm: (batch, length, hidden), or with `positions`
+    /// (one per sequence) (batch, hidden) — the same function as those rows, but the last
+    /// layer's work after its sequence mixing (and the mixing's output) is done for those rows
+    /// only. With `vocabularyTables` the first layer's token-wise work runs once per vocabulary
+    /// entry (see TokenwiseInput). Without either, every layer on every row, as transformers.
+    func hiddenStates(_ tokens: TokenBatch, at positions: [Int]?, vocabularyTables: Bool) -> Tensor
 
     /// Final norm and output head on hidden rows (…, hidden) → (…, vocab).
     func head(_ hidden: Tensor) -> Tensor
 }
 
 extension CausalLM {
+    /// Final hidden states (batch, length, hidden) of every layer on every row.
+    public func hiddenStates(_ tokens: TokenBatch) -> Tensor { hiddenStates(tokens, at: nil, vocabularyTables: false) }
+
     /// Logits for every position: (batch, length, vocab).
     public func logits(_ tokens: TokenBatch) -> Tensor { head(hiddenStates(tokens)) }
 

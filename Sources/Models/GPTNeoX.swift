@@ -42,19 +42,11 @@ public final class GPTNeoXForCausalLM: CausalLM {
         p.add("lm_head.weight", normal([c.vocabSize, h]))
     }
 
-    private func bias(_ key: String) -> Tensor? { parameters.contains(key) ? parameters[key] : nil }
-
-    public func hiddenStates(_ tokens: TokenBatch) -> Tensor { forward(tokens, at: nil, tables: false) }
-
-    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int], vocabularyTables: Bool) -> Tensor {
-        forward(tokens, at: positions, tables: vocabularyTables)
-    }
-
     /// (B, T, hidden), or (B, hidden) at `positions`: then the last layer computes q·k, the
     /// dense projection and the MLP for those rows only (its keys and values still span the prefix).
     /// With `tables`, the first layer's qkv (and, with the parallel residual, its MLP) run on the
     /// embedding table: their input there is the embedding row of each token.
-    private func forward(_ tokens: TokenBatch, at positions: [Int]?, tables: Bool) -> Tensor {
+    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int]?, vocabularyTables tables: Bool) -> Tensor {
         let c = settings, p = parameters, eps = Float(c.layerNormEps)
         let rows = positions.map { tokens.rows(at: $0) }
         let embeddings = p["gpt_neox.embed_in.weight"]
@@ -71,7 +63,7 @@ public final class GPTNeoXForCausalLM: CausalLM {
             let input: TokenwiseInput = l == 0 && tables ? .table(embeddings, tokens) : .rows(x, tokens)
             let qkv = input.map {
                 norm($0, "input_layernorm")
-                    .linear(p[pre + "attention.query_key_value.weight"], bias(pre + "attention.query_key_value.bias"))
+                    .linear(p[pre + "attention.query_key_value.weight"], p.optional(pre + "attention.query_key_value.bias"))
             }
             let last = l == c.numHiddenLayers - 1
             let mixed: Tensor, answerOnly = last ? rows : nil
@@ -81,7 +73,7 @@ public final class GPTNeoXForCausalLM: CausalLM {
             } else {
                 mixed = Tensor.causalAttention(qkv: qkv, heads: c.numAttentionHeads, rotary: rotary)
             }
-            let attention = mixed.linear(p[pre + "attention.dense.weight"], bias(pre + "attention.dense.bias"))
+            let attention = mixed.linear(p[pre + "attention.dense.weight"], p.optional(pre + "attention.dense.bias"))
             if c.useParallelResidual {
                 // The MLP reads the layer's input, as the attention does: token-wise.
                 let f = { (t: Tensor) in mlp(norm(t, "post_attention_layernorm")) }

@@ -57,18 +57,10 @@ public final class MambaForCausalLM: CausalLM {
         p.alias("lm_head.weight", to: "backbone.embeddings.weight")
     }
 
-    private func optional(_ key: String) -> Tensor? { parameters.contains(key) ? parameters[key] : nil }
-
-    public func hiddenStates(_ tokens: TokenBatch) -> Tensor { forward(tokens, at: nil, tables: false) }
-
-    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int], vocabularyTables: Bool) -> Tensor {
-        forward(tokens, at: positions, tables: vocabularyTables)
-    }
-
     /// (B, L, hidden), or (B, hidden) at `positions`: then the last layer computes the gate z,
     /// C, its scan's output and out_proj for those rows only (the recurrence still spans the prefix).
     /// With `tables`, the first layer's norm and in_proj run on the embedding table.
-    private func forward(_ tokens: TokenBatch, at positions: [Int]?, tables: Bool) -> Tensor {
+    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int]?, vocabularyTables tables: Bool) -> Tensor {
         let c = settings, p = parameters
         let (di, n, r) = (c.intermediateSize, c.stateSize, c.timeStepRank)
         let (batch, length) = (tokens.batch, tokens.length)
@@ -83,10 +75,10 @@ public final class MambaForCausalLM: CausalLM {
             // in_proj and x_proj split their weights (small) rather than their outputs (large):
             // the same numbers as splitting the product, without copying activations.
             let inW = p[m + "in_proj.weight"].split([di, di], axis: 0)
-            let inB = optional(m + "in_proj.bias")?.split([di, di], axis: 0)
+            let inB = p.optional(m + "in_proj.bias")?.split([di, di], axis: 0)
             let xs = normed.map { $0.linear(inW[0], inB?[0]) }
             let conv = xs.causalConv1d(weight: p[m + "conv1d.weight"],
-                                       bias: optional(m + "conv1d.bias") ?? .zeros([di])).silu()
+                                       bias: p.optional(m + "conv1d.bias") ?? .zeros([di])).silu()
             let answerOnly = l == c.numHiddenLayers - 1 ? rows : nil
             // x_proj's output [Δ_r | B | C] goes to the scan whole: it reads B and C in place and
             // applies dt_proj itself. In the pruned last layer the scan outputs at the answer rows
@@ -104,7 +96,7 @@ public final class MambaForCausalLM: CausalLM {
                                          deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"], D: p[m + "D"],
                                          z: normed.map { $0.linear(inW[1], inB?[1]) })
             }
-            x = x + y.linear(p[m + "out_proj.weight"], optional(m + "out_proj.bias"))
+            x = x + y.linear(p[m + "out_proj.weight"], p.optional(m + "out_proj.bias"))
         }
         return x
     }

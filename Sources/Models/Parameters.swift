@@ -36,6 +36,9 @@ public final class ParameterStore {
 
     public func contains(_ key: String) -> Bool { tensors[key] != nil || aliases[key] != nil }
 
+    /// The tensor, or nil for a parameter the configuration leaves out (biases behind a flag).
+    public func optional(_ key: String) -> Tensor? { contains(key) ? self[key] : nil }
+
     /// Every key a transformers state_dict has: primaries in order, then aliases.
     public var allKeys: [String] { keys + aliases.keys.sorted() }
 

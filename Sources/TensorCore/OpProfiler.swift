@@ -41,6 +41,7 @@ public enum OpProfiler {
     }
 
     /// Times work outside the graph (the optimizer, clipping) under `name`, in the backward column.
+    @discardableResult
     public static func measure<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
         guard isEnabled else { return try body() }
         let started = DispatchTime.now().uptimeNanoseconds
