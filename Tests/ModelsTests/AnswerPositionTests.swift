@@ -29,10 +29,18 @@ final class AnswerPositionTests: XCTestCase {
         fullLogits.crossEntropy(targets: targets).backward()
         let want = model.parameters.gradientsByKey
 
-        for tables in [false, true] {
-            let label = "\(name)\(tables ? " with vocabulary tables" : "")"
+        // The answer position alone, tables alone (every row), and both together.
+        let variants: [(String, (TokenBatch) -> Tensor)] = [
+            ("at positions", { model.logits($0, at: positions, vocabularyTables: false) }),
+            ("full forward with vocabulary tables", {
+                model.head(model.hiddenStates($0, at: nil, vocabularyTables: true).tokenRowsForTest($0.rows(at: positions)))
+            }),
+            ("at positions with vocabulary tables", { model.logits($0, at: positions, vocabularyTables: true) }),
+        ]
+        for (variant, forward) in variants {
+            let label = "\(name) \(variant)"
             for key in model.parameters.allKeys { model.parameters[key].grad = nil }
-            let logits = model.logits(tokens, at: positions, vocabularyTables: tables)
+            let logits = forward(tokens)
             logits.crossEntropy(targets: targets).backward()
             XCTAssertEqual(logits.shape, [tokens.batch, vocab], "\(label) logits shape", file: file, line: line)
             XCTAssertLessThanOrEqual(relativeError(logits, fullLogits), 1e-5, "\(label) logits", file: file, line: line)
@@ -59,4 +67,9 @@ final class AnswerPositionTests: XCTestCase {
             check(makeModel(config, generator: &g), tokens, json)
         }
     }
+}
+
+extension Tensor {
+    /// Rows b·length + t of a (batch, length, width) tensor, in the graph.
+    func tokenRowsForTest(_ rows: [Int]) -> Tensor { reshape([shape[0] * shape[1], shape[2]]).indexSelect(rows) }
 }
