@@ -93,6 +93,15 @@ final class PaddedRows {
     s.batch >= 2 * Parallel.cores ? 1 : min(Parallel.cores, s.blocks)
 }
 
+/// State n of one channel block one step on: Ā = 2^(δ·A₂) and h_t = Ā·h_{t−1} + δ·u·B_t[n].
+/// A: the block's (N, 16) A₂; hPrev: its (N, 16) states at t − 1; dbu = δ·u.
+@inline(__always)
+func scanStateStep(_ n: Int, dt: Vec16, dbu: Vec16, A: UnsafePointer<Float>, B: UnsafePointer<Float>,
+                   hPrev: UnsafePointer<Float>) -> (abar: Vec16, h: Vec16) {
+    let an = exp2NonPositive16(dt * load16(A + n * 16))
+    return (an, fma16(an, load16(hPrev + n * 16), dbu * B[n]))
+}
+
 /// out = (⟨C_t, h_t⟩ + D·u_t)·silu(z_t), saving h at each chunk start.
 /// u, δ: (Bt,L,Dmp); B: (Bt,L,N) with row stride ldB; At: (blocks,N,16) = A transposed per block;
 /// C (stride ldC), z, out (Dmp wide): one row per output row. Every step is an output row unless
@@ -123,32 +132,27 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
                 let off = bt * Dmp + k * 16, A = At + k * N * 16, hk = h + k * N * 16
                 let dt = load16(delta + off), ut = load16(u + off)
                 let dbu = dt * ut
+                /// State n one step on, in place.
+                @inline(__always) func advance(_ n: Int) -> Vec16 {
+                    let h = scanStateStep(n, dt: dt, dbu: dbu, A: A, B: Bt, hPrev: hk).h
+                    store16(h, hk + n * 16)
+                    return h
+                }
                 if o < 0 {
-                    for n in 0..<N {
-                        store16(fma16(exp2NonPositive16(dt * load16(A + n * 16)), load16(hk + n * 16), dbu * Bt[n]), hk + n * 16)
-                    }
+                    for n in 0..<N { _ = advance(n) }
                     continue
                 }
                 // Two partial sums for y, so the adds do not wait on each other.
                 var y0 = load16(Dp + k * 16) * ut, y1 = Vec16()
                 var n = 0
                 while n + 1 < N {
-                    let h0 = fma16(exp2NonPositive16(dt * load16(A + n * 16)), load16(hk + n * 16), dbu * Bt[n])
-                    let h1 = fma16(exp2NonPositive16(dt * load16(A + n * 16 + 16)), load16(hk + n * 16 + 16), dbu * Bt[n + 1])
-                    store16(h0, hk + n * 16)
-                    store16(h1, hk + n * 16 + 16)
-                    y0 = fma16(h0, Vec16(repeating: Ct[n]), y0)
-                    y1 = fma16(h1, Vec16(repeating: Ct[n + 1]), y1)
+                    y0 = fma16(advance(n), Vec16(repeating: Ct[n]), y0)
+                    y1 = fma16(advance(n + 1), Vec16(repeating: Ct[n + 1]), y1)
                     n += 2
                 }
-                if n < N {
-                    let h0 = fma16(exp2NonPositive16(dt * load16(A + n * 16)), load16(hk + n * 16), dbu * Bt[n])
-                    store16(h0, hk + n * 16)
-                    y0 = fma16(h0, Vec16(repeating: Ct[n]), y0)
-                }
+                if n < N { y0 = fma16(advance(n), Vec16(repeating: Ct[n]), y0) }
                 let y = y0 + y1, outOff = o * Dmp + k * 16
-                let zt = load16(z + outOff)
-                store16(y * zt / (one16 + exp16(-zt)), out + outOff)
+                store16(y * silu16(load16(z + outOff)), out + outOff)
             }
         }
     }
@@ -224,7 +228,7 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                         continue
                     }
                     let outOff = o * Dmp + k * 16, zt = load16(z + outOff)
-                    let sig = one16 / (one16 + exp16(-zt))
+                    let sig = sigmoid16(zt)
                     let g0 = load16(dOut + outOff)
                     let dy = g0 * zt * sig
                     store16(dy, dys + i * 16)
@@ -313,21 +317,19 @@ struct ScanRecomputeRow {
     /// The group's first channel block writes dC's lane partials; later blocks add to them.
     let first: Bool
 
-    /// State n at a step without output: Ā and h_t only.
-    @inline(__always)
-    func advance(_ n: Int) {
-        let an = exp2NonPositive16(dt * load16(A + n * 16))
-        store16(an, abar + n * 16)
-        store16(fma16(an, load16(hPrev + n * 16), dbu * Bt[n]), hNow + n * 16)
-    }
-
-    /// State n: Ā and h_t (kept for the reverse walk), y's term and dC_t's lane partial.
-    @inline(__always)
-    func step(_ n: Int, _ y: inout Vec16) {
-        let an = exp2NonPositive16(dt * load16(A + n * 16))
-        let h = fma16(an, load16(hPrev + n * 16), dbu * Bt[n])
+    /// State n: Ā and h_t, kept for the reverse walk; returns h_t.
+    @inline(__always) @discardableResult
+    func advance(_ n: Int) -> Vec16 {
+        let (an, h) = scanStateStep(n, dt: dt, dbu: dbu, A: A, B: Bt, hPrev: hPrev)
         store16(an, abar + n * 16)
         store16(h, hNow + n * 16)
+        return h
+    }
+
+    /// State n at a step with output: `advance`, then y's term and dC_t's lane partial.
+    @inline(__always)
+    func step(_ n: Int, _ y: inout Vec16) {
+        let h = advance(n)
         y = fma16(h, Vec16(repeating: Ct[n]), y)
         store16(first ? dy * h : fma16(dy, h, load16(dC + n * 16)), dC + n * 16)
     }

@@ -80,6 +80,12 @@ public let one16 = Vec16(repeating: 1)
     return result
 }
 
+/// σ(x) = 1/(1 + e^−x) for 16 lanes.
+@_transparent public func sigmoid16(_ x: Vec16) -> Vec16 { one16 / (one16 + exp16(-x)) }
+
+/// silu(x) = x·σ(x) for 16 lanes, as one division.
+@_transparent public func silu16(_ x: Vec16) -> Vec16 { x / (one16 + exp16(-x)) }
+
 /// Horizontal sum of 16 lanes by halving (the generic `sum()` is about 2× slower).
 @_transparent public func hsum16(_ v: Vec16) -> Float {
     let a = v.lowHalf + v.highHalf

@@ -4,7 +4,7 @@ import Foundation
 extension Tensor {
     // sigmoid: σ(x) = 1/(1+e⁻ˣ); dσ = g·σ(1−σ)
     public func sigmoid() -> Tensor {
-        mapped({ one16 / (one16 + exp16(-$0)) }, { 1 / (1 + Foundation.exp(-$0)) }).recorded("sigmoid", [self]) { c in
+        mapped({ sigmoid16($0) }, { 1 / (1 + Foundation.exp(-$0)) }).recorded("sigmoid", [self]) { c in
             [c.grad.zipped(c.output, { g, s in g * s * (one16 - s) }, { g, s in g * s * (1 - s) })]
         }
     }
@@ -41,12 +41,12 @@ extension Tensor {
 }
 
 enum SiLU: ElementwiseFunction {
-    @inline(__always) static func vector(_ x: Vec16) -> Vec16 { x / (one16 + exp16(-x)) }
+    @inline(__always) static func vector(_ x: Vec16) -> Vec16 { silu16(x) }
     @inline(__always) static func scalar(_ x: Float) -> Float { x / (1 + Foundation.exp(-x)) }
 
     enum Derivative: ElementwiseDerivative {
         @inline(__always) static func vector(_ g: Vec16, _ x: Vec16) -> Vec16 {
-            let s = one16 / (one16 + exp16(-x))
+            let s = sigmoid16(x)
             return g * s * fma16(x, one16 - s, one16)
         }
         @inline(__always) static func scalar(_ g: Float, _ x: Float) -> Float {
@@ -77,8 +77,7 @@ enum Softplus: ElementwiseFunction {
 
     enum Derivative: ElementwiseDerivative {
         @inline(__always) static func vector(_ g: Vec16, _ x: Vec16) -> Vec16 {
-            var s = one16 / (one16 + exp16(-x))
-            s.replace(with: one16, where: x .> Vec16(repeating: 20))
+            let s = sigmoid16(x).replacing(with: one16, where: x .> Vec16(repeating: 20))
             return g * s
         }
         @inline(__always) static func scalar(_ g: Float, _ x: Float) -> Float { x > 20 ? g : g / (1 + Foundation.exp(-x)) }
