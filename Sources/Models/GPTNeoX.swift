@@ -76,8 +76,7 @@ public final class GPTNeoXForCausalLM: CausalLM {
             let attention = mixed.linear(p[pre + "attention.dense.weight"], p.optional(pre + "attention.dense.bias"))
             if c.useParallelResidual {
                 // The MLP reads the layer's input, as the attention does: token-wise.
-                let f = { (t: Tensor) in mlp(norm(t, "post_attention_layernorm")) }
-                x = (answerOnly.map { input.map(at: $0, f) } ?? input.map(f)) + attention + x
+                x = input.map(at: answerOnly) { mlp(norm($0, "post_attention_layernorm")) } + attention + x
             } else {
                 let a = attention + x
                 x = mlp(norm(a, "post_attention_layernorm")) + a

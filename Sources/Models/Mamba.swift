@@ -83,19 +83,12 @@ public final class MambaForCausalLM: CausalLM {
             // x_proj's output [Δ_r | B | C] goes to the scan whole: it reads B and C in place and
             // applies dt_proj itself. In the pruned last layer the scan outputs at the answer rows
             // only, so C and the gate z are needed (and computed) there alone.
-            var y: Tensor
-            if let answerOnly {
-                let xW = p[m + "x_proj.weight"].split([r + n, n], axis: 0)
-                y = Tensor.selectiveScan(u: conv, projected: conv.linear(xW[0]), dtWeight: p[m + "dt_proj.weight"],
+            let xW = answerOnly == nil ? [p[m + "x_proj.weight"]] : p[m + "x_proj.weight"].split([r + n, n], axis: 0)
+            let y = Tensor.selectiveScan(u: conv, projected: conv.linear(xW[0]), dtWeight: p[m + "dt_proj.weight"],
                                          deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"],
-                                         C: conv.tokenRows(answerOnly).linear(xW[1]), D: p[m + "D"],
+                                         C: answerOnly.map { conv.tokenRows($0).linear(xW[1]) }, D: p[m + "D"],
                                          z: normed.map(at: answerOnly) { $0.linear(inW[1], inB?[1]) }, at: answerOnly)
-                x = x.tokenRows(answerOnly)
-            } else {
-                y = Tensor.selectiveScan(u: conv, projected: conv.linear(p[m + "x_proj.weight"]), dtWeight: p[m + "dt_proj.weight"],
-                                         deltaBias: p[m + "dt_proj.bias"], aLog: p[m + "A_log"], D: p[m + "D"],
-                                         z: normed.map { $0.linear(inW[1], inB?[1]) })
-            }
+            if let answerOnly { x = x.tokenRows(answerOnly) }
             x = x + y.linear(p[m + "out_proj.weight"], p.optional(m + "out_proj.bias"))
         }
         return x

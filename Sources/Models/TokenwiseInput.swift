@@ -18,19 +18,14 @@ struct TokenwiseInput {
     static func rows(_ t: Tensor, _ tokens: TokenBatch) -> TokenwiseInput { .init(source: .rows(t), tokens: tokens) }
     static func table(_ t: Tensor, _ tokens: TokenBatch) -> TokenwiseInput { .init(source: .table(t), tokens: tokens) }
 
-    /// `f` on every row: (B, L, out). `f` must treat rows independently.
-    func map(_ f: (Tensor) -> Tensor) -> Tensor {
-        switch source {
-        case .rows(let t): return f(t)
-        case .table(let t): return f(t).embedding(tokens.ids, shape: [tokens.batch, tokens.length])
-        }
-    }
-
-    /// `f` on the rows at flat indices b·L + t only: (rows.count, out).
-    func map(at rows: [Int], _ f: (Tensor) -> Tensor) -> Tensor {
-        switch source {
-        case .rows(let t): return f(t.tokenRows(rows))
-        case .table(let t): return f(t.indexSelect(rows.map { tokens.ids[$0] }))
+    /// `f` on every row, (B, L, out), or with `rows` on the rows at flat indices b·L + t only,
+    /// (rows.count, out). `f` must treat rows independently.
+    func map(at rows: [Int]? = nil, _ f: (Tensor) -> Tensor) -> Tensor {
+        switch (source, rows) {
+        case (.rows(let t), nil): return f(t)
+        case (.rows(let t), let rows?): return f(t.tokenRows(rows))
+        case (.table(let t), nil): return f(t).embedding(tokens.ids, shape: [tokens.batch, tokens.length])
+        case (.table(let t), let rows?): return f(t.indexSelect(rows.map { tokens.ids[$0] }))
         }
     }
 }
