@@ -187,8 +187,7 @@ public final class RetrievalRun {
             for start in stride(from: 0, to: examples.count, by: evalBatch) {
                 let indices = Array(start..<min(examples.count, start + evalBatch))
                 let (tokens, answers, slots) = examples.batch(indices, task: task)
-                let logits = model.logits(TokenBatch(ids: tokens, batch: indices.count, length: task.sequenceLength),
-                                          at: [Int](repeating: task.sequenceLength - 1, count: indices.count))
+                let logits = answerLogits(model, task: task, tokens: tokens, count: indices.count)
                 let v = logits.shape[1]
                 for (r, answer) in answers.enumerated() {
                     let row = logits.data + r * v
