@@ -53,7 +53,7 @@ extension CausalLM {
 
 extension Tensor {
     /// The rows of a (batch, length, width) tensor at flat token indices b·length + t: (rows, width).
-    func tokenRows(_ rows: [Int]) -> Tensor { reshape([shape[0] * shape[1], shape[2]]).indexSelect(rows) }
+    public func tokenRows(_ rows: [Int]) -> Tensor { reshape([shape[0] * shape[1], shape[2]]).indexSelect(rows) }
 }
 
 extension TokenBatch {

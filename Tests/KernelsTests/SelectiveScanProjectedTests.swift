@@ -40,10 +40,8 @@ final class SelectiveScanProjectedTests: XCTestCase {
         for (k, (b, l, d, n, r)) in shapes.enumerated() {
             for cApart in [false, true] {
                 let x = inputs(b, l, d, n, rank: r, cApart: cApart, seed: UInt64(20 * k + 1))
-                let (forward, gradients) = compareWithReference(x, fused, { composed($0, rank: r, state: n) })
-                let label = "B \(b), L \(l), D \(d), N \(n), R \(r)\(cApart ? ", C apart" : "")"
-                XCTAssertLessThanOrEqual(forward, 1e-5, "forward, \(label)")
-                for (i, e) in gradients.enumerated() { XCTAssertLessThanOrEqual(e, 1e-4, "d\(Self.names[i]), \(label)") }
+                assertMatchesReference(x, names: Self.names, "B \(b), L \(l), D \(d), N \(n), R \(r)\(cApart ? ", C apart" : "")",
+                                       forward: 1e-5, gradients: 1e-4, fused, { composed($0, rank: r, state: n) })
             }
         }
     }
@@ -68,10 +66,8 @@ final class SelectiveScanProjectedTests: XCTestCase {
                                  z: x[6].reshape([b * l, d]).indexSelect(rows), at: rows)
         }
         func fullThenRows(_ x: [Tensor]) -> Tensor { fused(x).reshape([b * l, d]).indexSelect(rows) }
-        let (forward, gradients) = compareWithReference(x, atRows, fullThenRows)
         XCTAssertEqual(atRows(x).shape, [rows.count, d])
-        XCTAssertLessThanOrEqual(forward, 1e-6, "forward")
-        for (i, e) in gradients.enumerated() { XCTAssertLessThanOrEqual(e, 1e-5, "d\(Self.names[i])") }
+        assertMatchesReference(x, names: Self.names, "rows \(rows)", forward: 1e-6, gradients: 1e-5, atRows, fullThenRows)
         let small = inputs(2, 11, 5, 3, rank: 2, cApart: true, seed: 32)
         assertGradientsMatch(small, eps: 1e-2, tolerance: 2e-2) { x in
             Tensor.selectiveScan(u: x[0], projected: x[1], dtWeight: x[2], deltaBias: x[3], aLog: x[4],

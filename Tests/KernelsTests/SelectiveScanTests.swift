@@ -50,11 +50,7 @@ final class SelectiveScanTests: XCTestCase {
     }
 
     func check(_ x: [Tensor], _ label: String, file: StaticString = #filePath, line: UInt = #line) {
-        let (forward, gradients) = compareWithReference(x, fused, reference)
-        XCTAssertLessThanOrEqual(forward, 1e-4, "forward, \(label)", file: file, line: line)
-        for (i, e) in gradients.enumerated() {
-            XCTAssertLessThanOrEqual(e, 1e-3, "d\(Self.names[i]), \(label)", file: file, line: line)
-        }
+        assertMatchesReference(x, names: Self.names, label, file: file, line: line, fused, reference)
     }
 
     func testGradientsAgainstFiniteDifferences() {

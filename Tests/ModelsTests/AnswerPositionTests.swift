@@ -33,7 +33,7 @@ final class AnswerPositionTests: XCTestCase {
         let variants: [(String, (TokenBatch) -> Tensor)] = [
             ("at positions", { model.logits($0, at: positions, vocabularyTables: false) }),
             ("full forward with vocabulary tables", {
-                model.head(model.hiddenStates($0, at: nil, vocabularyTables: true).tokenRowsForTest($0.rows(at: positions)))
+                model.head(model.hiddenStates($0, at: nil, vocabularyTables: true).tokenRows($0.rows(at: positions)))
             }),
             ("at positions with vocabulary tables", { model.logits($0, at: positions, vocabularyTables: true) }),
         ]
@@ -67,9 +67,4 @@ final class AnswerPositionTests: XCTestCase {
             check(makeModel(config, generator: &g), tokens, json)
         }
     }
-}
-
-extension Tensor {
-    /// Rows b·length + t of a (batch, length, width) tensor, in the graph.
-    func tokenRowsForTest(_ rows: [Int]) -> Tensor { reshape([shape[0] * shape[1], shape[2]]).indexSelect(rows) }
 }

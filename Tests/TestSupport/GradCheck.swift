@@ -106,3 +106,15 @@ public func compareWithReference(_ inputs: [Tensor], seed: UInt64 = 99, _ fused:
     for x in inputs { x.grad = nil }
     return (relativeError(yF, yR), gradients)
 }
+
+/// `compareWithReference`, asserted: the forward within `forward` and every input's gradient
+/// within `gradients` (relative errors); failures name the input (`names`) and the case (`label`).
+public func assertMatchesReference(_ inputs: [Tensor], names: [String], _ label: String, forward: Float = 1e-4,
+                                   gradients: Float = 1e-3, file: StaticString = #filePath, line: UInt = #line,
+                                   _ fused: ([Tensor]) -> Tensor, _ reference: ([Tensor]) -> Tensor) {
+    let (f, g) = compareWithReference(inputs, fused, reference)
+    XCTAssertLessThanOrEqual(f, forward, "forward, \(label)", file: file, line: line)
+    for (i, e) in g.enumerated() {
+        XCTAssertLessThanOrEqual(e, gradients, "d\(i < names.count ? names[i] : "input \(i)"), \(label)", file: file, line: line)
+    }
+}
