@@ -152,7 +152,9 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
                 }
                 if n < N { y0 = fma16(advance(n), Vec16(repeating: Ct[n]), y0) }
                 let y = y0 + y1, outOff = o * Dmp + k * 16
-                store16(y * silu16(load16(z + outOff)), out + outOff)
+                // y·silu(z) as (y·z)/(1 + e^−z): one division, rounded as the reference composition's order.
+                let zt = load16(z + outOff)
+                store16(y * zt / (one16 + exp16(-zt)), out + outOff)
             }
         }
     }
