@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["TensorCore"], swiftSettings: cpuFlags),
 
         // Pythia (GPT-NeoX) and Mamba with transformers' names and semantics; AdamW and schedules.
-        .target(name: "Models", dependencies: ["TensorCore", "Kernels"], swiftSettings: cpuFlags),
+        .target(name: "Models", dependencies: ["TensorCore", "Kernels", "CBLAS"], swiftSettings: cpuFlags),
 
         // HDF5 files: model and training checkpoints in transformers' parameter names.
         .target(name: "Checkpoints", dependencies: ["CHDF5", "TensorCore", "Models"], swiftSettings: cpuFlags),

@@ -7,34 +7,46 @@ import TensorCore
 public struct TrainBenchmarkRow: Codable, Equatable {
     public let impl: String
     public let model: String
+    public let size: String
     public let L: Int
     public let variant: String
     public let batch: Int
+    public let micro_batch: Int
     public let threads: Int
+    public let vocab: Int
     public let params: Int
     public let ms_per_step_median: Double
     public let ms_per_step_min: Double
     public let tokens_per_s: Double
     public let steps_timed: Int
     public let gflops: Double
+    /// The process's peak resident memory (getrusage's ru_maxrss) after the timed steps.
+    public let peak_rss_mb: Double
 }
 
 /// A full training step (forward, loss at the answer position, backward, AdamW) at the shapes
-/// of shared/anchors/torch_train_step.py: batch 64, Pythia hidden 128 × 2 layers × 4 heads,
-/// ffn 512; Mamba hidden 128 × 4 layers, d_state 16, expand 2, conv 4; vocabulary 3 + 2L.
-/// The step is the trainer's own (`retrievalTrainingStep`), without clipping as in the anchor.
+/// of shared/anchors/torch_train_step.py: batch 64; by default its tiny models (Pythia hidden
+/// 128 × 2 layers × 4 heads, ffn 512; Mamba hidden 128 × 4 layers, d_state 16, expand 2,
+/// conv 4; vocabulary 3 + 2L), or with `size` a published shape with random weights and the
+/// task's 2 + 2L tokens appended to its vocabulary. The step is the trainer's own
+/// (`retrievalTrainingStep`), without clipping as in the anchor.
 public enum TrainBenchmark {
     /// `fullForward`: every layer on every row, the arithmetic the PyTorch anchor performs;
     /// otherwise the trainer's answer-position forward.
-    public static func run(model family: ModelFamily, length: Int, variant: QueryPlacement = .suffix,
-                           batch: Int = 64, warmup: Int = 2, steps: Int = 10, fullForward: Bool = false,
+    public static func run(model family: ModelFamily, size: PublishedSize? = nil, length: Int,
+                           variant: QueryPlacement = .suffix, batch: Int = 64, microBatch: Int? = nil,
+                           warmup: Int = 2, steps: Int = 10, fullForward: Bool = false,
                            profile: Bool = false) throws -> TrainBenchmarkRow {
         var c = RunConfig(model: family, length: length)
         c.variant = variant
         c.batch = batch
-        let task = try RetrievalTask(length: length, placement: variant)
+        c.size = size?.rawValue
+        c.microBatch = microBatch
+        try c.validate()
+        let config = try c.modelConfig()
+        let task = try RetrievalTask(length: length, placement: variant, layout: c.tokenLayout())
         var g = RandomGenerator(seed: 0)
-        let model = makeModel(c.modelConfig(), generator: &g)
+        let model = makeModel(config, generator: &g)
         let optimizer = AdamW(model.parameters)
         let examples = try RetrievalExamples.generate(length: length, count: batch * (warmup + steps), seed: 1)
         var times: [Double] = []
@@ -43,7 +55,7 @@ public enum TrainBenchmark {
             let (tokens, answers, _) = examples.batch(Array((i * batch)..<((i + 1) * batch)), task: task)
             let t0 = DispatchTime.now().uptimeNanoseconds
             _ = retrievalTrainingStep(model, optimizer, task: task, tokens: tokens, answers: answers, lr: 1e-3,
-                                      clipNorm: nil, fullForward: fullForward)
+                                      clipNorm: nil, fullForward: fullForward, microBatch: microBatch)
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
             if i >= warmup { times.append(dt) }
         }
@@ -51,11 +63,16 @@ public enum TrainBenchmark {
         let sorted = times.sorted()
         let median = sorted[sorted.count / 2]
         let tokensPerStep = Double(batch * task.sequenceLength)
-        return TrainBenchmarkRow(impl: fullForward ? "scanlab-full-forward" : "scanlab", model: family.rawValue, L: length,
-                                 variant: variant.rawValue, batch: batch, threads: Parallel.cores, params: model.parameters.count,
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return TrainBenchmarkRow(impl: fullForward ? "scanlab-full-forward" : "scanlab", model: family.rawValue,
+                                 size: size?.rawValue ?? "tiny", L: length, variant: variant.rawValue, batch: batch,
+                                 micro_batch: microBatch ?? batch, threads: Parallel.cores, vocab: task.vocabularySize,
+                                 params: model.parameters.count,
                                  ms_per_step_median: median * 1e3, ms_per_step_min: sorted[0] * 1e3,
                                  tokens_per_s: tokensPerStep / median, steps_timed: times.count,
-                                 gflops: trainingFLOPs(c, task: task, fullForward: fullForward) / median * 1e-9)
+                                 gflops: trainingFLOPs(config, batch: batch, task: task, fullForward: fullForward) / median * 1e-9,
+                                 peak_rss_mb: Double(usage.ru_maxrss) / 1024)
     }
 
     /// Arithmetic one training step performs: 2 FLOPs per multiply-add of every matrix product,
@@ -66,23 +83,26 @@ public enum TrainBenchmark {
     /// Mamba: z, C, the scan's y, out_proj) once per sequence, and — when the trainer uses
     /// vocabulary tables — the first layer's token-wise products (Pythia: qkv and the parallel
     /// residual's MLP; Mamba: in_proj) once per vocabulary entry.
-    static func trainingFLOPs(_ c: RunConfig, task: RetrievalTask, fullForward: Bool) -> Double {
-        let T = Double(task.sequenceLength), B = Double(c.batch), H = Double(c.hidden), V = Double(task.vocabularySize)
-        let tables = !fullForward && TokenBatch.vocabularyTablesPay(vocabularySize: task.vocabularySize,
-                                                                      tokens: c.batch * task.sequenceLength)
+    static func trainingFLOPs(_ config: ModelConfig, batch: Int, task: RetrievalTask, fullForward: Bool) -> Double {
+        let T = Double(task.sequenceLength), B = Double(batch), V = Double(task.vocabularySize)
+        let entries = task.layout.isCompact ? task.vocabularySize : task.layout.addedTokens
+        let tables = !fullForward && 2 * entries <= batch * task.sequenceLength
+        let (H, layers): (Double, Int) = switch config {
+        case .gptNeoX(let g): (Double(g.hiddenSize), g.numHiddenLayers)
+        case .mamba(let m): (Double(m.hiddenSize), m.numHiddenLayers)
+        }
         var total = B * 2 * H * V   // the head at the answer
-        for l in 0..<c.layerCount {
-            let first = l == 0, last = l == c.layerCount - 1 && !fullForward
+        for l in 0..<layers {
+            let first = l == 0, last = l == layers - 1 && !fullForward
             // Work on every token, on the answer rows only (last layer), per vocabulary entry (first layer).
             var token = 0.0, answer = 0.0, entry = 0.0
             /// Token-wise work of the layer's input: on the tables in the first layer, at the answer in the last.
             func tokenwise(_ f: Double, reachesLast: Bool) {
                 if last && reachesLast { answer += f } else if first && tables { entry += f } else { token += f }
             }
-            switch c.model {
-            case .pythia:
-                let I = Double(c.ffnSize)
-                let parallel = if case .gptNeoX(let g) = c.modelConfig() { g.useParallelResidual } else { true }
+            switch config {
+            case .gptNeoX(let g):
+                let I = Double(g.intermediateSize), parallel = g.useParallelResidual
                 tokenwise(2 * H * 3 * H, reachesLast: false)                      // qkv (keys, values span the prefix)
                 if parallel { tokenwise(2 * 2 * H * I, reachesLast: true) }       // MLP on the layer's input
                 if last {
@@ -90,15 +110,15 @@ public enum TrainBenchmark {
                 } else {
                     token += 2 * H * H + 2 * 2 * (T / 2) * H + (parallel ? 0 : 2 * 2 * H * I)
                 }
-            case .mamba:
-                let Di = 2 * H, N = Double(c.stateSize), R = (H / 16).rounded(.up)
+            case .mamba(let m):
+                let Di = Double(m.intermediateSize), N = Double(m.stateSize), R = Double(m.timeStepRank)
                 tokenwise(2 * H * Di, reachesLast: false)                        // in_proj, x half
                 tokenwise(2 * H * Di, reachesLast: true)                         // in_proj, gate z
                 token += 2 * Di * (R + N) + 2 * R * Di + 2 * 4 * Di + 4 * Di * N // x_proj Δ,B; dt_proj; conv; scan's h
                 // C, the scan's ⟨C, h⟩ and out_proj
                 if last { answer += 2 * Di * N + 2 * Di * N + 2 * Di * H } else { token += 2 * Di * N + 2 * Di * N + 2 * Di * H }
             }
-            total += B * T * token + B * answer + V * entry
+            total += B * T * token + B * answer + Double(entries) * entry
         }
         return 3 * total
     }
@@ -117,9 +137,11 @@ public enum TrainBenchmark {
     }
 
     public static func table(_ rows: [TrainBenchmarkRow]) -> String {
-        formatTable(["impl", "model", "L", "params", "ms/step (median)", "ms/step (min)", "tokens/s", "GFLOP/s"], rows.map { r in
-            [r.impl, r.model, "\(r.L)", "\(r.params)", String(format: "%.1f", r.ms_per_step_median), String(format: "%.1f", r.ms_per_step_min),
-             String(format: "%.0f", r.tokens_per_s), String(format: "%.1f", r.gflops)]
+        formatTable(["impl", "model", "size", "L", "micro-batch", "params", "ms/step (median)", "ms/step (min)", "tokens/s",
+                     "GFLOP/s", "peak RSS MB"], rows.map { r in
+            [r.impl, r.model, r.size, "\(r.L)", "\(r.micro_batch)", "\(r.params)", String(format: "%.1f", r.ms_per_step_median),
+             String(format: "%.1f", r.ms_per_step_min), String(format: "%.0f", r.tokens_per_s), String(format: "%.1f", r.gflops),
+             String(format: "%.0f", r.peak_rss_mb)]
         })
     }
 }

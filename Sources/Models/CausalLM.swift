@@ -37,10 +37,10 @@ extension CausalLM {
 
     /// Logits at one chosen position per sequence: (batch, vocab). Training on the answer
     /// position runs the head on those rows only; vocabulary tables are used when the batch
-    /// has many more tokens than the vocabulary has entries, unless `vocabularyTables` says.
+    /// has many more tokens than it reads distinct ids, unless `vocabularyTables` says.
     public func logits(_ tokens: TokenBatch, at positions: [Int], vocabularyTables: Bool? = nil) -> Tensor {
         let tables = vocabularyTables
-            ?? TokenBatch.vocabularyTablesPay(vocabularySize: config.vocabSize, tokens: tokens.ids.count)
+            ?? tokens.vocabularyTablesPay(vocabularySize: config.vocabSize)
         return head(hiddenStates(tokens, at: positions, vocabularyTables: tables))
     }
 

@@ -71,7 +71,7 @@ public final class MambaForCausalLM: CausalLM {
             let pre = "backbone.layers.\(l)."
             let m = pre + "mixer."
             let norm = { (t: Tensor) in t.rmsNorm(weight: p[pre + "norm.weight"], eps: Float(c.layerNormEpsilon)) }
-            let normed: TokenwiseInput = l == 0 && tables ? .table(norm(embeddings), tokens) : .rows(norm(x), tokens)
+            let normed = (l == 0 && tables ? TokenwiseInput.table(embeddings, tokens) : .rows(x, tokens)).transformed(norm)
             // in_proj and x_proj split their weights (small) rather than their outputs (large):
             // the same numbers as splitting the product, without copying activations.
             let inW = p[m + "in_proj.weight"].split([di, di], axis: 0)

@@ -15,6 +15,12 @@ public enum ModelConfig: Equatable, Sendable {
         switch self { case .gptNeoX: return "gpt_neox.embed_in.weight"; case .mamba: return "backbone.embeddings.weight" }
     }
 
+    /// The matrices with one row per vocabulary entry that are parameters of their own: the
+    /// embedding, and GPT-NeoX's untied output head (Mamba's head is the embedding).
+    public var vocabularyMatrixKeys: [String] {
+        switch self { case .gptNeoX: return [embeddingKey, "lm_head.weight"]; case .mamba: return [embeddingKey] }
+    }
+
     /// The standard deviation transformers draws embeddings (and normal-initialised weights) with.
     public var initializerRange: Double {
         switch self { case .gptNeoX(let c): return c.initializerRange; case .mamba(let c): return c.initializerRange }

@@ -18,7 +18,8 @@ public struct RunResult: Equatable {
 /// One training run of the retrieval task: resumable from its last checkpoint, bit-identical
 /// to an uninterrupted run (same thread count), and a no-op once finished.
 ///
-/// Folder layout: config.json, metrics.h5, checkpoints/step-NNNNNNNN.h5 (the last three kept).
+/// Folder layout: config.json, tokens.json (the task's token ids, see TokenLayout), metrics.h5,
+/// checkpoints/step-NNNNNNNN.h5 (the last three kept).
 public final class RetrievalRun {
     public let config: RunConfig
     public let folder: String
@@ -34,7 +35,7 @@ public final class RetrievalRun {
         self.config = config
         self.dataDirectory = dataDirectory
         self.folder = folder ?? dataDirectory + "/runs/" + config.folderName
-        self.task = try RetrievalTask(length: config.length, placement: config.variant)
+        self.task = try RetrievalTask(length: config.length, placement: config.variant, layout: config.tokenLayout())
         self.reporter = reporter
     }
 
@@ -51,6 +52,7 @@ public final class RetrievalRun {
         } else {
             try config.json.write(toFile: configPath, atomically: true, encoding: .utf8)
         }
+        try task.layout.json.write(toFile: tokensPath, atomically: true, encoding: .utf8)
     }
 
     /// finished, interrupted (with the last evaluated step) or not started, from the folder alone.
@@ -61,6 +63,8 @@ public final class RetrievalRun {
         return FileManager.default.fileExists(atPath: folder + "/config.json") ? "not started" : "not prepared"
     }
     var metricsPath: String { folder + "/metrics.h5" }
+    /// The token layout (name → id) for transformers users: tokens.json.
+    public var tokensPath: String { folder + "/tokens.json" }
 
     /// Trains until the step budget or the threshold (with early stop), resuming if possible.
     /// `stopAfter` ends this call after that many new steps (at an evaluation), for tests of resume.
@@ -133,35 +137,42 @@ public final class RetrievalRun {
         return (m.reachedStep.map { "reached \(config.threshold) at step \($0)" } ?? "threshold not reached") + ", " + acc
     }
 
-    /// The model at step 0: from the run's seed, or from --init-from with the embedding matrix
-    /// resized to the task's vocabulary; embedding rows come from the embedding seed.
+    /// The model at step 0. From scratch: initialised from the run's seed, with the task's
+    /// rows drawn from the embedding seed (every row in the compact vocabulary). From
+    /// --init-from: every pretrained parameter as stored, the embedding (and GPT-NeoX's untied
+    /// head) extended by the task's rows (VocabularyExtension, from the embedding seed).
     public func buildModel() throws -> CausalLM {
         var g = RandomGenerator(seed: config.seed &+ 0x5EED)
         var e = RandomGenerator(seed: config.embeddingSeed &+ 0xE111)
-        if let initFrom = config.initFrom {
-            // RunConfig.validate has checked the file and its model family.
-            let source = try Checkpoint.loadModel(initFrom)
-            let model = withNoGrad { makeModel(source.config.withVocabulary(task.vocabularySize), generator: &g) }
-            for (key, t) in model.parameters.all {
-                let s = source.parameters[key]
-                if s.shape == t.shape { t.data.update(from: s.data, count: t.count); continue }
-                // Embedding-like matrices (vocab × hidden): keep shared rows, draw new ones.
-                guard s.rank == 2, t.rank == 2, s.shape[1] == t.shape[1] else {
-                    throw StudyError("\(initFrom): parameter \(key) has shape \(s.shape), which the task's model (\(t.shape)) cannot take")
-                }
-                let rows = min(s.shape[0], t.shape[0]), width = t.shape[1]
-                t.data.update(from: s.data, count: rows * width)
-                if t.shape[0] > rows {
-                    let std = Float(s.values.map { $0 * $0 }.reduce(0, +) / Float(s.count)).squareRoot()
-                    e.fillNormal(UnsafeMutableBufferPointer(start: t.data + rows * width, count: (t.shape[0] - rows) * width),
-                                 mean: 0, std: std)
+        let modelConfig = try config.modelConfig()
+        let model = withNoGrad { makeModel(modelConfig, generator: &g) }
+        let std = Float(modelConfig.initializerRange)
+        guard let initFrom = config.initFrom else {
+            if task.layout.isCompact {
+                e.fillNormal(model.parameters[modelConfig.embeddingKey].buffer, mean: 0, std: std)
+            } else {
+                for key in modelConfig.vocabularyMatrixKeys {
+                    let t = model.parameters[key], start = task.layout.baseVocabulary * t.shape[1]
+                    e.fillNormal(UnsafeMutableBufferPointer(start: t.data + start, count: t.count - start), mean: 0, std: std)
                 }
             }
             return model
         }
-        let modelConfig = config.modelConfig()
-        let model = withNoGrad { makeModel(modelConfig, generator: &g) }
-        e.fillNormal(model.parameters[modelConfig.embeddingKey].buffer, mean: 0, std: Float(modelConfig.initializerRange))
+        // RunConfig.validate has checked the file, its model family and its shape.
+        let source = try Checkpoint.loadModel(initFrom)
+        let vocabularyMatrices = Set(modelConfig.vocabularyMatrixKeys)
+        for (key, t) in model.parameters.all {
+            guard source.parameters.contains(key) else { throw StudyError("\(initFrom): parameter \(key) is missing") }
+            let s = source.parameters[key]
+            if vocabularyMatrices.contains(key) {
+                try VocabularyExtension.fill(t, from: s, rule: config.newTokenInit ?? .normal, std: std, generator: &e)
+            } else {
+                guard s.shape == t.shape else {
+                    throw StudyError("\(initFrom): parameter \(key) has shape \(s.shape), the model needs \(t.shape)")
+                }
+                t.data.update(from: s.data, count: t.count)
+            }
+        }
         return model
     }
 
@@ -175,7 +186,7 @@ public final class RetrievalRun {
     func trainStep(_ model: CausalLM, _ optimizer: AdamW, _ examples: RetrievalExamples, _ indices: [Int], lr: Double) -> Float {
         let (tokens, answers, _) = examples.batch(indices, task: task)
         return retrievalTrainingStep(model, optimizer, task: task, tokens: tokens, answers: answers, lr: lr,
-                                     clipNorm: config.clipNorm)
+                                     clipNorm: config.clipNorm, microBatch: config.microBatch)
     }
 
     /// Held-out accuracy (argmax over the whole vocabulary equals the answer) overall and per target slot.

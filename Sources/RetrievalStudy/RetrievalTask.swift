@@ -8,33 +8,37 @@ public enum QueryPlacement: String, Codable, CaseIterable, Sendable {
 
 /// The synthetic in-context retrieval task of Pantazopoulos et al. (EMNLP 2024) for length L.
 ///
-/// Vocabulary: pad = 0, bos = 1, query = 2, content tokens c_i = 3+i, position tokens p_i = 3+L+i.
-///   suffix: <bos> perm(c_0 … c_{L−1}) <query> c_q      prefix: <query> c_q <bos> perm(c_0 … c_{L−1})
-/// The answer is p_j where perm[j] = c_q, predicted at the last position (L+3 tokens in all).
+///   suffix: <bos> perm(<syn_0> … <syn_{L−1}>) <out> <syn_q>      prefix: <out> <syn_q> <bos> perm(…)
+/// The answer is <pos_j> where perm[j] = <syn_q>, predicted at the last position (L+3 tokens in
+/// all). The token ids come from the layout: compact for from-scratch models, appended after
+/// the vocabulary of a pretrained one (see TokenLayout).
 public struct RetrievalTask: Equatable, Codable, Sendable {
-    public static let pad = 0, bos = 1, query = 2
-
     public let length: Int
     public let placement: QueryPlacement
+    public let layout: TokenLayout
 
-    public init(length: Int, placement: QueryPlacement) throws {
+    public init(length: Int, placement: QueryPlacement, layout: TokenLayout? = nil) throws {
         guard length >= 2 else { throw StudyError("sequence length must be at least 2, got \(length)") }
         guard length <= 16_000 else { throw StudyError("sequence length \(length) is too large (at most 16000)") }
+        if let layout, layout.length != length {
+            throw StudyError("token layout for L = \(layout.length) does not fit a task of length \(length)")
+        }
         self.length = length
         self.placement = placement
+        self.layout = layout ?? .compact(length: length)
     }
 
-    public var vocabularySize: Int { 3 + 2 * length }
+    public var vocabularySize: Int { layout.vocabularySize }
     public var sequenceLength: Int { length + 3 }
-    public func content(_ i: Int) -> Int { 3 + i }
-    public func positionToken(_ i: Int) -> Int { 3 + length + i }
+    public func content(_ i: Int) -> Int { layout.content(i) }
+    public func positionToken(_ i: Int) -> Int { layout.position(i) }
 
     /// Tokens of one example: `order` is the permutation (order[j] = content index at slot j),
     /// `target` the slot whose content is queried. Returns the tokens and the answer token.
     public func tokens(order: [Int], target: Int) -> (tokens: [Int], answer: Int) {
         let context = order.map(content)
-        let q = [Self.query, content(order[target])]
-        let tokens = placement == .suffix ? [Self.bos] + context + q : q + [Self.bos] + context
+        let q = [layout.query, content(order[target])]
+        let tokens = placement == .suffix ? [layout.bos] + context + q : q + [layout.bos] + context
         return (tokens, positionToken(target))
     }
 }

@@ -43,8 +43,17 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var heads: Int = 4
     public var ffn: Int?
     public var stateSize: Int = 16
-    /// Optional checkpoint to start from (e.g. converted pretrained weights).
+    /// Optional checkpoint to start from (e.g. converted pretrained weights): its shape and
+    /// vocabulary, with the task's tokens appended.
     public var initFrom: String?
+    /// A published shape by name (PublishedSize), trained from scratch with the task's tokens
+    /// appended to its vocabulary; with `initFrom` it must match the checkpoint.
+    public var size: String?
+    /// How rows appended to a vocabulary start (default: normal).
+    public var newTokenInit: NewTokenInit?
+    /// Splits each step's batch into micro-batches of this size (gradients accumulated: the
+    /// same update to rounding), so large shapes fit in memory.
+    public var microBatch: Int?
 
     public init(model: ModelFamily, length: Int) { self.model = model; self.length = length }
 
@@ -68,27 +77,59 @@ public struct RunConfig: Codable, Equatable, Sendable {
         try check(weightDecay >= 0, "weight decay must be non-negative, got \(weightDecay)")
         try check(clipNorm > 0, "gradient clipping norm must be positive, got \(clipNorm)")
         try check(hidden >= 1 && layerCount >= 1 && stateSize >= 1 && ffnSize >= 1, "model sizes must be positive")
-        if model == .pythia {
+        if model == .pythia && initFrom == nil && size == nil {
             try check(hidden % heads == 0, "--hidden \(hidden) must be divisible by --heads \(heads)")
         }
+        if let microBatch {
+            try check(microBatch >= 1 && microBatch <= batch, "--micro-batch must be in 1…\(batch) (the batch size), got \(microBatch)")
+        }
+        let published = try size.map { name -> PublishedSize in
+            do { return try PublishedSize(named: name) } catch { throw StudyError("--size: \(error)") }
+        }
+        if let published {
+            try check(ModelFamily(published.config) == model, "--size \(published.rawValue) is not a \(model.rawValue) shape")
+        }
         if let initFrom {
-            // The checkpoint must exist, read, and hold this run's model family.
+            // The checkpoint must exist, read, hold this run's model family and match --size.
             let config: ModelConfig
             do { config = try Checkpoint.readConfig(initFrom) } catch { throw StudyError("--init-from: \(error)") }
             try check(ModelFamily(config) == model, "--init-from: \(initFrom) holds a \(config.modelType) model, but the run trains \(model.rawValue)")
+            if let published, let difference = published.config.shapeDifference(from: config) {
+                throw StudyError("--size \(published.rawValue) and --init-from \(initFrom) disagree: \(difference) (with --init-from the shape comes from the checkpoint; drop --size)")
+            }
         }
         _ = try modelConfig().validated()
     }
 
+    /// Where the task's tokens sit: appended to the checkpoint's (or the published shape's)
+    /// vocabulary, or the compact vocabulary of a tiny model trained from scratch.
+    public func tokenLayout() throws -> TokenLayout {
+        if let base = try baseConfig() { return .appended(to: base.vocabSize, length: length) }
+        return .compact(length: length)
+    }
+
+    /// The configuration whose vocabulary the task extends: the checkpoint's or the published
+    /// shape's; nil for the tiny from-scratch models.
+    func baseConfig() throws -> ModelConfig? {
+        if let initFrom {
+            do { return try Checkpoint.readConfig(initFrom) } catch { throw StudyError("--init-from: \(error)") }
+        }
+        if let size {
+            do { return try PublishedSize(named: size).config } catch { throw StudyError("--size: \(error)") }
+        }
+        return nil
+    }
+
     /// The transformers configuration of this run's model, with the task's vocabulary.
-    public func modelConfig() -> ModelConfig {
-        let vocab = 3 + 2 * length
+    public func modelConfig() throws -> ModelConfig {
+        let layout = try tokenLayout()
+        if let base = try baseConfig() { return base.withVocabulary(layout.vocabularySize) }
         switch model {
         case .pythia:
-            return .gptNeoX(GPTNeoXConfig(vocabSize: vocab, hiddenSize: hidden, layers: layerCount, heads: heads,
+            return .gptNeoX(GPTNeoXConfig(vocabSize: layout.vocabularySize, hiddenSize: hidden, layers: layerCount, heads: heads,
                                           intermediateSize: ffnSize, partialRotaryFactor: 0.25))
         case .mamba:
-            return .mamba(MambaConfig(vocabSize: vocab, hiddenSize: hidden, layers: layerCount, stateSize: stateSize))
+            return .mamba(MambaConfig(vocabSize: layout.vocabularySize, hiddenSize: hidden, layers: layerCount, stateSize: stateSize))
         }
     }
 
@@ -104,7 +145,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in json.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         let lrText = String(format: "%g", lr)
-        return "\(model.rawValue)-L\(length)-\(variant.rawValue)-lr\(lrText)-s\(seed)-e\(embeddingSeed)-\(String(h, radix: 16).suffix(8))"
+        return "\(size ?? model.rawValue)-L\(length)-\(variant.rawValue)-lr\(lrText)-s\(seed)-e\(embeddingSeed)-\(String(h, radix: 16).suffix(8))"
     }
 }
 

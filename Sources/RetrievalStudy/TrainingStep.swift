@@ -8,16 +8,30 @@ import TensorCore
 /// `fullForward` takes the logits from the full forward (every layer on every row, as the
 /// PyTorch anchor does) instead of the trainer's forward (answer-position last layer, first
 /// layer on vocabulary tables); the loss and gradients are the same up to rounding.
+///
+/// `microBatch` splits the batch into pieces of that many examples (the last may be smaller),
+/// each forward and backward on its own with its loss weighted by its share of the batch, so
+/// the gradients add up to the full batch's mean-loss gradient: the same update to rounding,
+/// with the activations of one piece alive at a time.
 public func retrievalTrainingStep(_ model: CausalLM, _ optimizer: AdamW, task: RetrievalTask, tokens: [Int],
-                                  answers: [Int], lr: Double, clipNorm: Double?, fullForward: Bool = false) -> Float {
+                                  answers: [Int], lr: Double, clipNorm: Double?, fullForward: Bool = false,
+                                  microBatch: Int? = nil) -> Float {
     OpProfiler.mark()
-    let logits = answerLogits(model, task: task, tokens: tokens, count: answers.count, fullForward: fullForward)
-    let loss = logits.crossEntropy(targets: answers)
     model.parameters.zeroGrad()
-    loss.backward()
+    let batch = answers.count, piece = min(microBatch ?? batch, batch), width = task.sequenceLength
+    var total: Float = 0
+    for start in stride(from: 0, to: batch, by: piece) {
+        let end = min(batch, start + piece)
+        let logits = answerLogits(model, task: task, tokens: Array(tokens[(start * width)..<(end * width)]),
+                                  count: end - start, fullForward: fullForward)
+        var loss = logits.crossEntropy(targets: Array(answers[start..<end]))
+        if end - start < batch { loss = loss * (Float(end - start) / Float(batch)) }
+        loss.backward()
+        total += loss.item
+    }
     if let clipNorm { OpProfiler.measure("clip gradient norm") { clipGradientNorm(model.parameters, maxNorm: clipNorm) } }
     OpProfiler.measure("AdamW update") { optimizer.update(lr: lr) }
-    return loss.item
+    return total
 }
 
 /// Logits at the answer (last) position of each of `count` examples, (count, vocab): the

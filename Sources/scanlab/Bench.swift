@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Models
 import RetrievalStudy
 
 struct Bench: ParsableCommand {
@@ -76,7 +77,11 @@ struct BenchTrain: ParsableCommand {
         commandName: "train",
         abstract: "Time one training step at the PyTorch anchor's shapes (shared/anchors/torch_train_step.py).")
 
-    @Option(help: "pythia or mamba.") var model: ModelFamily
+    @Option(help: "pythia or mamba (default: the family of --size).") var model: ModelFamily?
+    @Option(help: "A published shape, random weights, the task's tokens appended to its vocabulary: \(PublishedSize.names) (default: the tiny anchor models).")
+    var size: String?
+    @Option(help: "Accumulate gradients over micro-batches of this many examples (default: the whole batch).")
+    var microBatch: Int?
     @Option(name: .customLong("L"), help: "Sequence length L (content tokens; L+3 tokens per example).") var length: Int
     @Option(help: "suffix or prefix.") var variant: QueryPlacement = .suffix
     @Option(help: "Batch size.") var batch: Int = 64
@@ -93,8 +98,15 @@ struct BenchTrain: ParsableCommand {
     }
 
     func run() throws {
-        let row = try TrainBenchmark.run(model: model, length: length, variant: variant, batch: batch, steps: steps,
-                                         fullForward: fullForward, profile: profile)
+        let published = try size.map { name in
+            do { return try PublishedSize(named: name) } catch { throw ValidationError("--size: \(error)") }
+        }
+        guard let family = model ?? published.map({ ModelFamily($0.config) }) else { throw ValidationError("give --model or --size") }
+        let row: TrainBenchmarkRow
+        do {
+            row = try TrainBenchmark.run(model: family, size: published, length: length, variant: variant, batch: batch,
+                                         microBatch: microBatch, steps: steps, fullForward: fullForward, profile: profile)
+        } catch let e as StudyError { throw ValidationError(e.description) }
         print(TrainBenchmark.table([row]))
         if profile { print(TrainBenchmark.profileTable(steps: steps)) }
         if let json {
