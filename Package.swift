@@ -68,7 +68,7 @@ let package = Package(
         // Notebooks: named cells and parameters, state in HDF5, one worker process per cell.
         .target(name: "NotebookRunner", dependencies: ["Checkpoints", "TensorCore"]),
         // The experiment scripts themselves (Notebooks/ at the root), compiled into the worker.
-        .target(name: "Notebooks", dependencies: ["NotebookRunner", "RetrievalStudy", "Plotting", "TensorCore"],
+        .target(name: "Notebooks", dependencies: ["NotebookRunner", "RetrievalStudy", "Models", "Plotting", "TensorCore"],
                 path: "Notebooks"),
         .executableTarget(name: "scanlab-worker", dependencies: ["NotebookRunner", "Notebooks"]),
 

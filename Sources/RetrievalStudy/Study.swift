@@ -1,7 +1,7 @@
 import Foundation
 
 /// A grid of runs: models × lengths × variants × learning rates × seeds, sharing every other
-/// setting of a base configuration.
+/// setting of a base configuration; checkpoints and published shapes may differ per family.
 public struct StudySpec: Codable, Equatable, Sendable {
     public var name: String
     public var models: [ModelFamily]
@@ -11,12 +11,22 @@ public struct StudySpec: Codable, Equatable, Sendable {
     public var seeds: [UInt64]
     /// Every other field (model, length, variant, lr and seed are set per run).
     public var base: RunConfig
+    /// The checkpoint each family starts from (family name → file), overriding base.initFrom.
+    public var initFrom: [String: String]?
+    /// The published shape of each family (family name → PublishedSize name), overriding base.size.
+    public var sizes: [String: String]?
+    /// Whether every run must start from a checkpoint (the paper preset: it fine-tunes).
+    public var requiresPretrained: Bool?
 
     public var runs: [RunConfig] {
         var out: [RunConfig] = []
         for l in lengths { for v in variants { for m in models { for lr in lrs { for s in seeds {
             var c = base
-            c.model = m; c.length = l; c.variant = v; c.lr = lr; c.seed = s
+            // A seed is a replicate: model initialisation, data order and the task's embedding rows
+            // (the paper's three initialisations of the new tokens) all change with it.
+            c.model = m; c.length = l; c.variant = v; c.lr = lr; c.seed = s; c.embeddingSeed = base.embeddingSeed &+ s
+            if let file = initFrom?[m.rawValue] { c.initFrom = file }
+            if let size = sizes?[m.rawValue] { c.size = size }
             out.append(c)
         } } } } }
         return out
@@ -26,15 +36,43 @@ public struct StudySpec: Codable, Equatable, Sendable {
         guard !models.isEmpty, !lengths.isEmpty, !variants.isEmpty, !lrs.isEmpty, !seeds.isEmpty else {
             throw StudyError("study \(name): every axis (models, lengths, variants, lrs, seeds) needs at least one value")
         }
+        for (axis, table) in [("--init-from", initFrom), ("--size", sizes)] {
+            guard let table else { continue }
+            if let missing = models.first(where: { table[$0.rawValue] == nil }) {
+                let given = table.keys.sorted().map { "\($0)=…" }.joined(separator: ",")
+                throw StudyError("study \(name): \(axis) names no \(missing.rawValue) (given: \(given)); give one per family, e.g. \(axis) " +
+                                 models.map { "\($0.rawValue)=\(axis == "--size" ? "NAME" : "FILE")" }.joined(separator: ","))
+            }
+        }
+        if requiresPretrained == true, let family = models.first(where: { m in runs.contains { $0.model == m && $0.initFrom == nil } }) {
+            throw StudyError(Self.pretrainedRequired(study: name, family: family))
+        }
         for r in runs { try r.validate() }
+    }
+
+    static func pretrainedRequired(study: String, family: ModelFamily) -> String {
+        """
+        study \(study) fine-tunes pretrained models, as the paper does, and has no checkpoint for \(family.rawValue). \
+        Convert the published weights once (README, "Pretrained weights"):
+          huggingface-cli download EleutherAI/pythia-1.4b --local-dir pythia-1.4b
+          huggingface-cli download state-spaces/mamba-1.4b-hf --local-dir mamba-1.4b
+          python3 Scripts/convert_checkpoint.py to-scanlab pythia-1.4b Data/pythia-1.4b.h5
+          python3 Scripts/convert_checkpoint.py to-scanlab mamba-1.4b Data/mamba-1.4b.h5
+        then: scanlab study --preset \(study) --init-from pythia=Data/pythia-1.4b.h5,mamba=Data/mamba-1.4b.h5
+        (smaller models work the same way: pythia-160m, mamba-130m). To run the paper's protocol on \
+        ScanLab's tiny models trained from scratch instead: scanlab study --preset \(study) --from-scratch \
+        (learning rates \(paperFromScratchLRs.map { String(format: "%g", $0) }.joined(separator: ", ")), which suit training from scratch).
+        """
     }
 
     public static let presetNames = ["quick", "paper"]
 
-    public static func preset(_ name: String) throws -> StudySpec {
+    /// A preset by name; `fromScratch` turns the paper preset (which fine-tunes pretrained
+    /// checkpoints) into the same protocol on tiny models trained from scratch.
+    public static func preset(_ name: String, fromScratch: Bool = false) throws -> StudySpec {
         switch name {
         case "quick": return quick
-        case "paper": return paper
+        case "paper": return fromScratch ? paperFromScratch : paper
         default: throw StudyError("unknown preset \"\(name)\" (available: \(presetNames.joined(separator: ", ")))")
         }
     }
@@ -42,9 +80,10 @@ public struct StudySpec: Codable, Equatable, Sendable {
     /// The paper's protocol (Pantazopoulos et al., EMNLP 2024, synthetic retrieval): L ∈ {50, 100, 200},
     /// suffix and prefix, 1M training and 100k held-out examples, batch 64 for 78,125 steps
     /// (5M examples), evaluation every 1%, threshold 0.95 with early stop, three learning rates
-    /// and three seeds. The paper fine-tunes pretrained models (use --init-from with converted
-    /// Pythia/Mamba weights); the learning rates here are ScanLab's choice for that regime —
-    /// override them with --lrs. Days on a laptop; see the README for running it on Slurm.
+    /// and three embedding seeds (the paper's three initialisations of the new tokens). It
+    /// fine-tunes pretrained models, so it refuses to start without `--init-from` for each
+    /// family; the learning rates are ScanLab's choice for that regime (override with --lrs).
+    /// Days per run on one machine; see the README for running it on Slurm.
     public static var paper: StudySpec {
         var base = RunConfig(model: .pythia, length: 50)
         base.batch = 64
@@ -55,7 +94,20 @@ public struct StudySpec: Codable, Equatable, Sendable {
         base.evalSize = 100_000
         base.warmupRatio = 0.1
         return StudySpec(name: "paper", models: [.pythia, .mamba], lengths: [50, 100, 200], variants: [.suffix, .prefix],
-                         lrs: [1e-5, 5e-5, 1e-4], seeds: [0, 1, 2], base: base)
+                         lrs: [1e-5, 5e-5, 1e-4], seeds: [0, 1, 2], base: base, requiresPretrained: true)
+    }
+
+    static let paperFromScratchLRs = [1e-3, 5e-4, 2e-4]
+
+    /// The paper's protocol on the tiny models trained from scratch (`--from-scratch`), with
+    /// learning rates that suit training from scratch (those that teach the quick preset's
+    /// models, and two lower for the longer sequences).
+    public static var paperFromScratch: StudySpec {
+        var spec = paper
+        spec.name = "paper-from-scratch"
+        spec.lrs = paperFromScratchLRs
+        spec.requiresPretrained = nil
+        return spec
     }
 
     /// A small version that finishes within 15 minutes on 2 cores and still shows real learning.

@@ -12,12 +12,16 @@ struct StudySelection: ParsableArguments {
     @Option(help: "Comma-separated variants: suffix,prefix.") var variants: String?
     @Option(help: "Comma-separated learning rates.") var lrs: String?
     @Option(help: "Comma-separated seeds.") var seeds: String?
+    @Flag(help: "With --preset paper: run its protocol on tiny models trained from scratch (learning rates 1e-3, 5e-4, 2e-4) instead of fine-tuning pretrained checkpoints.")
+    var fromScratch = false
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
 
     func study() throws -> Study {
         var spec: StudySpec
-        do { spec = try StudySpec.preset(preset) } catch let e as StudyError { throw ValidationError(e.description) }
+        do { spec = try StudySpec.preset(preset, fromScratch: fromScratch) } catch let e as StudyError { throw ValidationError(e.description) }
+        if fromScratch && preset != "paper" { throw ValidationError("--from-scratch applies to --preset paper only") }
+        if fromScratch && runOptions.initFrom != nil { throw ValidationError("--from-scratch and --init-from contradict each other") }
         if let name { spec.name = name }
         func list<T>(_ text: String?, _ flag: String, _ parse: (String) -> T?) throws -> [T]? {
             guard let text else { return nil }
@@ -33,6 +37,10 @@ struct StudySelection: ParsableArguments {
         if let v = try list(lrs, "--lrs", { Double($0) }) { spec.lrs = v }
         if let v = try list(seeds, "--seeds", { UInt64($0) }) { spec.seeds = v }
         runOptions.apply(to: &spec.base)
+        try runOptions.checkShapeFlags()
+        do { try spec.setPerFamily(initFrom: runOptions.initFrom, sizes: runOptions.size) } catch let e as StudyError {
+            throw ValidationError(e.description)
+        }
         do { return try Study(spec, dataDirectory: dataOptions.directory) } catch let e as StudyError {
             throw ValidationError(e.description)
         }

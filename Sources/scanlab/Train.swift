@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import RetrievalStudy
 
 /// Where generated data and runs live: --data, else $SCANLAB_DATA, else ./Data.
@@ -14,6 +15,7 @@ struct DataOptions: ParsableArguments {
 
 extension ModelFamily: ExpressibleByArgument {}
 extension QueryPlacement: ExpressibleByArgument {}
+extension NewTokenInit: ExpressibleByArgument {}
 
 /// Flags that set the fields of a run; shared by `train` and `study` (where they override a preset).
 struct RunOptions: ParsableArguments {
@@ -34,7 +36,27 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Attention heads (pythia).") var heads: Int?
     @Option(help: "MLP width (pythia; default 4×hidden).") var ffn: Int?
     @Option(help: "d_state (mamba).") var stateSize: Int?
-    @Option(help: "Start from this checkpoint (embeddings resized to the task).") var initFrom: String?
+    @Option(help: ArgumentHelp("Start from this checkpoint: its shape, its vocabulary with the task's tokens appended. In a study, one per family: pythia=FILE,mamba=FILE.", valueName: "file"))
+    var initFrom: String?
+    @Option(help: ArgumentHelp("A published shape, trained from scratch with the task's tokens appended to its vocabulary: \(PublishedSize.names). In a study, one per family: pythia-160m,mamba-130m.", valueName: "name"))
+    var size: String?
+    @Option(help: "How the task's tokens appended to a vocabulary start: normal (N(0, initializer_range), from the embedding seed) or mean (transformers' mean resizing).")
+    var newTokenInit: NewTokenInit?
+    @Option(help: "Split each step's batch into micro-batches of this many examples (the same update; less memory).")
+    var microBatch: Int?
+
+    /// The model-size flags given, for the conflict check against --size and --init-from.
+    private var shapeFlags: [String] {
+        [("--hidden", hidden), ("--layers", layers), ("--heads", heads), ("--ffn", ffn), ("--state-size", stateSize)]
+            .compactMap { name, value in value.map { "\(name) \($0)" } }
+    }
+
+    /// Refuses model-size flags beside --size or --init-from, naming both.
+    func checkShapeFlags() throws {
+        guard let conflict = shapeFlags.first else { return }
+        if let size { throw ValidationError("\(conflict) conflicts with --size \(size): a published shape sets every model size") }
+        if let initFrom { throw ValidationError("\(conflict) conflicts with --init-from \(initFrom): the shape comes from the checkpoint") }
+    }
 
     func apply(to c: inout RunConfig) {
         if let lr { c.lr = lr }
@@ -54,7 +76,8 @@ struct RunOptions: ParsableArguments {
         if let heads { c.heads = heads }
         if let ffn { c.ffn = ffn }
         if let stateSize { c.stateSize = stateSize }
-        if let initFrom { c.initFrom = initFrom }
+        if let newTokenInit { c.newTokenInit = newTokenInit }
+        if let microBatch { c.microBatch = microBatch }
     }
 }
 
@@ -85,6 +108,22 @@ struct Train: ParsableCommand {
             c = RunConfig(model: model, length: length)
             c.variant = variant
             runOptions.apply(to: &c)
+            try runOptions.checkShapeFlags()
+            do {
+                if let text = runOptions.size {
+                    let sizes = try PerFamily.sizes(text)
+                    guard let size = sizes[model], sizes.count == 1 else {
+                        throw StudyError("--size \(text) is not one \(model.rawValue) shape (\(PublishedSize.names))")
+                    }
+                    c.size = size.rawValue
+                }
+                if let text = runOptions.initFrom {
+                    guard let file = try PerFamily.checkpoints(text)[model] else {
+                        throw StudyError("--init-from \(text) names no \(model.rawValue) checkpoint")
+                    }
+                    c.initFrom = file
+                }
+            } catch let e as StudyError { throw ValidationError(e.description) }
         }
         do { try c.validate() } catch let e as StudyError { throw ValidationError(e.description) }
         let run = try RetrievalRun(c, dataDirectory: dataOptions.directory, folder: out)
