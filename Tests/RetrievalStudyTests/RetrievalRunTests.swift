@@ -94,7 +94,7 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
     }
 
-    func testInitFromResizesEmbeddingsAndRefusesAnotherFamily() throws {
+    func testInitFromExtendsEmbeddingsAndRefusesAnotherFamily() throws {
         var g = RandomGenerator(seed: 1)
         let source = makeModel(.mamba(MambaConfig(vocabSize: 7, hiddenSize: 16, layers: 1, stateSize: 4)), generator: &g)
         try Checkpoint.save(source, to: dir + "/pre.h5")
@@ -104,7 +104,7 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         let r = try RetrievalRun(c, dataDirectory: dir, reporter: quiet)
         let model = try r.buildModel()
         let e = model.parameters["backbone.embeddings.weight"]
-        XCTAssertEqual(e.shape, [11, 16])
+        XCTAssertEqual(e.shape, [7 + 2 + 2 * 4, 16], "the task's 2 + 2L tokens appended to the checkpoint's 7")
         XCTAssertEqual(Array(e.values.prefix(7 * 16)), source.parameters["backbone.embeddings.weight"].values)
         XCTAssertEqual(model.parameters["backbone.layers.0.mixer.A_log"].values, source.parameters["backbone.layers.0.mixer.A_log"].values)
         var p = tiny(.pythia)
