@@ -114,10 +114,29 @@ func isBoolean(_ value: Any) -> Bool {
     String(describing: type(of: value)).contains("Boolean") || type(of: value) == Bool.self
 }
 
-/// Serialises a config dictionary with sorted keys (stable files, readable diffs).
+/// Serialises a config dictionary with sorted keys (stable files, readable diffs). Floating
+/// fields keep a decimal point (1.0, not 1): transformers ≥ 5 validates config fields by type
+/// and refuses an integer where it declares a float.
 func configJSON(_ dict: [String: Any]) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: dict, options: [.prettyPrinted, .sortedKeys])
-    return String(decoding: data, as: UTF8.self)
+    func text(_ value: Any, indent: String) -> String {
+        switch value {
+        case let b as Bool: return b ? "true" : "false"
+        case let i as Int: return String(i)
+        case let d as Double:
+            if d == d.rounded() && Swift.abs(d) < 1e15 { return String(Int(d)) + ".0" }
+            return "\(d)"
+        case let s as String:
+            let data = try! JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed])
+            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+        case let a as [Any]: return "[" + a.map { text($0, indent: indent) }.joined(separator: ", ") + "]"
+        case let o as [String: Any]:
+            let inner = indent + "  "
+            return "{\n" + o.keys.sorted().map { inner + text($0, indent: inner) + ": " + text(o[$0]!, indent: inner) }
+                .joined(separator: ",\n") + "\n" + indent + "}"
+        default: fatalError("configJSON: unsupported value \(value)")
+        }
+    }
+    return text(dict, indent: "")
 }
 
 /// transformers' GPTNeoXConfig (Pythia).
