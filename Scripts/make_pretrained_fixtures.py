@@ -26,6 +26,8 @@ from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import (GPTNeoXConfig, GPTNeoXForCausalLM, MambaConfig, MambaForCausalLM,
                           PreTrainedTokenizerFast)
 
+from make_golden_fixtures import perturb   # constant-initialised parameters made random, as pretraining would
+
 FIXTURES = {
     "pythia": (GPTNeoXConfig, GPTNeoXForCausalLM, dict(
         vocab_size=301, hidden_size=18, num_hidden_layers=2, num_attention_heads=3, intermediate_size=30,
@@ -51,16 +53,6 @@ def tokenizer(words: int) -> PreTrainedTokenizerFast:
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|endoftext|>",
                                    unk_token="<|endoftext|>")
-
-
-def perturb(model, gen):
-    """Gives constant-initialised parameters random values, as pretraining would have."""
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith("bias") or "norm" in name or name.endswith(".D"):
-                p.add_(0.1 * torch.randn(p.shape, generator=gen))
-            if name.endswith("A_log"):
-                p.add_(0.2 * torch.randn(p.shape, generator=gen))
 
 
 def published(name: str, out: Path) -> None:

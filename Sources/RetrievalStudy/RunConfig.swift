@@ -122,8 +122,10 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     /// The transformers configuration of this run's model, with the task's vocabulary.
     public func modelConfig() throws -> ModelConfig {
-        let layout = try tokenLayout()
-        if let base = try baseConfig() { return base.withVocabulary(layout.vocabularySize) }
+        if let base = try baseConfig() {
+            return base.withVocabulary(TokenLayout.appended(to: base.vocabSize, length: length).vocabularySize)
+        }
+        let layout = TokenLayout.compact(length: length)
         switch model {
         case .pythia:
             return .gptNeoX(GPTNeoXConfig(vocabSize: layout.vocabularySize, hiddenSize: hidden, layers: layerCount, heads: heads,
