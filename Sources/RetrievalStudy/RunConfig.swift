@@ -89,10 +89,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         if let published {
             try check(ModelFamily(published.config) == model, "--size \(published.rawValue) is not a \(model.rawValue) shape")
         }
-        if let initFrom {
+        if let initFrom, let config = try baseConfig() {
             // The checkpoint must exist, read, hold this run's model family and match --size.
-            let config: ModelConfig
-            do { config = try Checkpoint.readConfig(initFrom) } catch { throw StudyError("--init-from: \(error)") }
             try check(ModelFamily(config) == model, "--init-from: \(initFrom) holds a \(config.modelType) model, but the run trains \(model.rawValue)")
             if let published, let difference = published.config.shapeDifference(from: config) {
                 throw StudyError("--size \(published.rawValue) and --init-from \(initFrom) disagree: \(difference) (with --init-from the shape comes from the checkpoint; drop --size)")
