@@ -9,13 +9,14 @@ let positionAccuracy = Notebook("position-accuracy", summary: "Which target posi
     .integers("length", default: "12", help: "sequence length L", range: 2...16_000),
     .choice("variant", default: "suffix", help: "query placement", options: QueryPlacement.allCases.map(\.rawValue)),
     .integers("steps", default: "2500", help: "step budget per run", range: 1...10_000_000),
-], cells: [
+] + modelSourceParameters, cells: [
     Cell("train") { ctx in
         var spec = StudySpec.quick
         spec.name = "position-accuracy-L\(ctx.parameter("length"))-\(ctx.parameter("variant"))"
         spec.lengths = ctx.integers("length")
         spec.variants = [QueryPlacement(rawValue: ctx.parameter("variant"))!]
         spec.base.steps = ctx.integers("steps")[0]
+        try applyModelSource(ctx, to: &spec)
         let rows = try Study(spec, dataDirectory: ctx.dataDirectory).run()
         ctx.log(Study.summaryTable(rows))
     },

@@ -1,6 +1,5 @@
 import NotebookRunner
 import Plotting
-import Models
 import RetrievalStudy
 
 /// Reproduce the synthetic in-context retrieval study end to end: the plan, training of both
@@ -13,14 +12,8 @@ let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retriev
         text.split(separator: ",").allSatisfy { QueryPlacement(rawValue: String($0)) != nil } ? nil : "variants: use suffix, prefix or suffix,prefix"
     },
     .integers("seeds", default: "0", help: "seeds (the paper uses 0,1,2)", range: 0...1_000_000),
-    Parameter("sizes", default: "", help: "published shapes, one per family (e.g. pythia-160m,mamba-130m); empty: the tiny models") { text in
-        text.isEmpty ? nil : (try? PerFamily.sizes(text)) == nil ? "sizes: use names among \(PublishedSize.names)" : nil
-    },
-    Parameter("init-from", default: "", help: "pretrained checkpoints, pythia=FILE,mamba=FILE (converted with Scripts/convert_checkpoint.py); empty: from scratch") { text in
-        text.isEmpty ? nil : (try? PerFamily.checkpoints(text)) == nil ? "init-from: use pythia=FILE,mamba=FILE" : nil
-    },
     .choice("from-scratch", default: "no", help: "with preset=paper: its protocol on tiny models trained from scratch", options: ["no", "yes"]),
-], cells: [
+] + modelSourceParameters, cells: [
     Cell("plan") { ctx in
         let spec = try studySpec(ctx)
         ctx.store("runs", .table([["model", "length", "variant", "lr", "seed", "steps"]] + spec.runs.map {
@@ -48,8 +41,7 @@ func studySpec(_ ctx: CellContext) throws -> StudySpec {
     spec.lengths = ctx.integers("lengths")
     spec.variants = ctx.parameter("variants").split(separator: ",").compactMap { QueryPlacement(rawValue: String($0)) }
     spec.seeds = ctx.integers("seeds").map(UInt64.init)
-    let (initFrom, sizes) = (ctx.parameter("init-from"), ctx.parameter("sizes"))
-    try spec.setPerFamily(initFrom: initFrom.isEmpty ? nil : initFrom, sizes: sizes.isEmpty ? nil : sizes)
+    try applyModelSource(ctx, to: &spec)
     spec.name = "notebook-\(spec.name)-L\(spec.lengths.map(String.init).joined(separator: "_"))"
     try spec.validate()
     return spec
