@@ -47,8 +47,11 @@ let package = Package(
         // contract a·b + c); with AVX-512, round-to-integer and scale-by-2ⁿ for the exponentials.
         .target(name: "CVectorMath"),
 
+        // Linux calls Swift's Glibc module leaves out: the affinity mask (sched_getaffinity).
+        .target(name: "CSystem"),
+
         // Float32 tensors, reverse-mode autograd and the primitive ops.
-        .target(name: "TensorCore", dependencies: ["CBLAS", "CVectorMath"], swiftSettings: cpuFlags),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CVectorMath", "CSystem"], swiftSettings: cpuFlags),
 
         // Fused CPU kernels: Mamba's selective scan, causal attention with NeoX rotary.
         .target(name: "Kernels", dependencies: ["TensorCore"], swiftSettings: cpuFlags),

@@ -18,7 +18,8 @@ public struct RunResult: Equatable {
 /// One training run of the retrieval task: resumable from its last checkpoint, bit-identical
 /// to an uninterrupted run (same thread count), and a no-op once finished.
 ///
-/// Folder layout: config.json, tokens.json (the task's token ids, see TokenLayout), metrics.h5,
+/// Folder layout: config.json, tokens.json (the task's token ids, see TokenLayout),
+/// provenance.json (machines and builds that trained it), metrics.h5,
 /// checkpoints/step-NNNNNNNN.h5 (the last three kept).
 public final class RetrievalRun {
     public let config: RunConfig
@@ -58,11 +59,16 @@ public final class RetrievalRun {
     /// finished, interrupted (with the last evaluated step) or not started, from the folder alone.
     public var progress: String {
         if let m = try? RunMetrics.read(metricsPath) {
-            return m.finished ? "finished" : "interrupted at step \(m.steps.last ?? 0)"
+            let machines = machineTypes.map { " on " + $0.joined(separator: ", then ") } ?? ""
+            return (m.finished ? "finished" : "interrupted at step \(m.steps.last ?? 0)") + machines
         }
         return FileManager.default.fileExists(atPath: folder + "/config.json") ? "not started" : "not prepared"
     }
     var metricsPath: String { folder + "/metrics.h5" }
+    /// The machine types that trained this run (provenance.json), nil before any training.
+    public var machineTypes: [String]? { RunProvenance.read(provenancePath).map(\.machineTypes) }
+    /// Which machines and builds trained this run: provenance.json (RunProvenance).
+    public var provenancePath: String { folder + "/provenance.json" }
     /// The token layout (name → id) for transformers users: tokens.json.
     public var tokensPath: String { folder + "/tokens.json" }
 
@@ -90,6 +96,7 @@ public final class RetrievalRun {
         } else {
             reporter.log("\(config.folderName): training \(config.model.rawValue) (\(model.parameters.count) parameters) on L=\(config.length) \(config.variant.rawValue), \(config.steps) steps")
         }
+        try RunProvenance.record(at: provenancePath, fromStep: step)
 
         var order = epochOrder(epoch, count: data.train.count)
         var lossSum = 0.0, lossCount = 0

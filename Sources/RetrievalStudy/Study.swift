@@ -141,13 +141,22 @@ public func medianSteps(_ reached: [Int?]) -> Double {
 
 /// One line of a study's summary: the data of the paper's Figure 6 plus final accuracies.
 public struct SummaryRow: Equatable {
-    public init(model: ModelFamily, length: Int, variant: QueryPlacement, lr: Double, seed: UInt64, reachedStep: Int?, finalAccuracy: Double?) {
+    public init(model: ModelFamily, length: Int, variant: QueryPlacement, lr: Double, seed: UInt64, reachedStep: Int?,
+                finalAccuracy: Double?, machine: String? = nil) {
         self.model = model; self.length = length; self.variant = variant; self.lr = lr; self.seed = seed
-        self.reachedStep = reachedStep; self.finalAccuracy = finalAccuracy
+        self.reachedStep = reachedStep; self.finalAccuracy = finalAccuracy; self.machine = machine
+    }
+
+    /// The row of a run and its outcome; the machine is the last one that trained it.
+    init(_ c: RunConfig, _ run: RetrievalRun, reachedStep: Int?, finalAccuracy: Double?) {
+        self.init(model: c.model, length: c.length, variant: c.variant, lr: c.lr, seed: c.seed, reachedStep: reachedStep,
+                  finalAccuracy: finalAccuracy, machine: run.machineTypes?.last)
     }
     public let model: ModelFamily, length: Int, variant: QueryPlacement, lr: Double, seed: UInt64
     public let reachedStep: Int?
     public let finalAccuracy: Double?
+    /// The machine type that trained the run (MachineInfo.machineType), when recorded.
+    public let machine: String?
 }
 
 /// Runs a study (reusing finished runs, resuming interrupted ones) and writes its summary.
@@ -178,8 +187,7 @@ public final class Study {
             let run = try RetrievalRun(c, dataDirectory: dataDirectory, reporter: reporter)
             run.afterEvaluation = afterEvaluation
             let r = try run.run()
-            rows.append(SummaryRow(model: c.model, length: c.length, variant: c.variant, lr: c.lr, seed: c.seed,
-                                   reachedStep: r.reachedStep, finalAccuracy: r.finalAccuracy))
+            rows.append(SummaryRow(c, run, reachedStep: r.reachedStep, finalAccuracy: r.finalAccuracy))
             try Self.summaryCSV(rows).write(toFile: folder + "/summary.csv", atomically: true, encoding: .utf8)
         }
         return rows
@@ -194,8 +202,7 @@ public final class Study {
             guard let m = try? RunMetrics.read(run.folder + "/metrics.h5"), m.finished else {
                 pending.append("\(c.folderName) (\(run.progress))"); continue
             }
-            rows.append(SummaryRow(model: c.model, length: c.length, variant: c.variant, lr: c.lr, seed: c.seed,
-                                   reachedStep: m.reachedStep, finalAccuracy: m.accuracies.last))
+            rows.append(SummaryRow(c, run, reachedStep: m.reachedStep, finalAccuracy: m.accuracies.last))
         }
         guard pending.isEmpty else {
             throw StudyError("study \(spec.name): \(pending.count) of \(spec.runs.count) runs are not finished: " + pending.joined(separator: ", "))
@@ -213,20 +220,23 @@ public final class Study {
         try e.encode(spec).write(to: URL(fileURLWithPath: folder + "/study.json"))
     }
 
-    /// summary.csv: model,length,variant,lr,seed,reached_step,final_accuracy (reached_step empty when never reached).
+    /// summary.csv: model,length,variant,lr,seed,reached_step,final_accuracy,machine (reached_step
+    /// empty when never reached; machine quoted, empty when not recorded).
     public static func summaryCSV(_ rows: [SummaryRow]) -> String {
-        var lines = ["model,length,variant,lr,seed,reached_step,final_accuracy"]
+        var lines = ["model,length,variant,lr,seed,reached_step,final_accuracy,machine"]
         for r in rows {
+            let machine = r.machine.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" } ?? ""
             lines.append([r.model.rawValue, "\(r.length)", r.variant.rawValue, String(format: "%g", r.lr), "\(r.seed)",
-                          r.reachedStep.map(String.init) ?? "", r.finalAccuracy.map { String(format: "%.4f", $0) } ?? ""]
+                          r.reachedStep.map(String.init) ?? "", r.finalAccuracy.map { String(format: "%.4f", $0) } ?? "", machine]
                 .joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Per configuration (model, length, variant, lr): the median over seeds of the step at
-    /// which the threshold was reached ("not reached" when the median run never did), runs
-    /// that reached it, and the mean final accuracy.
+    /// Per configuration (model, length, variant, lr), over its seeds: the median step at which
+    /// the threshold was reached ("not reached" when the median run never did), the range of
+    /// those steps among the runs that reached it, how many did, and the final accuracies'
+    /// mean and range. A note follows when the runs came from more than one machine type.
     public static func summaryTable(_ rows: [SummaryRow]) -> String {
         struct Key: Hashable { let m: ModelFamily, l: Int, v: QueryPlacement, lr: Double }
         var groups: [Key: [SummaryRow]] = [:], order: [Key] = []
@@ -235,6 +245,10 @@ public final class Study {
             if groups[k] == nil { order.append(k) }
             groups[k, default: []].append(r)
         }
+        func range<T: Comparable>(_ values: [T], _ format: (T) -> String) -> String {
+            guard let lo = values.min(), let hi = values.max() else { return "-" }
+            return lo == hi ? format(lo) : format(lo) + "–" + format(hi)
+        }
         var lines: [[String]] = []
         for k in order {
             let g = groups[k]!
@@ -242,14 +256,24 @@ public final class Study {
             let accs = g.compactMap(\.finalAccuracy)
             lines.append([k.m.rawValue, "\(k.l)", k.v.rawValue, String(format: "%g", k.lr),
                           mid.isFinite ? String(format: "%.0f", mid) : "not reached",
+                          range(g.compactMap(\.reachedStep)) { "\($0)" },
                           "\(g.filter { $0.reachedStep != nil }.count)/\(g.count)",
-                          accs.isEmpty ? "-" : String(format: "%.4f", accs.reduce(0, +) / Double(accs.count))])
+                          accs.isEmpty ? "-" : String(format: "%.4f", accs.reduce(0, +) / Double(accs.count)),
+                          range(accs) { String(format: "%.4f", $0) }])
         }
-        let header = ["model", "length", "variant", "lr", "median steps to threshold", "reached", "final accuracy"]
+        let header = ["model", "length", "variant", "lr", "median steps to threshold", "steps range", "reached",
+                      "final accuracy (mean)", "final accuracy range"]
         let widths = header.indices.map { c in ([header[c]] + lines.map { $0[c] }).map(\.count).max()! }
         func fmt(_ cells: [String]) -> String {
             cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ")
         }
-        return ([fmt(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + lines.map(fmt)).joined(separator: "\n")
+        var table = ([fmt(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + lines.map(fmt))
+            .joined(separator: "\n")
+        var machines: [String] = []
+        for r in rows { if let m = r.machine, !machines.contains(m) { machines.append(m) } }
+        if machines.count > 1 {
+            table += "\nnote: these runs came from \(machines.count) machine types, whose rounding differs: " + machines.joined(separator: "; ")
+        }
+        return table
     }
 }

@@ -1,10 +1,32 @@
+import CSystem
 import Dispatch
 import Foundation
 
 /// Splits loops over the machine's cores. Small loops stay on the calling thread, where
 /// dispatch overhead (a few µs) would cost more than it saves.
 public enum Parallel {
-    public static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The threads loops split over: $SCANLAB_THREADS, else the CPUs this process may run on
+    /// (its affinity mask, which taskset, cgroups and Slurm's binding set; the machine's core
+    /// count ignores them). `setThreads` overrides it before work starts (`--threads`).
+    public private(set) nonisolated(unsafe) static var cores = configuredThreads()
+
+    public static func setThreads(_ n: Int) {
+        precondition(n >= 1, "Parallel.setThreads: \(n) threads")
+        cores = n
+    }
+
+    /// $SCANLAB_THREADS when it is a positive integer, else the affinity mask's CPU count.
+    public static func configuredThreads() -> Int {
+        if let text = ProcessInfo.processInfo.environment["SCANLAB_THREADS"], let n = Int(text), n >= 1 { return n }
+        return allowedCPUs()
+    }
+
+    /// The CPUs in this process's affinity mask (sched_getaffinity), or the active processor
+    /// count where the mask cannot be read.
+    public static func allowedCPUs() -> Int {
+        let count = Int(scanlab_allowed_cpu_count())
+        return count > 0 ? count : max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
 
     /// Below this many elements of work an elementwise loop runs on one thread.
     public static let elementThreshold = 1 << 15

@@ -97,7 +97,10 @@ struct BenchTrain: ParsableCommand {
         guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be positive") }
     }
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     func run() throws {
+        threadOptions.apply()
         let published = try size.map { name in
             do { return try PublishedSize(named: name) } catch { throw ValidationError("--size: \(error)") }
         }

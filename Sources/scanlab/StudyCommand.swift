@@ -78,7 +78,10 @@ struct StudyRun: ParsableCommand {
     @Option(help: "Slurm time limit per task (e.g. 2-00:00:00).") var time: String?
     @Flag(help: "With --backend slurm: write the script, do not submit it.") var dryRun = false
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     func run() throws {
+        threadOptions.apply()
         let study = try selection.study()
         let dataOptions = selection.dataOptions
         if backend == .slurm {

@@ -95,7 +95,10 @@ struct Train: ParsableCommand {
     @Flag(help: "Redraw the learning-curve PNG after every evaluation (Figures/runs/<run>/).") var plotLive = false
     @Option(help: "Figures folder (default: $SCANLAB_FIGURES, or Figures/ beside the data folder).") var figures: String?
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     func run() throws {
+        threadOptions.apply()
         var c: RunConfig
         if let config {
             guard model == nil, length == nil else { throw ValidationError("--config already names the model and length") }

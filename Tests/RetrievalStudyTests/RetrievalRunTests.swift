@@ -128,7 +128,8 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(rows.count, 2 * 2 * 2)   // models × variants × seeds
         let csv = try String(contentsOfFile: dir + "/studies/tiny/summary.csv", encoding: .utf8)
         let lines = csv.split(separator: "\n")
-        XCTAssertEqual(lines.first, "model,length,variant,lr,seed,reached_step,final_accuracy")
+        XCTAssertEqual(lines.first, "model,length,variant,lr,seed,reached_step,final_accuracy,machine")
+        XCTAssertTrue(lines[1].hasSuffix("\"" + MachineInfo.current.machineType + "\""), "each run names its machine: \(lines[1])")
         XCTAssertEqual(lines.count, 9)
         XCTAssertTrue(Study.summaryTable(rows).contains("median steps to threshold"))
         // Running it again reuses every run.
@@ -146,5 +147,40 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(table.contains("200"), table)
         XCTAssertTrue(table.contains("2/3"), table)
         XCTAssertTrue(Study.summaryTable(Array(rows.suffix(2))).contains("not reached"))
+    }
+
+    /// Seeds and spread: the median, the range of steps among the runs that reached the
+    /// threshold, and the final accuracies' mean and range, per configuration.
+    func testSummaryGivesTheSpreadOverSeeds() {
+        let rows = [(300, 0.96), (500, 0.97), (nil, 0.81)].enumerated().map { s, r in
+            SummaryRow(model: .pythia, length: 12, variant: .prefix, lr: 1e-3, seed: UInt64(s), reachedStep: r.0, finalAccuracy: r.1,
+                       machine: "A")
+        }
+        let table = Study.summaryTable(rows)
+        let line = table.split(separator: "\n")[2]
+        XCTAssertTrue(line.contains("500  "), table)            // median of 300, 500, ∞
+        XCTAssertTrue(line.contains("300–500"), table)
+        XCTAssertTrue(line.contains("2/3"), table)
+        XCTAssertTrue(line.contains("0.9133"), table)           // mean final accuracy
+        XCTAssertTrue(line.contains("0.8100–0.9700"), table)
+        XCTAssertFalse(table.contains("machine types"), "one machine type: no note")
+        let mixed = rows + [SummaryRow(model: .mamba, length: 12, variant: .prefix, lr: 1e-3, seed: 0, reachedStep: 100,
+                                       finalAccuracy: 1, machine: "B")]
+        XCTAssertTrue(Study.summaryTable(mixed).contains("these runs came from 2 machine types"), Study.summaryTable(mixed))
+    }
+
+    func testProvenanceRecordsEverySessionThatTrainedARun() throws {
+        let c = tiny(.mamba)
+        let run = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet)
+        try run.run(stopAfter: 4)
+        try RetrievalRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet).run()
+        let p = try XCTUnwrap(RunProvenance.read(run.provenancePath))
+        XCTAssertEqual(p.sessions.map(\.fromStep), [0, 4])
+        XCTAssertEqual(p.sessions[0].machine, MachineInfo.current)
+        XCTAssertEqual(p.machineTypes, [MachineInfo.current.machineType])
+        XCTAssertTrue(run.progress.hasPrefix("finished on "), run.progress)
+        // A finished run is not trained again, so it gains no session.
+        try RetrievalRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet).run()
+        XCTAssertEqual(RunProvenance.read(run.provenancePath)?.sessions.count, 2)
     }
 }

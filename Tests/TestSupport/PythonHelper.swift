@@ -27,21 +27,9 @@ public enum PythonHelper {
         }
     }
 
-    /// Runs the Python with `arguments`; stdout and stderr go to files, so neither pipe can fill up.
+    /// Runs the Python with `arguments`.
     public static func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = prefix + arguments
-        let base = NSTemporaryDirectory() + "scanlab-python-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
-        try p.run()
-        p.waitUntilExit()
-        return (p.terminationStatus, (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
-                (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+        try ChildProcess.run(executable, prefix + arguments)
     }
 
     /// Runs a script and fails the test (with its stderr) unless it exits 0; returns its stdout.

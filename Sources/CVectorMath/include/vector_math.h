@@ -51,4 +51,16 @@ scanlab_float16 scanlab_clamp16(scanlab_float16 x, scanlab_float16 lo, scanlab_f
 }
 #endif
 
+// The instruction-set level the including code is compiled for (the build's -target-cpu),
+// recorded with every run: 2 = AVX-512, 1 = AVX2 + FMA, 0 = baseline.
+static inline __attribute__((always_inline)) int scanlab_built_isa_level(void) {
+#if defined(__AVX512F__)
+    return 2;
+#elif defined(__AVX2__) && defined(__FMA__)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 #endif

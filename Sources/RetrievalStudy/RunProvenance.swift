@@ -1,0 +1,69 @@
+import Foundation
+import TensorCore
+
+/// Where and with what a run was trained: one entry per process that trained it (a resumed
+/// run may continue on another machine), kept in the run folder's provenance.json.
+public struct RunProvenance: Codable, Equatable, Sendable {
+    public struct Session: Codable, Equatable, Sendable {
+        public var started: String
+        public var host: String
+        /// The step the session started from (0 for a fresh run).
+        public var fromStep: Int
+        public var machine: MachineInfo
+        /// ScanLab's git commit (with "-dirty" for uncommitted changes), or "unknown".
+        public var scanlab: String
+    }
+
+    public var sessions: [Session] = []
+
+    /// The machine types the sessions ran on, in order of first appearance.
+    public var machineTypes: [String] {
+        var seen: [String] = []
+        for s in sessions where !seen.contains(s.machine.machineType) { seen.append(s.machine.machineType) }
+        return seen
+    }
+
+    public static func read(_ path: String) -> RunProvenance? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(RunProvenance.self, from: data)
+    }
+
+    /// Appends this process's session to the file at `path` (creating it).
+    public static func record(at path: String, fromStep: Int) throws {
+        var p = read(path) ?? RunProvenance()
+        p.sessions.append(Session(started: ISO8601DateFormatter().string(from: Date()), host: ProcessInfo.processInfo.hostName,
+                                  fromStep: fromStep, machine: .current, scanlab: ScanLabCommit.current))
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try e.encode(p).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+/// ScanLab's commit, read once from the git checkout the running executable was built in.
+public enum ScanLabCommit {
+    public static let current: String = {
+        var dir = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent(".git").path) {
+            dir = dir.deletingLastPathComponent()
+        }
+        guard dir.path != "/", let head = git(["rev-parse", "--short=12", "HEAD"], in: dir.path) else { return "unknown" }
+        let dirty = git(["status", "--porcelain", "--untracked-files=no"], in: dir.path).map { !$0.isEmpty } ?? false
+        return head + (dirty ? "-dirty" : "")
+    }()
+
+    /// git's trimmed output, or nil when it fails.
+    static func git(_ arguments: [String], in directory: String) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "-C", directory] + arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
