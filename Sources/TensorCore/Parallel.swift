@@ -28,6 +28,11 @@ public enum Parallel {
         return count > 0 ? count : max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
+    /// Reductions that are split for the cores are split into this many fixed blocks (fewer
+    /// when there are fewer items), whatever the thread count, and the blocks' partial sums
+    /// are combined in block order: so a run's numbers are bit-identical on 1, 2 or N threads.
+    public static let reductionBlocks = 8
+
     /// Below this many elements of work an elementwise loop runs on one thread.
     public static let elementThreshold = 1 << 15
 

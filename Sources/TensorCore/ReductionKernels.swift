@@ -14,10 +14,12 @@ func sum_forward(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
             return s
         }
         if outer == 1 && n >= Parallel.elementThreshold {
-            var partial = [Float](repeating: 0, count: Parallel.cores)
+            // Fixed blocks, combined in order: the same sum on any number of threads.
+            let blocks = Parallel.reductionBlocks
+            var partial = [Float](repeating: 0, count: blocks)
             partial.withUnsafeMutableBufferPointer { pp in
-                Parallel.forEach(Parallel.cores, workPerItem: n) { c in
-                    let lo = c * n / Parallel.cores, hi = (c + 1) * n / Parallel.cores
+                Parallel.forEach(blocks, workPerItem: n / blocks) { c in
+                    let lo = c * n / blocks, hi = (c + 1) * n / blocks
                     pp[c] = rowSum(x + lo, hi - lo)
                 }
             }
@@ -37,22 +39,24 @@ func sum_forward(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
             while i < inner { dst[i] += row[i]; i += 1 }
         }
     }
-    if outer >= Parallel.cores || outer * n * inner < Parallel.elementThreshold {
+    // Whether a reduction is split depends on its shape alone, never on the thread count.
+    if outer >= Parallel.reductionBlocks || outer * n * inner < Parallel.elementThreshold || n < 2 {
         Parallel.forEach(outer, workPerItem: n * inner) { o in addRows(x + o * n * inner, out + o * inner, 0, n) }
         return
     }
-    // Few outer rows but long reductions (bias gradients): partial sums per core.
-    let cores = Parallel.cores
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: cores * inner)
+    // Few outer rows but long reductions (bias gradients): partial sums over fixed blocks of
+    // rows, combined in block order.
+    let blocks = Swift.min(Parallel.reductionBlocks, n)
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: blocks * inner)
     defer { scratch.deallocate() }
     for o in 0..<outer {
         let src = x + o * n * inner
-        Parallel.forEach(cores, workPerItem: n * inner) { c in
-            addRows(src, scratch + c * inner, c * n / cores, (c + 1) * n / cores)
+        Parallel.forEach(blocks, workPerItem: n * inner / blocks) { c in
+            addRows(src, scratch + c * inner, c * n / blocks, (c + 1) * n / blocks)
         }
         let dst = out + o * inner
         dst.update(from: scratch, count: inner)
-        for c in 1..<cores {
+        for c in 1..<blocks {
             for i in 0..<inner { dst[i] += scratch[c * inner + i] }
         }
     }

@@ -20,22 +20,25 @@ public enum BLASThreading {
 /// C = op(A)·op(B) through cblas_sgemm   // A is (M,K) or (K,M) when transposed, B (K,N) or (N,K), C is (M,N)
 /// All pointers row-major; rows are contiguous unless a leading dimension (row stride) says
 /// otherwise (columns of a wider matrix); transposition is a BLAS flag, never a copy.
-/// Products of at least 2²¹ multiply-adds are split into row (or column) bands, one per core.
+/// Products of at least 2²¹ multiply-adds are split into row (or column) bands that the cores
+/// share. The bands follow from the shape alone, never from the thread count: OpenBLAS rounds a
+/// band's edge tiles differently from a whole product, so the same split on 1, 2 or N threads
+/// is what keeps results bit-identical.
 public func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                   m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
                   alpha: Float = 1, beta: Float = 0, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) {
     _ = BLASThreading.singleThreaded
     let lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n), ldc = ldc ?? n
-    let cores = Parallel.cores
-    guard cores > 1, m * n * k >= 1 << 21, max(m, n) >= 32 * cores else {
+    let (bands, band) = sgemmBands(m: m, n: n, k: k)
+    guard bands > 1 else {
         sgemmTile(a, lda: lda, b, ldb: ldb, c, ldc: ldc, m: m, n: n, k: k,
                   transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
         return
     }
+    let work = m * n * k / bands
     if m >= n {
         // Row bands of C: A's rows (columns of A when transposed), C's rows.
-        let band = (m + cores - 1) / cores
-        DispatchQueue.concurrentPerform(iterations: cores) { i in
+        Parallel.forEach(bands, workPerItem: work) { i in
             let r0 = i * band, rows = min(band, m - r0)
             guard rows > 0 else { return }
             sgemmTile(transposeA ? a + r0 : a + r0 * lda, lda: lda, b, ldb: ldb, c + r0 * ldc, ldc: ldc,
@@ -43,14 +46,24 @@ public func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: Uns
         }
     } else {
         // Column bands of C: B's columns (rows of B when transposed), C's columns.
-        let band = ((n + cores - 1) / cores + 15) / 16 * 16
-        DispatchQueue.concurrentPerform(iterations: cores) { i in
+        Parallel.forEach(bands, workPerItem: work) { i in
             let c0 = i * band, cols = min(band, n - c0)
             guard cols > 0 else { return }
             sgemmTile(a, lda: lda, transposeB ? b + c0 * ldb : b + c0, ldb: ldb, c + c0, ldc: ldc,
                       m: m, n: cols, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
         }
     }
+}
+
+/// How `sgemm` splits an (m, n, k) product: the number of bands along the longer of m and n
+/// and the band width (a multiple of 16). Up to Parallel.reductionBlocks bands of at least 32
+/// rows or columns; one band below 2²¹ multiply-adds.
+func sgemmBands(m: Int, n: Int, k: Int) -> (count: Int, width: Int) {
+    let long = max(m, n)
+    guard m * n * k >= 1 << 21, long >= 64 else { return (1, long) }
+    let wanted = min(Parallel.reductionBlocks, long / 32)
+    let width = ((long + wanted - 1) / wanted + 15) / 16 * 16
+    return ((long + width - 1) / width, width)
 }
 
 /// One cblas_sgemm on the calling thread with explicit leading dimensions, for kernels that
