@@ -56,13 +56,15 @@ public final class RetrievalRun {
         try task.layout.json.write(toFile: tokensPath, atomically: true, encoding: .utf8)
     }
 
-    /// finished, interrupted (with the last evaluated step) or not started, from the folder alone.
-    public var progress: String {
-        if let m = try? RunMetrics.read(metricsPath) {
-            let machines = machineTypes.map { " on " + $0.joined(separator: ", then ") } ?? ""
-            return (m.finished ? "finished" : "interrupted at step \(m.steps.last ?? 0)") + machines
-        }
-        return FileManager.default.fileExists(atPath: folder + "/config.json") ? "not started" : "not prepared"
+    /// Finished, interrupted (at the last evaluated step) or not started, from the folder alone.
+    public var progress: RunProgress {
+        if let m = try? RunMetrics.read(metricsPath) { return m.finished ? .finished : .interrupted(atStep: m.steps.last ?? 0) }
+        return FileManager.default.fileExists(atPath: folder + "/config.json") ? .notStarted : .notPrepared
+    }
+
+    /// The progress and, once trained, the machine types that trained it: a status line.
+    public var statusLine: String {
+        progress.description + (machineTypes.map { " on " + $0.joined(separator: ", then ") } ?? "")
     }
     var metricsPath: String { folder + "/metrics.h5" }
     /// The machine types that trained this run (provenance.json), nil before any training.

@@ -25,7 +25,7 @@ public struct SlurmBackend {
         for c in study.spec.runs {
             let run = try RetrievalRun(c, dataDirectory: study.dataDirectory)
             try run.prepareFolder()
-            if run.progress != "finished" { pending.append(run.folder) }
+            if run.progress != .finished { pending.append(run.folder) }
         }
         let dir = slurmDirectory(study)
         try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
@@ -66,7 +66,7 @@ public struct SlurmBackend {
         var runs: [(String, String)] = []
         for c in study.spec.runs {
             let run = try RetrievalRun(c, dataDirectory: study.dataDirectory)
-            runs.append((c.folderName, run.progress))
+            runs.append((c.folderName, run.statusLine))
         }
         var queue = "no job submitted"
         if let job = try? String(contentsOfFile: slurmDirectory(study) + "/job-id", encoding: .utf8) {

@@ -178,7 +178,8 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(p.sessions.map(\.fromStep), [0, 4])
         XCTAssertEqual(p.sessions[0].machine, MachineInfo.current)
         XCTAssertEqual(p.machineTypes, [MachineInfo.current.machineType])
-        XCTAssertTrue(run.progress.hasPrefix("finished on "), run.progress)
+        XCTAssertEqual(run.progress, .finished)
+        XCTAssertEqual(run.statusLine, "finished on " + MachineInfo.current.machineType)
         // A finished run is not trained again, so it gains no session.
         try RetrievalRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet).run()
         XCTAssertEqual(RunProvenance.read(run.provenancePath)?.sessions.count, 2)
