@@ -74,6 +74,10 @@ public enum StudyFigures {
         }
         var blocks: [String] = [], plots: [String] = []
         for (k, r) in panels.enumerated() {
+            // The panel shows one run; say so, and how many seeds the configuration has.
+            let seeds = runs.filter { $0.config.model == r.config.model && $0.config.length == length
+                && $0.config.variant == variant && $0.config.lr == r.config.lr }.count
+            let which = seeds > 1 ? "seed \(r.config.seed), one of \(seeds) seeds" : "seed \(r.config.seed), the only seed"
             var lines = ["# \(r.label): step target_position accuracy"]
             for (e, step) in r.metrics.steps.enumerated() {
                 for (p, acc) in r.metrics.positionAccuracy[e].enumerated() { lines.append("\(step) \(p) \(acc)") }
@@ -84,7 +88,7 @@ public enum StudyFigures {
             // One colour scale for all panels, beside the last one.
             plots.append("""
             \(k == panels.count - 1 ? "set colorbox" : "unset colorbox")
-            set title \(gnuplotQuoted(r.config.model.rawValue + " (lr " + String(format: "%g", r.config.lr) + ", seed \(r.config.seed))")) font ',13'
+            set title \(gnuplotQuoted(r.config.model.rawValue + " (lr " + String(format: "%g", r.config.lr) + ", " + which + ")")) font ',13'
             plot datafile index \(k) using 1:2:3 with image notitle
             """)
         }

@@ -66,6 +66,15 @@ final class StudyFiguresTests: TemporaryDirectoryTestCase {
             let e = pythia.metrics.steps.firstIndex(of: Int(t[0]))!
             XCTAssertEqual(t[2], pythia.metrics.positionAccuracy[e][Int(t[1])])
         }
+        // A heatmap shows one run, and says which of how many seeds.
+        XCTAssertTrue(try String(contentsOfFile: heat.script, encoding: .utf8).contains("seed 0, the only seed"))
+        let seeded = all + all.filter { $0.config.length == 6 && $0.config.variant == .prefix }.map { r in
+            var c = r.config
+            c.seed = 1
+            return RunRecord(config: c, metrics: r.metrics)
+        }
+        let heat2 = try StudyFigures.positionAccuracy(seeded, length: 6, variant: .prefix, in: dir + "/seeds", gnuplot: g)
+        XCTAssertTrue(try String(contentsOfFile: heat2.script, encoding: .utf8).contains("seed 0, one of 2 seeds"))
         // Figure 6: unreached runs sit in the top band and are counted in the legend.
         let steps = try StudyFigures.stepsToThreshold(all, in: dir, gnuplot: g)
         let script = try String(contentsOfFile: steps.script, encoding: .utf8)
