@@ -176,10 +176,16 @@ public final class Study {
         self.reporter = reporter
     }
 
-    /// Runs every configuration in order; each run lives in <data>/runs/ and is reused.
+    /// Runs every configuration in order; each run lives in <data>/runs/ and is reused. With
+    /// `jobs` of more than one, runs go side by side in child processes (LocalJobs) and the
+    /// summary is collected from their folders once all are done: the same per-run numbers.
     @discardableResult
-    public func run() throws -> [SummaryRow] {
+    public func run(jobs: LocalJobs? = nil) throws -> [SummaryRow] {
         try writeSpec()
+        if let jobs, jobs.jobs > 1 {
+            try jobs.run(self, reporter: reporter)
+            return try collect()
+        }
         let runs = spec.runs
         var rows: [SummaryRow] = []
         for (i, c) in runs.enumerated() {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Plotting
 import RetrievalStudy
+import TensorCore
 
 /// Which study: a preset with any field and axis overridden (shared by run, status, collect).
 struct StudySelection: ParsableArguments {
@@ -77,6 +78,8 @@ struct StudyRun: ParsableCommand {
     @Option(help: "Slurm CPUs per task.") var cpusPerTask: Int = 2
     @Option(help: "Slurm time limit per task (e.g. 2-00:00:00).") var time: String?
     @Flag(help: "With --backend slurm: write the script, do not submit it.") var dryRun = false
+    @Option(help: "Runs side by side here, each in its own process with its share of the threads (the same per-run numbers). Default: one per CPU for the tiny from-scratch models (faster on 2 cores), 1 for published shapes and checkpoints.")
+    var jobs: Int?
 
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -95,7 +98,14 @@ struct StudyRun: ParsableCommand {
         }
         if plotLive { study.afterEvaluation = liveCurves(figures: figuresDirectory(figures, data: dataOptions)) }
         let start = Date()
-        let rows = try study.run()
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let jobs, jobs > 1, plotLive { throw ValidationError("--plot-live needs --jobs 1 (runs in child processes draw no live figures)") }
+        // Tiny models use two cores poorly, so separate runs on separate cores finish sooner; the
+        // large shapes are matrix products that use every core (and each run needs its memory).
+        let tiny = study.spec.runs.allSatisfy { $0.initFrom == nil && $0.size == nil }
+        let count = jobs ?? (tiny && !plotLive ? min(Parallel.cores, study.spec.runs.count) : 1)
+        let parallel = count > 1 ? LocalJobs(jobs: count, scanlab: scanlabExecutable(), cpus: Parallel.cores) : nil
+        let rows = try study.run(jobs: parallel)
         print("\nStudy \(study.spec.name): \(rows.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")
         print(Study.summaryTable(rows))
         print("summary: \(study.folder)/summary.csv")
