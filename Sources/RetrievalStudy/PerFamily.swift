@@ -1,13 +1,17 @@
+import Foundation
 import Models
 
 /// Settings given once per model family on the command line or in a notebook: checkpoints
 /// as "pythia=A.h5,mamba=B.h5" (a bare path serves every family), published shapes as names,
 /// which know their family ("pythia-160m,mamba-130m").
 public enum PerFamily {
+    /// Checkpoint paths by family, made absolute: a run's config.json names its checkpoint, and
+    /// Slurm tasks or notebook workers may start in another folder.
     public static func checkpoints(_ text: String) throws -> [ModelFamily: String] {
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
         let parts = text.split(separator: ",").map(String.init)
         if parts.count == 1 && !parts[0].contains("=") {
-            return Dictionary(uniqueKeysWithValues: ModelFamily.allCases.map { ($0, text) })
+            return Dictionary(uniqueKeysWithValues: ModelFamily.allCases.map { ($0, absolute(text)) })
         }
         var files: [ModelFamily: String] = [:]
         for part in parts {
@@ -16,7 +20,7 @@ public enum PerFamily {
                 throw StudyError("--init-from: '\(part)' is not FAMILY=FILE (families: pythia, mamba)")
             }
             guard files[family] == nil else { throw StudyError("--init-from names \(family.rawValue) twice") }
-            files[family] = kv[1]
+            files[family] = absolute(kv[1])
         }
         return files
     }

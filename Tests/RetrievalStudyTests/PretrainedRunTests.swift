@@ -135,6 +135,10 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
         try missing.setPerFamily(initFrom: "pythia=\(files[.pythia]!)", sizes: nil)
         XCTAssertThrowsError(try missing.validate()) { XCTAssertTrue("\($0)".contains("--init-from names no mamba"), "\($0)") }
         XCTAssertThrowsError(try PerFamily.checkpoints("gpt=x.h5")) { XCTAssertTrue("\($0)".contains("'gpt=x.h5' is not FAMILY=FILE")) }
+        // Relative paths become absolute: Slurm tasks and notebook workers may start elsewhere.
+        let cwd = FileManager.default.currentDirectoryPath
+        XCTAssertEqual(try PerFamily.checkpoints("pythia=Data/p.h5")[.pythia], cwd + "/Data/p.h5")
+        XCTAssertEqual(try PerFamily.checkpoints("Data/p.h5")[.mamba], cwd + "/Data/p.h5")
     }
 
     func testPaperPresetRefusesToStartWithoutCheckpoints() throws {
