@@ -145,13 +145,45 @@ public enum StudyFigures {
                                       in folder: String, gnuplot: Gnuplot = Gnuplot()) throws -> Figure {
         var blocks: [String] = []
         var acc: [String] = [], loss: [String] = []
+        // Seeds of one configuration: every run thin, their median thick. A run that stopped
+        // early keeps its last values in the median (it had reached the threshold).
+        struct Key: Hashable { let m: ModelFamily, l: Int, v: QueryPlacement, lr: Double }
+        var groups: [Key: [RunRecord]] = [:], order: [Key] = []
         for r in runs {
-            blocks.append("# \(r.label): step accuracy loss\n" + (r.metrics.steps.isEmpty ? "NaN NaN NaN" :
-                (0..<r.metrics.steps.count).map { "\(r.metrics.steps[$0]) \(r.metrics.accuracies[$0]) \(r.metrics.losses[$0])" }
-                    .joined(separator: "\n")))
-            let style = "lw 2 lc rgb '\(modelColors[r.config.model]!)' dt \(variantDash[r.config.variant]!)"
-            acc.append("datafile index \(blocks.count - 1) using 1:2 with lines \(style) title \(gnuplotQuoted(r.label))")
-            loss.append("datafile index \(blocks.count - 1) using 1:3 with lines \(style) notitle")
+            let k = Key(m: r.config.model, l: r.config.length, v: r.config.variant, lr: r.config.lr)
+            if groups[k] == nil { order.append(k) }
+            groups[k, default: []].append(r)
+        }
+        for k in order {
+            let group = groups[k]!, seeds = group.count
+            let style = "lc rgb '\(modelColors[k.m]!)' dt \(variantDash[k.v]!)"
+            for r in group {
+                blocks.append("# \(r.label): step accuracy loss\n" + (r.metrics.steps.isEmpty ? "NaN NaN NaN" :
+                    (0..<r.metrics.steps.count).map { "\(r.metrics.steps[$0]) \(r.metrics.accuracies[$0]) \(r.metrics.losses[$0])" }
+                        .joined(separator: "\n")))
+                let title = seeds == 1 ? "title \(gnuplotQuoted(r.label))" : "notitle"
+                acc.append("datafile index \(blocks.count - 1) using 1:2 with lines lw \(seeds == 1 ? 2 : 1) \(style) \(title)")
+                loss.append("datafile index \(blocks.count - 1) using 1:3 with lines lw \(seeds == 1 ? 2 : 1) \(style) notitle")
+            }
+            guard seeds > 1 else { continue }
+            let steps = Set(group.flatMap(\.metrics.steps)).sorted()
+            func median(_ values: [Double]) -> Double {
+                let v = values.sorted()
+                return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+            }
+            func value(_ r: RunRecord, _ step: Int, _ series: [Double]) -> Double? {
+                guard let i = r.metrics.steps.lastIndex(where: { $0 <= step }) else { return nil }
+                return series[i]
+            }
+            let rows = steps.compactMap { step -> String? in
+                let a = group.compactMap { value($0, step, $0.metrics.accuracies) }
+                let l = group.compactMap { value($0, step, $0.metrics.losses) }
+                return a.count == seeds ? "\(step) \(median(a)) \(median(l))" : nil
+            }
+            let label = "\(k.m.rawValue) L=\(k.l) \(k.v.rawValue) lr \(String(format: "%g", k.lr)): median of \(seeds) seeds"
+            blocks.append("# \(label): step accuracy loss\n" + (rows.isEmpty ? "NaN NaN NaN" : rows.joined(separator: "\n")))
+            acc.append("datafile index \(blocks.count - 1) using 1:2 with lines lw 3 \(style) title \(gnuplotQuoted(label))")
+            loss.append("datafile index \(blocks.count - 1) using 1:3 with lines lw 3 \(style) notitle")
         }
         let body = """
         set multiplot layout 1,2 title 'Learning curves' font ',14'

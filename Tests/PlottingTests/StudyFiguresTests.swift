@@ -85,6 +85,38 @@ final class StudyFiguresTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(stepsData.contains("6 530.0"), stepsData)   // top of the axis: 1.06 × budget
     }
 
+    /// Seeds of one configuration: each run a thin line, their median a thick one.
+    func testLearningCurvesDrawEverySeedThinAndTheirMedianThick() throws {
+        var g = Gnuplot(); g.executable = nil
+        let base = runs().first { $0.config.model == .mamba && $0.config.length == 4 && $0.config.variant == .suffix }!
+        var seeded: [RunRecord] = []
+        for (seed, shift) in [(0, 0.0), (1, 0.1), (2, 0.3)] {
+            var c = base.config
+            c.seed = UInt64(seed)
+            var m = RunMetrics(threshold: 0.95)
+            for (i, step) in base.metrics.steps.enumerated() {
+                m.record(step: step, loss: base.metrics.losses[i] + shift, accuracy: min(1, base.metrics.accuracies[i] + shift),
+                         positions: base.metrics.positionAccuracy[i])
+            }
+            seeded.append(RunRecord(config: c, metrics: m))
+        }
+        let f = try StudyFigures.learningCurves(seeded, in: dir, gnuplot: g)
+        let script = try String(contentsOfFile: f.script, encoding: .utf8)
+        XCTAssertTrue(script.contains("median of 3 seeds"), script)
+        let thin = script.components(separatedBy: "with lines lw 1").count - 1
+        let thick = script.components(separatedBy: "with lines lw 3").count - 1
+        XCTAssertGreaterThan(thick, 0, "the median is drawn thick")
+        XCTAssertEqual(thin, 3 * thick, "three thin runs for each thick median (accuracy and loss)")
+        XCTAssertFalse(script.contains("seed=1"), "single runs of a seeded configuration carry no legend entry")
+        let blocks = try String(contentsOfFile: f.data, encoding: .utf8).components(separatedBy: "\n\n\n")
+        let median = blocks[3].split(separator: "\n").dropFirst().map { $0.split(separator: " ").map { Double($0)! } }
+        XCTAssertEqual(median.count, base.metrics.steps.count)
+        for (i, row) in median.enumerated() {
+            XCTAssertEqual(row[1], min(1, base.metrics.accuracies[i] + 0.1), accuracy: 1e-12, "the middle seed's accuracy")
+            XCTAssertEqual(row[2], base.metrics.losses[i] + 0.1, accuracy: 1e-12)
+        }
+    }
+
     func testScriptRedrawsTheFigureFromAnotherFolder() throws {
         guard let gp = Gnuplot().executable else { throw XCTSkip("gnuplot is not installed") }
         let f = try StudyFigures.learningCurves(runs(), logSteps: true, in: dir)
