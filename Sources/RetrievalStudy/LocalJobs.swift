@@ -24,17 +24,14 @@ public struct LocalJobs {
     /// Trains every unfinished run of `study`; throws naming the runs whose process failed.
     public func run(_ study: Study, reporter: ProgressReporter) throws {
         // Datasets first, once per length and seed, so the children only read them.
+        let pending = try study.unfinishedRuns()
         var seen = Set<String>()
-        var pending: [RetrievalRun] = []
-        for c in study.spec.runs {
+        for c in pending.map(\.config) {
             let key = RetrievalDataset.fileName(length: c.length, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed)
             if seen.insert(key).inserted {
                 _ = try RetrievalDataset.load(length: c.length, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed,
                                               dataDirectory: study.dataDirectory)
             }
-            let run = try RetrievalRun(c, dataDirectory: study.dataDirectory, reporter: reporter)
-            try run.prepareFolder()
-            if run.progress != .finished { pending.append(run) }
         }
         let total = study.spec.runs.count, start = Date(), alreadyDone = total - pending.count
         let tally = JobTally(done: alreadyDone)

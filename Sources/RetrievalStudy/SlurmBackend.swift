@@ -21,12 +21,7 @@ public struct SlurmBackend {
     /// returns its path and the run folders it covers (empty: nothing to submit).
     public func writeScript(_ study: Study) throws -> (script: String, runs: [String]) {
         try study.writeSpec()
-        var pending: [String] = []
-        for c in study.spec.runs {
-            let run = try RetrievalRun(c, dataDirectory: study.dataDirectory)
-            try run.prepareFolder()
-            if run.progress != .finished { pending.append(run.folder) }
-        }
+        let pending = try study.unfinishedRuns().map(\.folder)
         let dir = slurmDirectory(study)
         try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
         let path = dir + "/array.sbatch"

@@ -199,6 +199,16 @@ public final class Study {
         return rows
     }
 
+    /// Prepares every run's folder and returns the runs that are not finished (what a backend
+    /// still has to train).
+    public func unfinishedRuns() throws -> [RetrievalRun] {
+        try spec.runs.compactMap { c in
+            let run = try RetrievalRun(c, dataDirectory: dataDirectory, reporter: reporter)
+            try run.prepareFolder()
+            return run.progress == .finished ? nil : run
+        }
+    }
+
     /// The summary from finished runs on disk, without training (after a cluster ran them).
     /// Throws naming the runs that are not finished.
     public func collect() throws -> [SummaryRow] {
