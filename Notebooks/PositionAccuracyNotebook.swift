@@ -9,9 +9,11 @@ let positionAccuracy = Notebook("position-accuracy", summary: "Which target posi
     .integers("length", default: "12", help: "sequence length L", range: 2...16_000),
     .choice("variant", default: "suffix", help: "query placement", options: QueryPlacement.allCases.map(\.rawValue)),
     .integers("steps", default: "2500", help: "step budget per run", range: 1...10_000_000),
+    .integers("seed", default: "0", help: "the one seed the heatmap shows", range: 0...1_000_000),
 ] + modelSourceParameters, cells: [
     Cell("train") { ctx in
         var spec = StudySpec.quick
+        spec.seeds = ctx.integers("seed").map(UInt64.init)
         spec.name = "position-accuracy-L\(ctx.parameter("length"))-\(ctx.parameter("variant"))"
         spec.lengths = ctx.integers("length")
         spec.variants = [QueryPlacement(rawValue: ctx.parameter("variant"))!]

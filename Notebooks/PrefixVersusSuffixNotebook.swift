@@ -7,16 +7,18 @@ import RetrievalStudy
 let prefixVersusSuffix = Notebook("prefix-vs-suffix", summary: "Query before or after the context, both models", parameters: [
     .integers("length", default: "12", help: "sequence length L", range: 2...16_000),
     .integers("steps", default: "2500", help: "step budget per run", range: 1...10_000_000),
+    .integers("seeds", default: "0,1,2", help: "seeds: replicates of every run (each drawn thin, their median thick)", range: 0...1_000_000),
 ] + modelSourceParameters, cells: [
     Cell("train") { ctx in
         var spec = StudySpec.quick
         spec.name = "prefix-vs-suffix-L\(ctx.parameter("length"))"
         spec.lengths = ctx.integers("length")
         spec.base.steps = ctx.integers("steps")[0]
+        spec.seeds = ctx.integers("seeds").map(UInt64.init)
         try applyModelSource(ctx, to: &spec)
         let rows = try Study(spec, dataDirectory: ctx.dataDirectory).run()
-        ctx.store("comparison", .table([["model", "variant", "steps to threshold", "final accuracy"]] + rows.map {
-            [$0.model.rawValue, $0.variant.rawValue, $0.reachedStep.map(String.init) ?? "not reached",
+        ctx.store("comparison", .table([["model", "variant", "seed", "steps to threshold", "final accuracy"]] + rows.map {
+            [$0.model.rawValue, $0.variant.rawValue, "\($0.seed)", $0.reachedStep.map(String.init) ?? "not reached",
              $0.finalAccuracy.map { String(format: "%.4f", $0) } ?? "-"]
         }))
         ctx.log(Study.summaryTable(rows))

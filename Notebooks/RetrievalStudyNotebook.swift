@@ -11,7 +11,7 @@ let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retriev
     Parameter("variants", default: "suffix,prefix", help: "query placements: suffix, prefix or both") { text in
         text.split(separator: ",").allSatisfy { QueryPlacement(rawValue: String($0)) != nil } ? nil : "variants: use suffix, prefix or suffix,prefix"
     },
-    .integers("seeds", default: "0", help: "seeds (the paper uses 0,1,2)", range: 0...1_000_000),
+    .integers("seeds", default: "0,1,2", help: "seeds: replicates of every configuration (the paper uses three)", range: 0...1_000_000),
     .choice("from-scratch", default: "no", help: "with preset=paper: its protocol on tiny models trained from scratch", options: ["no", "yes"]),
 ] + modelSourceParameters, cells: [
     Cell("plan") { ctx in

@@ -110,18 +110,29 @@ public enum StudyFigures {
     }
 
     /// Figure 12: prefix against suffix — held-out accuracy over training for both variants,
-    /// one panel per model, one line per run of this length.
+    /// one panel per model; with several seeds each run thin and their median thick.
     public static func prefixVersusSuffix(_ runs: [RunRecord], length: Int, in folder: String, gnuplot: Gnuplot = Gnuplot()) throws -> Figure {
         var blocks: [String] = [], panels: [String] = []
         for m in ModelFamily.allCases {
-            let group = runs.filter { $0.config.model == m && $0.config.length == length }
-            guard !group.isEmpty else { continue }
+            let groups = SeedGroup.grouping(runs.filter { $0.config.model == m && $0.config.length == length })
+            guard !groups.isEmpty else { continue }
             var plots: [String] = []
-            for r in group {
-                blocks.append("# \(r.label): step accuracy\n" + (r.metrics.steps.isEmpty ? "NaN NaN" :
-                    zip(r.metrics.steps, r.metrics.accuracies).map { "\($0) \($1)" }.joined(separator: "\n")))
-                let color = r.config.variant == .suffix ? "#1f77b4" : "#ff7f0e"
-                plots.append("datafile index \(blocks.count - 1) using 1:2 with lines lw 2 dt \(variantDash[r.config.variant]!) lc rgb '\(color)' title \(gnuplotQuoted("\(r.config.variant.rawValue) (lr \(String(format: "%g", r.config.lr)), seed \(r.config.seed))"))")
+            for g in groups {
+                let color = g.variant == .suffix ? "#1f77b4" : "#ff7f0e"
+                let style = "dt \(variantDash[g.variant]!) lc rgb '\(color)'"
+                let setting = "\(g.variant.rawValue) (lr \(String(format: "%g", g.lr))"
+                for r in g.runs {
+                    blocks.append("# \(r.label): step accuracy\n" + (r.metrics.steps.isEmpty ? "NaN NaN" :
+                        zip(r.metrics.steps, r.metrics.accuracies).map { "\($0) \($1)" }.joined(separator: "\n")))
+                    let title = g.seeds == 1 ? "title " + gnuplotQuoted("\(setting), seed \(r.config.seed))") : "notitle"
+                    plots.append("datafile index \(blocks.count - 1) using 1:2 with lines lw \(g.seeds == 1 ? 2 : 1) \(style) \(title)")
+                }
+                guard g.seeds > 1 else { continue }
+                let rows = g.medians([\.accuracies])
+                blocks.append("# \(setting)): median of \(g.seeds) seeds: step accuracy\n" +
+                              (rows.isEmpty ? "NaN NaN" : rows.map { "\($0.step) \($0.values[0])" }.joined(separator: "\n")))
+                plots.append("datafile index \(blocks.count - 1) using 1:2 with lines lw 3 \(style) title " +
+                             gnuplotQuoted("\(setting), median of \(g.seeds) seeds)"))
             }
             panels.append("set title '\(m.rawValue)' font ',13'\nplot \(plots.joined(separator: ", \\\n     "))")
         }
@@ -140,48 +151,27 @@ public enum StudyFigures {
                                 data: blocks.joined(separator: "\n\n\n") + "\n", body: body, width: 600 * max(1, panels.count), height: 500)
     }
 
-    /// Held-out accuracy and training loss against step for a set of runs, overlaid.
+    /// Held-out accuracy and training loss against step for a set of runs, overlaid; with several
+    /// seeds of a setting, each run thin and their median thick.
     public static func learningCurves(_ runs: [RunRecord], name: String = "learning-curves", logSteps: Bool = false,
                                       in folder: String, gnuplot: Gnuplot = Gnuplot()) throws -> Figure {
         var blocks: [String] = []
         var acc: [String] = [], loss: [String] = []
-        // Seeds of one configuration: every run thin, their median thick. A run that stopped
-        // early keeps its last values in the median (it had reached the threshold).
-        struct Key: Hashable { let m: ModelFamily, l: Int, v: QueryPlacement, lr: Double }
-        var groups: [Key: [RunRecord]] = [:], order: [Key] = []
-        for r in runs {
-            let k = Key(m: r.config.model, l: r.config.length, v: r.config.variant, lr: r.config.lr)
-            if groups[k] == nil { order.append(k) }
-            groups[k, default: []].append(r)
-        }
-        for k in order {
-            let group = groups[k]!, seeds = group.count
-            let style = "lc rgb '\(modelColors[k.m]!)' dt \(variantDash[k.v]!)"
-            for r in group {
+        for g in SeedGroup.grouping(runs) {
+            let style = "lc rgb '\(modelColors[g.model]!)' dt \(variantDash[g.variant]!)"
+            for r in g.runs {
                 blocks.append("# \(r.label): step accuracy loss\n" + (r.metrics.steps.isEmpty ? "NaN NaN NaN" :
                     (0..<r.metrics.steps.count).map { "\(r.metrics.steps[$0]) \(r.metrics.accuracies[$0]) \(r.metrics.losses[$0])" }
                         .joined(separator: "\n")))
-                let title = seeds == 1 ? "title \(gnuplotQuoted(r.label))" : "notitle"
-                acc.append("datafile index \(blocks.count - 1) using 1:2 with lines lw \(seeds == 1 ? 2 : 1) \(style) \(title)")
-                loss.append("datafile index \(blocks.count - 1) using 1:3 with lines lw \(seeds == 1 ? 2 : 1) \(style) notitle")
+                let title = g.seeds == 1 ? "title \(gnuplotQuoted(r.label))" : "notitle"
+                acc.append("datafile index \(blocks.count - 1) using 1:2 with lines lw \(g.seeds == 1 ? 2 : 1) \(style) \(title)")
+                loss.append("datafile index \(blocks.count - 1) using 1:3 with lines lw \(g.seeds == 1 ? 2 : 1) \(style) notitle")
             }
-            guard seeds > 1 else { continue }
-            let steps = Set(group.flatMap(\.metrics.steps)).sorted()
-            func median(_ values: [Double]) -> Double {
-                let v = values.sorted()
-                return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
-            }
-            func value(_ r: RunRecord, _ step: Int, _ series: [Double]) -> Double? {
-                guard let i = r.metrics.steps.lastIndex(where: { $0 <= step }) else { return nil }
-                return series[i]
-            }
-            let rows = steps.compactMap { step -> String? in
-                let a = group.compactMap { value($0, step, $0.metrics.accuracies) }
-                let l = group.compactMap { value($0, step, $0.metrics.losses) }
-                return a.count == seeds ? "\(step) \(median(a)) \(median(l))" : nil
-            }
-            let label = "\(k.m.rawValue) L=\(k.l) \(k.v.rawValue) lr \(String(format: "%g", k.lr)): median of \(seeds) seeds"
-            blocks.append("# \(label): step accuracy loss\n" + (rows.isEmpty ? "NaN NaN NaN" : rows.joined(separator: "\n")))
+            guard g.seeds > 1 else { continue }
+            let rows = g.medians([\.accuracies, \.losses])
+            let label = "\(g.model.rawValue) L=\(g.length) \(g.variant.rawValue) lr \(String(format: "%g", g.lr)): median of \(g.seeds) seeds"
+            blocks.append("# \(label): step accuracy loss\n" +
+                          (rows.isEmpty ? "NaN NaN NaN" : rows.map { "\($0.step) \($0.values[0]) \($0.values[1])" }.joined(separator: "\n")))
             acc.append("datafile index \(blocks.count - 1) using 1:2 with lines lw 3 \(style) title \(gnuplotQuoted(label))")
             loss.append("datafile index \(blocks.count - 1) using 1:3 with lines lw 3 \(style) notitle")
         }

@@ -86,11 +86,9 @@ final class StudyFiguresTests: TemporaryDirectoryTestCase {
     }
 
     /// Seeds of one configuration: each run a thin line, their median a thick one.
-    func testLearningCurvesDrawEverySeedThinAndTheirMedianThick() throws {
-        var g = Gnuplot(); g.executable = nil
-        let base = runs().first { $0.config.model == .mamba && $0.config.length == 4 && $0.config.variant == .suffix }!
-        var seeded: [RunRecord] = []
-        for (seed, shift) in [(0, 0.0), (1, 0.1), (2, 0.3)] {
+    /// Three seeds of one run, their losses and accuracies shifted by 0, 0.1 and 0.3.
+    func threeSeeds(of base: RunRecord) -> [RunRecord] {
+        [(0, 0.0), (1, 0.1), (2, 0.3)].map { seed, shift in
             var c = base.config
             c.seed = UInt64(seed)
             var m = RunMetrics(threshold: 0.95)
@@ -98,8 +96,14 @@ final class StudyFiguresTests: TemporaryDirectoryTestCase {
                 m.record(step: step, loss: base.metrics.losses[i] + shift, accuracy: min(1, base.metrics.accuracies[i] + shift),
                          positions: base.metrics.positionAccuracy[i])
             }
-            seeded.append(RunRecord(config: c, metrics: m))
+            return RunRecord(config: c, metrics: m)
         }
+    }
+
+    func testLearningCurvesDrawEverySeedThinAndTheirMedianThick() throws {
+        var g = Gnuplot(); g.executable = nil
+        let base = runs().first { $0.config.model == .mamba && $0.config.length == 4 && $0.config.variant == .suffix }!
+        let seeded = threeSeeds(of: base)
         let f = try StudyFigures.learningCurves(seeded, in: dir, gnuplot: g)
         let script = try String(contentsOfFile: f.script, encoding: .utf8)
         XCTAssertTrue(script.contains("median of 3 seeds"), script)
@@ -115,6 +119,33 @@ final class StudyFiguresTests: TemporaryDirectoryTestCase {
             XCTAssertEqual(row[1], min(1, base.metrics.accuracies[i] + 0.1), accuracy: 1e-12, "the middle seed's accuracy")
             XCTAssertEqual(row[2], base.metrics.losses[i] + 0.1, accuracy: 1e-12)
         }
+    }
+
+    /// Figure 12 with seeds: per variant, each run thin and the median thick, in the legend once.
+    func testPrefixVersusSuffixDrawsEverySeedThinAndTheirMedianThick() throws {
+        var g = Gnuplot(); g.executable = nil
+        let l4 = runs().filter { $0.config.length == 4 && $0.config.model == .pythia }
+        let seeded = l4.flatMap(threeSeeds)
+        let f = try StudyFigures.prefixVersusSuffix(seeded, length: 4, in: dir, gnuplot: g)
+        let script = try String(contentsOfFile: f.script, encoding: .utf8)
+        // The body runs once per terminal (PNG, SVG).
+        XCTAssertEqual(script.components(separatedBy: "with lines lw 1").count - 1, 2 * 6, "three thin runs per variant")
+        XCTAssertEqual(script.components(separatedBy: "with lines lw 3").count - 1, 2 * 2, "one thick median per variant")
+        XCTAssertTrue(script.contains("suffix (lr 0.001, median of 3 seeds)"), script)
+        XCTAssertFalse(script.contains("seed 1)"), "single runs of a seeded setting carry no legend entry")
+        let suffix = l4.first { $0.config.variant == .suffix }!
+        let blocks = try String(contentsOfFile: f.data, encoding: .utf8).components(separatedBy: "\n\n\n")
+        let median = blocks.first { $0.contains("suffix (lr 0.001): median") }!.split(separator: "\n").dropFirst()
+            .map { $0.split(separator: " ").map { Double($0)! } }
+        XCTAssertEqual(median.map { Int($0[0]) }, suffix.metrics.steps)
+        for (i, row) in median.enumerated() {
+            XCTAssertEqual(row[1], min(1, suffix.metrics.accuracies[i] + 0.1), accuracy: 1e-12, "the middle seed's accuracy")
+        }
+        // One seed: its line is thick and named, with no median.
+        let single = try StudyFigures.prefixVersusSuffix(l4, length: 4, in: dir + "/one", gnuplot: g)
+        let one = try String(contentsOfFile: single.script, encoding: .utf8)
+        XCTAssertFalse(one.contains("median"), one)
+        XCTAssertTrue(one.contains("prefix (lr 0.001, seed 0)"), one)
     }
 
     func testScriptRedrawsTheFigureFromAnotherFolder() throws {

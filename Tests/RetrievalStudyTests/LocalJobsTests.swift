@@ -9,7 +9,7 @@ import XCTest
 final class LocalJobsTests: TemporaryDirectoryTestCase {
     func study(_ data: String, extra: [String]) throws -> (output: String, summary: String) {
         guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
-        let args = ["study", "--preset", "quick", "--name", "jobs", "--models", "pythia,mamba", "--lengths", "4",
+        let args = ["study", "--preset", "quick", "--name", "jobs", "--models", "pythia,mamba", "--lengths", "4", "--seeds", "0",
                     "--variants", "suffix,prefix", "--hidden", "16", "--layers", "1", "--heads", "2", "--state-size", "4",
                     "--batch", "8", "--steps", "12", "--eval-every", "4", "--train-size", "64", "--eval-size", "16",
                     "--no-early-stop", "--data", data, "--figures", data + "/figures"] + extra

@@ -120,7 +120,7 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
         let files: [ModelFamily: String] = [.pythia: try pretrained(.pythia), .mamba: try pretrained(.mamba)]
         var spec = StudySpec.quick
         spec.name = "two-families"
-        spec.lengths = [5]; spec.variants = [.suffix]
+        spec.lengths = [5]; spec.variants = [.suffix]; spec.seeds = [0]
         spec.base = run(.pythia, initFrom: nil)
         try spec.setPerFamily(initFrom: "pythia=\(files[.pythia]!),mamba=\(files[.mamba]!)", sizes: nil)
         let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run()
