@@ -33,6 +33,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // C bridges to system libraries (Debian: libopenblas-dev, libhdf5-dev, libreadline-dev).
@@ -47,11 +48,15 @@ let package = Package(
         // contract a·b + c); with AVX-512, round-to-integer and scale-by-2ⁿ for the exponentials.
         .target(name: "CVectorMath"),
 
-        // Linux calls Swift's Glibc module leaves out: the affinity mask (sched_getaffinity).
-        .target(name: "CSystem"),
+        // Linux calls Swift's Glibc module leaves out (the affinity mask, OFD locks) and the stop-signal handlers.
+        .target(name: "CLinux"),
+
+        // What ScanLab asks of the operating system: atomic file writes, run-folder locks, stop
+        // signals, child processes (through swift-subprocess).
+        .target(name: "SystemIO", dependencies: ["CLinux", .product(name: "Subprocess", package: "swift-subprocess")]),
 
         // Float32 tensors, reverse-mode autograd and the primitive ops.
-        .target(name: "TensorCore", dependencies: ["CBLAS", "CVectorMath", "CSystem"], swiftSettings: cpuFlags),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CVectorMath", "CLinux"], swiftSettings: cpuFlags),
 
         // Fused CPU kernels: Mamba's selective scan, causal attention with NeoX rotary.
         .target(name: "Kernels", dependencies: ["TensorCore"], swiftSettings: cpuFlags),
@@ -60,32 +65,32 @@ let package = Package(
         .target(name: "Models", dependencies: ["TensorCore", "Kernels", "CBLAS"], swiftSettings: cpuFlags),
 
         // HDF5 files: model and training checkpoints in transformers' parameter names.
-        .target(name: "Checkpoints", dependencies: ["CHDF5", "TensorCore", "Models"], swiftSettings: cpuFlags),
+        .target(name: "Checkpoints", dependencies: ["CHDF5", "TensorCore", "Models", "SystemIO"], swiftSettings: cpuFlags),
 
         // The synthetic in-context retrieval task, training runs and studies.
-        .target(name: "RetrievalStudy", dependencies: ["TensorCore", "Models", "Checkpoints"], swiftSettings: cpuFlags),
+        .target(name: "RetrievalStudy", dependencies: ["TensorCore", "Models", "Checkpoints", "SystemIO"], swiftSettings: cpuFlags),
 
         // Figures through gnuplot: scripts and data beside every PNG and SVG.
-        .target(name: "Plotting", dependencies: ["RetrievalStudy"]),
+        .target(name: "Plotting", dependencies: ["RetrievalStudy", "SystemIO"]),
 
         // Notebooks: named cells and parameters, state in HDF5, one worker process per cell.
-        .target(name: "NotebookRunner", dependencies: ["Checkpoints", "TensorCore"]),
+        .target(name: "NotebookRunner", dependencies: ["Checkpoints", "TensorCore", "SystemIO"]),
         // The experiment scripts themselves (Notebooks/ at the root), compiled into the worker.
         .target(name: "Notebooks", dependencies: ["NotebookRunner", "RetrievalStudy", "Models", "Plotting", "TensorCore"],
                 path: "Notebooks"),
         .executableTarget(name: "scanlab-worker", dependencies: ["NotebookRunner", "Notebooks"]),
 
         // `scanlab bench …`: throughput measurements, never run by tests.
-        .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "Models", "RetrievalStudy", "CBLAS"], swiftSettings: cpuFlags),
+        .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "Models", "RetrievalStudy", "CBLAS", "SystemIO"], swiftSettings: cpuFlags),
 
         .executableTarget(name: "scanlab", dependencies: [
             "TensorCore", "Kernels", "Models", "Checkpoints", "RetrievalStudy", "Plotting", "NotebookRunner", "Benchmarks",
-            "CReadline",
+            "SystemIO", "CReadline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Gradient checks and comparisons shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["TensorCore", "SystemIO"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoints", "TensorCore", "TestSupport"],
@@ -95,6 +100,7 @@ let package = Package(
                     exclude: ["Fixtures", "transformers_logits.py"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "RetrievalStudy", "TestSupport"]),
         .testTarget(name: "NotebookRunnerTests", dependencies: ["NotebookRunner", "TestSupport"]),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "BridgesTests", dependencies: ["CBLAS", "CHDF5", "CReadline"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SystemIO
 
 /// Times `body` repeatedly for about `seconds` (after one warm-up call) and returns the
 /// median seconds per call: the median resists the other core's noise better than the mean.
@@ -28,7 +29,7 @@ public func writeJSON<T: Encodable>(_ rows: [T], to path: String) throws {
     let data = try encoder.encode(rows)
     let url = URL(fileURLWithPath: path)
     do {
-        try data.write(to: url, options: .atomic)
+        try AtomicFile.write(url.path, contents: data)
     } catch {
         throw BenchmarkError("cannot write JSON to \(path): \(error.localizedDescription)")
     }

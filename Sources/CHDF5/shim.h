@@ -2,6 +2,7 @@
 // HDF5 spells many constants as macros that expand to function calls or
 // global ids, which Swift cannot import; these inline functions expose them.
 #include <hdf5.h>
+#include <string.h>
 
 static inline hid_t scanlab_H5P_DEFAULT(void) { return H5P_DEFAULT; }
 static inline hid_t scanlab_H5S_ALL(void) { return H5S_ALL; }
@@ -21,3 +22,33 @@ static inline size_t scanlab_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 
 /// Silences HDF5's automatic error-stack printing so callers can report errors themselves.
 static inline void scanlab_H5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+static herr_t scanlab_H5_find_checksum(unsigned n, const H5E_error2_t *e, void *found) {
+    (void)n;
+    if (e->desc && strstr(e->desc, "checksum")) *(int *)found = 1;
+    return 0;
+}
+
+/// Whether the current error stack reports a failed checksum (Fletcher-32: damaged data).
+static inline int scanlab_H5_error_is_checksum(void) {
+    int found = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, scanlab_H5_find_checksum, &found);
+    return found;
+}
+
+/// A dataset-creation property list: chunked as given, with Fletcher-32 checksums (HDF5
+/// verifies them on every read). Negative when HDF5 refuses.
+static inline hid_t scanlab_H5_checksummed_layout(int rank, const hsize_t *chunk) {
+    hid_t plist = H5Pcreate(H5P_DATASET_CREATE);
+    if (plist < 0) return plist;
+    if (H5Pset_chunk(plist, rank, chunk) < 0 || H5Pset_fletcher32(plist) < 0) { H5Pclose(plist); return -1; }
+    return plist;
+}
+
+/// Whether a dataset-creation property list includes the Fletcher-32 filter.
+static inline int scanlab_H5_has_fletcher32(hid_t plist) {
+    unsigned flags = 0;
+    size_t count = 0;
+    unsigned config = 0;
+    return H5Pget_filter_by_id2(plist, H5Z_FILTER_FLETCHER32, &flags, &count, NULL, 0, NULL, &config) >= 0;
+}

@@ -30,14 +30,9 @@ public enum Checkpoint {
         public init(optimizer: AdamW? = nil) { self.optimizer = optimizer }
     }
 
-    /// Writes atomically: a temporary file in the same folder, flushed and synced, then renamed.
+    /// Writes atomically (AtomicFile): a reader sees the previous checkpoint or this one whole.
     public static func save(_ model: CausalLM, to path: String, training: TrainingState? = nil) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        do {
-            let f = try HDF5File(tmp, mode: .create)
+        try HDF5File.writeAtomically(path) { f in
             try f.setAttribute("format", format)
             try f.setAttribute("version", version)
             try f.setAttribute("config", model.config.json)
@@ -45,14 +40,6 @@ public enum Checkpoint {
             for (key, t) in model.parameters.all { try f.write("params/" + key, t) }
             for (alias, primary) in model.parameters.aliases { try f.write("params/" + alias, model.parameters[primary]) }
             if let training { try write(training, to: f) }
-            try f.flush()
-            try f.close()
-            try syncFile(tmp)
-            guard rename(tmp, path) == 0 else { throw HDF5Error("\(path): cannot move the new checkpoint into place (errno \(errno))") }
-            try? syncFile(dir)
-        } catch {
-            unlink(tmp)
-            throw error
         }
     }
 
@@ -77,13 +64,6 @@ public enum Checkpoint {
             try f.createGroups("metrics")
             for (name, m) in s.metrics { try f.write("metrics/" + name, doubles: m.values, shape: m.shape) }
         }
-    }
-
-    private static func syncFile(_ path: String) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw HDF5Error("\(path): cannot open to sync (errno \(errno))") }
-        defer { Foundation.close(fd) }
-        guard fsync(fd) == 0 else { throw HDF5Error("\(path): fsync failed (errno \(errno))") }
     }
 
     /// Reads and validates a checkpoint's header; returns its configuration.
@@ -184,7 +164,7 @@ public enum Checkpoint {
             for name in try f.children("rng") { s.generators[name] = try f.readUInt64s("rng/" + name) }
         }
         if f.exists("trainer") {
-            for name in ["step", "cursor", "epoch", "seed"] where f.hasAttribute(name, on: "trainer") {
+            for name in ["step", "cursor", "epoch", "seed", "loss_sum_bits", "loss_count"] where f.hasAttribute(name, on: "trainer") {
                 s.trainer[name] = try f.intAttribute(name, on: "trainer")
             }
         }

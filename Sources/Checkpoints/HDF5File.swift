@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import SystemIO
 import TensorCore
 
 /// An HDF5 problem, naming the file and the object.
@@ -10,7 +11,9 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
 
 /// A small typed layer over the HDF5 C API: groups, float32 and integer datasets, and scalar
 /// attributes. HDF5's own error printing is silenced; every failure becomes an HDF5Error that
-/// names the file and the object path.
+/// names the file and the object path. Every non-empty array is written chunked with HDF5's
+/// Fletcher-32 filter, so HDF5 checks it on every read (h5py and h5dump read such files as
+/// any other); files without checksums (converted weights, older checkpoints) read as before.
 public final class HDF5File {
     public let path: String
     let id: hid_t
@@ -24,12 +27,29 @@ public final class HDF5File {
         switch mode {
         case .read:
             guard FileManager.default.fileExists(atPath: path) else { throw HDF5Error("\(path): no such file") }
-            guard H5Fis_hdf5(path) > 0 else { throw HDF5Error("\(path): not an HDF5 file (truncated or corrupt?)") }
+            guard H5Fis_hdf5(path) > 0 else { throw HDF5Error("\(path): not an HDF5 file, or damaged (truncated or overwritten)") }
             id = H5Fopen(path, scanlab_H5F_ACC_RDONLY(), scanlab_H5P_DEFAULT())
+            guard id >= 0 else { throw HDF5Error("\(path): the file is damaged (truncated?): HDF5 cannot open it") }
         case .create:
-            id = H5Fcreate(path, scanlab_H5F_ACC_TRUNC(), scanlab_H5P_DEFAULT(), scanlab_H5P_DEFAULT())
+            // HDF5 1.8's format: its superblock, object headers and indexes carry checksums of
+            // their own, so damaged metadata (a config attribute, a dataset's shape) is caught too.
+            let access = H5Pcreate(scanlab_H5P_FILE_ACCESS())
+            defer { H5Pclose(access) }
+            H5Pset_libver_bounds(access, H5F_LIBVER_V18, H5F_LIBVER_V18)
+            id = H5Fcreate(path, scanlab_H5F_ACC_TRUNC(), scanlab_H5P_DEFAULT(), access)
+            guard id >= 0 else { throw HDF5Error("\(path): cannot create the file") }
         }
-        guard id >= 0 else { throw HDF5Error("\(path): cannot \(mode == .read ? "open" : "create") the file") }
+    }
+
+    /// Writes a new file at `path` through `fill`, atomically (AtomicFile): readers see the old
+    /// file or the complete new one.
+    public static func writeAtomically(_ path: String, _ fill: (HDF5File) throws -> Void) throws {
+        try AtomicFile.write(path) { temporary in
+            let f = try HDF5File(temporary, mode: .create)
+            try fill(f)
+            try f.flush()
+            try f.close()
+        }
     }
 
     deinit { if !closed { H5Fclose(id) } }
@@ -43,7 +63,7 @@ public final class HDF5File {
 
     /// Writes everything to disk (the caller still renames or closes the file afterwards).
     public func flush() throws {
-        guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5Error("\(path): flush failed") }
+        guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5Error("\(path): writing the file out failed (disk full?)") }
     }
 
     // MARK: groups and links
@@ -90,6 +110,10 @@ public final class HDF5File {
 
     // MARK: datasets
 
+    /// Elements per chunk at most (4 MiB of float32): a checksum failure names a small part of
+    /// a large matrix, and a chunk fits HDF5's default cache.
+    static let chunkElements = 1 << 20
+
     private func writeDataset(_ name: String, shape: [Int], memType: hid_t, fileType: hid_t,
                               _ bytes: UnsafeRawPointer) throws {
         if let slash = name.lastIndex(of: "/") { try createGroups(String(name[..<slash])) }
@@ -97,7 +121,17 @@ public final class HDF5File {
         let space = shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(shape.count), dims, nil)
         guard space >= 0 else { throw HDF5Error("\(path): cannot describe shape \(shape) for \(name)") }
         defer { H5Sclose(space) }
-        let d = H5Dcreate2(id, name, fileType, space, scanlab_H5P_DEFAULT(), scanlab_H5P_DEFAULT(), scanlab_H5P_DEFAULT())
+        // Scalars and empty arrays cannot be chunked and hold nothing to check.
+        var layout = scanlab_H5P_DEFAULT()
+        if !shape.isEmpty, !shape.contains(0) {
+            var chunk = dims
+            let row = shape.dropFirst().reduce(1, *)
+            chunk[0] = hsize_t(max(1, min(shape[0], Self.chunkElements / max(1, row))))
+            layout = scanlab_H5_checksummed_layout(Int32(shape.count), chunk)
+            guard layout >= 0 else { throw HDF5Error("\(path): cannot set up checksums for dataset \(name)") }
+        }
+        defer { if layout != scanlab_H5P_DEFAULT() { H5Pclose(layout) } }
+        let d = H5Dcreate2(id, name, fileType, space, scanlab_H5P_DEFAULT(), layout, scanlab_H5P_DEFAULT())
         guard d >= 0 else { throw HDF5Error("\(path): cannot create dataset \(name)") }
         defer { H5Dclose(d) }
         guard H5Dwrite(d, memType, scanlab_H5S_ALL(), scanlab_H5S_ALL(), scanlab_H5P_DEFAULT(), bytes) >= 0 else {
@@ -161,12 +195,26 @@ public final class HDF5File {
         return (dims.map { Int($0) }, cls == H5T_FLOAT, cls == H5T_INTEGER)
     }
 
+    /// Whether a dataset carries a Fletcher-32 checksum (every non-empty array ScanLab writes).
+    public func isChecksummed(_ name: String) throws -> Bool {
+        guard exists(name) else { throw HDF5Error("\(path): no dataset \(name)") }
+        let d = H5Dopen2(id, name, scanlab_H5P_DEFAULT())
+        guard d >= 0 else { throw HDF5Error("\(path): \(name) is not a readable dataset") }
+        defer { H5Dclose(d) }
+        let plist = H5Dget_create_plist(d)
+        defer { H5Pclose(plist) }
+        return scanlab_H5_has_fletcher32(plist) != 0
+    }
+
     private func readDataset(_ name: String, memType: hid_t, count: Int, into buffer: UnsafeMutableRawPointer) throws {
         let d = H5Dopen2(id, name, scanlab_H5P_DEFAULT())
         guard d >= 0 else { throw HDF5Error("\(path): cannot open dataset \(name)") }
         defer { H5Dclose(d) }
         guard H5Dread(d, memType, scanlab_H5S_ALL(), scanlab_H5S_ALL(), scanlab_H5P_DEFAULT(), buffer) >= 0 else {
-            throw HDF5Error("\(path): cannot read dataset \(name) (truncated or corrupt data?)")
+            if scanlab_H5_error_is_checksum() != 0 {
+                throw HDF5Error("\(path): dataset \(name) fails its Fletcher-32 checksum: the file is damaged")
+            }
+            throw HDF5Error("\(path): cannot read dataset \(name): the file is damaged (truncated or overwritten?)")
         }
     }
 

@@ -78,10 +78,10 @@ public struct NotebookState {
     }
 
     public func save(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
-                                                withIntermediateDirectories: true)
-        let tmp = path + ".tmp-\(getpid())"
-        let f = try HDF5File(tmp, mode: .create)
+        try HDF5File.writeAtomically(path) { f in try write(to: f) }
+    }
+
+    private func write(to f: HDF5File) throws {
         try f.setAttribute("format", "scanlab.notebook-state")
         try f.setAttribute("cells", String(decoding: try JSONEncoder().encode(cells), as: UTF8.self))
         try f.createGroups("values")
@@ -98,7 +98,5 @@ public struct NotebookState {
             case .tensor(let t): try f.setAttribute("kind", "tensor", on: p); try f.write(p + "/data", t)
             }
         }
-        try f.close()
-        guard rename(tmp, path) == 0 else { throw NotebookError("cannot save notebook state \(path) (errno \(errno))") }
     }
 }

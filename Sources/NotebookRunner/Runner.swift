@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 /// A cell's state as the runner sees it.
 public enum CellStatus: String, Equatable {
@@ -19,42 +20,26 @@ public struct NotebookRunner {
         self.figuresDirectory = figuresDirectory
     }
 
-    struct Outcome { let status: Int32; let crashed: Bool; let output: String; let errors: String }
+    /// A worker's exit: its status, the signal that ended it (a crash), and what it printed.
+    struct Outcome { let status: Int32; let signal: Int32?; let output: String; let errors: String }
 
-    /// The worker running a cell right now (0 when none), for forwarding Ctrl-C: Foundation
-    /// starts children in their own process group, so the terminal's SIGINT does not reach them.
+    /// The worker running a cell right now (0 when none), for forwarding Ctrl-C: workers run in
+    /// their own process group, so the terminal's SIGINT reaches them only through the REPL.
     nonisolated(unsafe) public static var runningWorker: Int32 = 0
 
     func call(_ args: [String], echo: ((String) -> Void)? = nil) throws -> Outcome {
         guard FileManager.default.isExecutableFile(atPath: worker) else {
             throw NotebookError("the notebook worker \(worker) is missing; build it with: swift build -c release --product scanlab-worker")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: worker)
-        p.arguments = args
         // The crash message is what matters to the reader, not the runtime's backtrace.
-        var env = ProcessInfo.processInfo.environment
-        env["SWIFT_BACKTRACE"] = "enable=no"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        NotebookRunner.runningWorker = p.processIdentifier
+        var child = ChildProcess(worker, args, environment: ["SWIFT_BACKTRACE": "enable=no"])
+        child.ownProcessGroup = true
         defer { NotebookRunner.runningWorker = 0 }
-        var collected = ""
-        // Stream the cell's output as it comes (training logs), keeping a copy.
-        while true {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            let text = String(decoding: chunk, as: UTF8.self)
-            collected += text
-            echo?(text)
+        // The cell's output is shown as it comes (training logs); both streams are kept.
+        let r = try child.run(onStart: { NotebookRunner.runningWorker = $0 }) { stream, text in
+            if stream == .output { echo?(text) }
         }
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, crashed: p.terminationReason == .uncaughtSignal,
-                       output: collected, errors: errors)
+        return Outcome(status: r.status, signal: r.signal, output: r.output, errors: r.errors)
     }
 
     public func list() throws -> [NotebookDescription] {
@@ -109,13 +94,13 @@ public struct NotebookRunner {
         let assignments = d.parameters.map { "\($0.name)=\(values[$0.name] ?? $0.defaultValue)" }
         let o = try call(["run", d.name, cell, "--state", statePath(d, values), "--data", dataDirectory,
                           "--figures", figuresDirectory] + assignments, echo: echo)
-        if o.status == 0 && !o.crashed { return nil }
+        if o.status == 0 && o.signal == nil { return nil }
         let lines = o.errors.split(separator: "\n").map(String.init)
         let fatal = lines.filter { $0.contains("Fatal error") || $0.contains("Precondition failed") }
         let detail = (fatal.isEmpty ? Array(lines.suffix(3)) : fatal).joined(separator: " | ")
-        let message = o.crashed && o.status == SIGINT ? "cell \(cell) interrupted (Ctrl-C)"
-            : o.crashed ? "cell \(cell) crashed (signal \(o.status)): \(detail)" : "cell \(cell) failed: \(detail)"
-        if o.crashed {
+        let message = o.signal == SIGINT ? "cell \(cell) interrupted (Ctrl-C)"
+            : o.signal.map { "cell \(cell) crashed (signal \($0)): \(detail)" } ?? "cell \(cell) failed: \(detail)"
+        if o.signal != nil {
             // The worker died before it could record anything; the cell's stored values are
             // untouched, and its record now says why it is not done.
             let path = statePath(d, values)

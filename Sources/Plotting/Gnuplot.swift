@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 /// One figure on disk: the PNG and SVG, and the gnuplot script and data that draw them.
 public struct Figure: Equatable {
@@ -56,25 +57,18 @@ public struct Gnuplot {
         set output
 
         """
-        try data.write(toFile: folder + "/" + name + ".dat", atomically: true, encoding: .utf8)
-        try script.write(toFile: folder + "/" + name + ".gp", atomically: true, encoding: .utf8)
+        try AtomicFile.write(folder + "/" + name + ".dat", text: data)
+        try AtomicFile.write(folder + "/" + name + ".gp", text: script)
         guard let executable else {
             return Figure(name: name, folder: folder, rendered: false,
                           problem: "gnuplot is not installed: install it (apt-get install gnuplot-nox), then run gnuplot \(folder)/\(name).gp")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = [folder + "/" + name + ".gp"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        do { try p.run() } catch {
-            return Figure(name: name, folder: folder, rendered: false,
-                          problem: "cannot run \(executable): \(error.localizedDescription); the script is \(folder)/\(name).gp")
+        let r: ChildProcess.Outcome
+        do { r = try ChildProcess.run(executable, [folder + "/" + name + ".gp"]) } catch {
+            return Figure(name: name, folder: folder, rendered: false, problem: "\(error); the script is \(folder)/\(name).gp")
         }
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        let ok = p.terminationStatus == 0 && FileManager.default.fileExists(atPath: folder + "/" + name + ".png")
+        let message = r.errors
+        let ok = r.succeeded && FileManager.default.fileExists(atPath: folder + "/" + name + ".png")
             && FileManager.default.fileExists(atPath: folder + "/" + name + ".svg")
         return Figure(name: name, folder: folder, rendered: ok,
                       problem: ok ? nil : "gnuplot failed on \(folder)/\(name).gp: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")

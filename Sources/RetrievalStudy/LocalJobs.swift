@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SystemIO
 
 /// Runs a study's runs side by side on this machine: up to `jobs` child processes of
 /// `scanlab train --config <run>/config.json --out <run>`, each with its share of the threads.
@@ -37,62 +38,74 @@ public struct LocalJobs {
         let tally = JobTally(done: alreadyDone)
         let slots = DispatchSemaphore(value: jobs)
         let group = DispatchGroup()
+        // A stop signal to this process (Ctrl-C reaches the children too, SIGTERM may not):
+        // forward it once to every running child, which checkpoints, and start no more.
+        let watcher = Thread {
+            while StopSignal.received == nil && !tally.allLaunched { Thread.sleep(forTimeInterval: 0.1) }
+            guard StopSignal.received != nil else { return }
+            self.lock.lock(); let children = tally.running; self.lock.unlock()
+            for pid in children { kill(pid, SIGTERM) }
+        }
+        watcher.start()
         for run in pending {
             slots.wait()
+            if StopSignal.received != nil { slots.signal(); break }
             group.enter()
             Thread.detachNewThread {
                 defer { slots.signal(); group.leave() }
-                let status = self.train(run, study: study, reporter: reporter)
+                let status = self.train(run, study: study, reporter: reporter, tally: tally)
                 lock.lock()
+                defer { lock.unlock() }
+                if status == StopSignal.resumableStatus { return }
                 tally.done += 1
                 if status != 0 { tally.failures.append("\(run.config.folderName) (exit status \(status))") }
                 let elapsed = Date().timeIntervalSince(start), finished = tally.done - alreadyDone
                 let left = finished > 0 ? elapsed / Double(finished) * Double(total - tally.done) : 0
                 reporter.log("[\(tally.done)/\(total) runs done] \(run.config.folderName)" +
                              (tally.done < total ? String(format: "; about %.0f min left", (left / 60).rounded(.up)) : ""))
-                lock.unlock()
             }
         }
         group.wait()
+        lock.lock(); tally.allLaunched = true; lock.unlock()
+        if let signal = StopSignal.received {
+            throw Interrupted(signal: signal, description: "study \(study.spec.name): interrupted by signal \(signal) with " +
+                              "\(tally.done) of \(total) runs done (the others checkpointed); run the same command again to resume")
+        }
         guard tally.failures.isEmpty else {
             throw StudyError("study \(study.spec.name): \(tally.failures.count) runs failed: " + tally.failures.joined(separator: ", "))
         }
     }
 
     /// One child process; its output lines (stdout and stderr together) go to the reporter.
-    func train(_ run: RetrievalRun, study: Study, reporter: ProgressReporter) -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: scanlab)
-        p.arguments = ["train", "--config", run.folder + "/config.json", "--out", run.folder,
-                       "--data", study.dataDirectory, "--threads", "\(threadsPerJob)"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        do { try p.run() } catch {
+    func train(_ run: RetrievalRun, study: Study, reporter: ProgressReporter, tally: JobTally) -> Int32 {
+        let child = ChildProcess(scanlab, ["train", "--config", run.folder + "/config.json", "--out", run.folder,
+                                           "--data", study.dataDirectory, "--threads", "\(threadsPerJob)"])
+        do {
+            // Both streams' lines go to the reporter as they come.
+            var pid: Int32 = 0
+            let status = try child.run(onStart: { started in
+                pid = started
+                self.lock.lock(); tally.running.insert(started); self.lock.unlock()
+            }) { _, text in
+                for line in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) where !line.hasPrefix("run folder:") {
+                    self.lock.lock(); reporter.log(String(line)); self.lock.unlock()
+                }
+            }.status
+            lock.lock(); tally.running.remove(pid); lock.unlock()
+            return status
+        } catch {
             lock.lock(); reporter.log("\(run.config.folderName): cannot start \(scanlab): \(error)"); lock.unlock()
             return -1
         }
-        // One reader drains the merged pipe, so the child can never block on a full one.
-        var buffer = Data()
-        let handle = pipe.fileHandleForReading
-        while true {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                buffer.removeSubrange(buffer.startIndex...newline)
-                if !line.hasPrefix("run folder:") { lock.lock(); reporter.log(line); lock.unlock() }
-            }
-        }
-        p.waitUntilExit()
-        return p.terminationStatus
     }
 }
 
-/// How many runs are done and which failed, shared by the job threads under LocalJobs' lock.
-private final class JobTally: @unchecked Sendable {
+/// How many runs are done, which failed and which children run, shared by the job threads
+/// under LocalJobs' lock.
+final class JobTally: @unchecked Sendable {
     var done: Int
     var failures: [String] = []
+    var running = Set<Int32>()
+    var allLaunched = false
     init(done: Int) { self.done = done }
 }

@@ -23,17 +23,14 @@ public struct RetrievalDataset {
             try? FileManager.default.removeItem(atPath: path)   // unreadable cache: regenerate
         }
         let data = try generate(length: length, trainSize: trainSize, evalSize: evalSize, seed: seed)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let tmp = path + ".tmp-\(getpid())"
-        let f = try HDF5File(tmp, mode: .create)
-        try f.setAttribute("length", length)
-        try f.setAttribute("seed", Int(seed))
-        try f.write("train_orders", int32s: data.train.orders, shape: [trainSize, length])
-        try f.write("train_targets", int32s: data.train.targets, shape: [trainSize])
-        try f.write("eval_orders", int32s: data.heldOut.orders, shape: [evalSize, length])
-        try f.write("eval_targets", int32s: data.heldOut.targets, shape: [evalSize])
-        try f.close()
-        guard rename(tmp, path) == 0 else { throw StudyError("cannot write dataset cache \(path) (errno \(errno))") }
+        try HDF5File.writeAtomically(path) { f in
+            try f.setAttribute("length", length)
+            try f.setAttribute("seed", Int(seed))
+            try f.write("train_orders", int32s: data.train.orders, shape: [trainSize, length])
+            try f.write("train_targets", int32s: data.train.targets, shape: [trainSize])
+            try f.write("eval_orders", int32s: data.heldOut.orders, shape: [evalSize, length])
+            try f.write("eval_targets", int32s: data.heldOut.targets, shape: [evalSize])
+        }
         return data
     }
 

@@ -2,6 +2,7 @@ import Checkpoints
 import Dispatch
 import Foundation
 import Models
+import SystemIO
 import TensorCore
 
 /// The outcome of one run.
@@ -16,11 +17,15 @@ public struct RunResult: Equatable {
 }
 
 /// One training run of the retrieval task: resumable from its last checkpoint, bit-identical
-/// to an uninterrupted run (same thread count), and a no-op once finished.
+/// to an uninterrupted run (on any thread count), and a no-op once finished.
 ///
 /// Folder layout: config.json, tokens.json (the task's token ids, see TokenLayout),
 /// provenance.json (machines and builds that trained it), metrics.h5,
-/// checkpoints/step-NNNNNNNN.h5 (the last three kept).
+/// checkpoints/step-NNNNNNNN.h5 (the last three kept), lock (FolderLock: one trainer at a time).
+///
+/// A SIGTERM or SIGINT (when StopSignal is installed) ends training after the current step
+/// with a checkpoint and throws Interrupted; running again continues as if never stopped. A
+/// non-finite loss or gradient ends the run as diverged, keeping its last good checkpoint.
 public final class RetrievalRun {
     public let config: RunConfig
     public let folder: String
@@ -30,6 +35,8 @@ public final class RetrievalRun {
     static let keptCheckpoints = 3
     /// Called after every evaluation with the metrics so far (e.g. to refresh a live figure).
     public var afterEvaluation: ((RunConfig, RunMetrics) -> Void)?
+    /// When another process trains this run: wait for it (true) or stop with an error naming it.
+    public var waitForLock = false
 
     public init(_ config: RunConfig, dataDirectory: String, folder: String? = nil, reporter: ProgressReporter = ProgressReporter()) throws {
         try config.validate()
@@ -51,14 +58,17 @@ public final class RetrievalRun {
                 throw StudyError("\(folder) holds a run with another configuration (see its config.json); choose another --out")
             }
         } else {
-            try config.json.write(toFile: configPath, atomically: true, encoding: .utf8)
+            try AtomicFile.write(configPath, text: config.json)
         }
-        try task.layout.json.write(toFile: tokensPath, atomically: true, encoding: .utf8)
+        try AtomicFile.write(tokensPath, text: task.layout.json)
     }
 
-    /// Finished, interrupted (at the last evaluated step) or not started, from the folder alone.
+    /// Finished, diverged, interrupted (at the last evaluated step) or not started, from the folder alone.
     public var progress: RunProgress {
-        if let m = try? RunMetrics.read(metricsPath) { return m.finished ? .finished : .interrupted(atStep: m.steps.last ?? 0) }
+        if let m = try? RunMetrics.read(metricsPath) {
+            if let d = m.divergence { return .diverged(atStep: d.step) }
+            return m.finished ? .finished : .interrupted(atStep: m.steps.last ?? 0)
+        }
         return FileManager.default.fileExists(atPath: folder + "/config.json") ? .notStarted : .notPrepared
     }
 
@@ -78,6 +88,10 @@ public final class RetrievalRun {
     /// `stopAfter` ends this call after that many new steps (at an evaluation), for tests of resume.
     @discardableResult
     public func run(stopAfter: Int? = nil) throws -> RunResult {
+        let lock = try FolderLock(folder, wait: waitForLock) { holder in
+            self.reporter.log("\(self.config.folderName): waiting for \(holder?.description ?? "another process"), which trains it")
+        }
+        defer { lock.release() }
         try prepareFolder()
         if let done = try? RunMetrics.read(metricsPath), done.finished {
             reporter.log("\(config.folderName): already finished (\(describe(done))); nothing to do")
@@ -86,25 +100,50 @@ public final class RetrievalRun {
 
         let data = try RetrievalDataset.load(length: config.length, trainSize: config.trainSize, evalSize: config.evalSize,
                                              seed: config.dataSeed, dataDirectory: dataDirectory)
-        let model = try buildModel()
-        let optimizer = AdamW(model.parameters, hyper: .init(weightDecay: config.weightDecay))
+        var model = try buildModel()
+        var optimizer = AdamW(model.parameters, hyper: .init(weightDecay: config.weightDecay))
         let schedule = WarmupCosineSchedule(base: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps)
         var metrics = RunMetrics(threshold: config.threshold)
         var step = 0, epoch = 0, cursor = 0
-        if let resumed = try resume(model: model, optimizer: optimizer) {
-            (step, epoch, cursor) = (resumed.trainer["step"] ?? 0, resumed.trainer["epoch"] ?? 0, resumed.trainer["cursor"] ?? 0)
-            metrics = RunMetrics(checkpoint: resumed.metrics, threshold: config.threshold)
-            reporter.log("\(config.folderName): resuming at step \(step)")
-        } else {
+        // The mean training loss recorded at an evaluation covers the steps since the previous
+        // one; a checkpoint between evaluations carries the partial sum, bit for bit.
+        var lossSum = 0.0, lossCount = 0
+        switch resume(model: model, optimizer: optimizer) {
+        case .resumed(let state, let path):
+            let t = state.trainer
+            (step, epoch, cursor) = (t["step"] ?? 0, t["epoch"] ?? 0, t["cursor"] ?? 0)
+            (lossSum, lossCount) = (Double(bitPattern: UInt64(bitPattern: Int64(t["loss_sum_bits"] ?? 0))), t["loss_count"] ?? 0)
+            metrics = RunMetrics(checkpoint: state.metrics, threshold: config.threshold)
+            reporter.log("\(config.folderName): resuming at step \(step) from \((path as NSString).lastPathComponent)")
+        case .none(let damaged):
+            if damaged {
+                // A failed load may have written part of a damaged file into the model.
+                model = try buildModel()
+                optimizer = AdamW(model.parameters, hyper: .init(weightDecay: config.weightDecay))
+                reporter.log("\(config.folderName): no checkpoint could be loaded; training from step 0")
+            }
             reporter.log("\(config.folderName): training \(config.model.rawValue) (\(model.parameters.count) parameters) on L=\(config.length) \(config.variant.rawValue), \(config.steps) steps")
         }
         try RunProvenance.record(at: provenancePath, fromStep: step)
 
+        func checkpoint() throws {
+            var state = Checkpoint.TrainingState(optimizer: optimizer)
+            state.trainer = ["step": step, "epoch": epoch, "cursor": cursor,
+                             "loss_sum_bits": Int(Int64(bitPattern: lossSum.bitPattern)), "loss_count": lossCount]
+            state.metrics = metrics.checkpointMetrics
+            try saveCheckpoint(model, state, step: step)
+        }
+
         var order = epochOrder(epoch, count: data.train.count)
-        var lossSum = 0.0, lossCount = 0
         let start = DispatchTime.now().uptimeNanoseconds, startStep = step
         var newSteps = 0
         while step < config.steps {
+            if let signal = StopSignal.received {
+                if step > startStep { try checkpoint() }
+                reporter.log("\(config.folderName): stopped by signal \(signal) at step \(step) with a checkpoint; run the same command again to resume")
+                throw Interrupted(signal: signal, description: "\(folder): interrupted by signal \(signal) at step \(step) " +
+                                  "with a checkpoint; run the same command again to resume")
+            }
             // Next batch in this epoch's order; an epoch boundary starts a new shuffle.
             var indices: [Int] = []
             while indices.count < config.batch {
@@ -113,8 +152,17 @@ public final class RetrievalRun {
                 indices += order[cursor..<(cursor + take)]
                 cursor += take
             }
-            let loss = trainStep(model, optimizer, data.train, indices, lr: schedule.learningRate(step: step))
-            lossSum += Double(loss); lossCount += 1
+            let outcome = trainStep(model, optimizer, data.train, indices, lr: schedule.learningRate(step: step))
+            if let bad = outcome.nonFinite {
+                // No update was made; the last checkpoint is the last good state.
+                metrics.divergence = RunMetrics.Divergence(step: step + 1, what: bad)
+                metrics.finished = true
+                try metrics.write(metricsPath, length: config.length)
+                reporter.log("\(config.folderName): diverged at step \(step + 1): \(bad) is not finite; " +
+                             "the run stops here and keeps its last good checkpoint")
+                return RunResult(config: config, folder: folder, metrics: metrics, trained: true)
+            }
+            lossSum += Double(outcome.loss); lossCount += 1
             step += 1; newSteps += 1
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             reporter.update(config.folderName, step: step, steps: config.steps, loss: lossSum / Double(lossCount),
@@ -126,10 +174,7 @@ public final class RetrievalRun {
             lossSum = 0; lossCount = 0
             let stopEarly = config.earlyStop && metrics.reachedStep != nil
             if step == config.steps || stopEarly { metrics.finished = true }
-            var state = Checkpoint.TrainingState(optimizer: optimizer)
-            state.trainer = ["step": step, "epoch": epoch, "cursor": cursor]
-            state.metrics = metrics.checkpointMetrics
-            try saveCheckpoint(model, state, step: step)
+            try checkpoint()
             try metrics.write(metricsPath, length: config.length)
             afterEvaluation?(config, metrics)
             reporter.log(String(format: "%@  step %d  loss %.4f  held-out accuracy %.4f", config.folderName, step,
@@ -142,6 +187,7 @@ public final class RetrievalRun {
     }
 
     private func describe(_ m: RunMetrics) -> String {
+        if let d = m.divergence { return "diverged at step \(d.step): \(d.what) not finite" }
         let acc = m.accuracies.last.map { String(format: "final accuracy %.4f", $0) } ?? "no evaluation"
         return (m.reachedStep.map { "reached \(config.threshold) at step \($0)" } ?? "threshold not reached") + ", " + acc
     }
@@ -192,7 +238,7 @@ public final class RetrievalRun {
     }
 
     /// Forward, loss at the answer position, backward, clip, AdamW.
-    func trainStep(_ model: CausalLM, _ optimizer: AdamW, _ examples: RetrievalExamples, _ indices: [Int], lr: Double) -> Float {
+    func trainStep(_ model: CausalLM, _ optimizer: AdamW, _ examples: RetrievalExamples, _ indices: [Int], lr: Double) -> TrainingStepOutcome {
         let (tokens, answers, _) = examples.batch(indices, task: task)
         return retrievalTrainingStep(model, optimizer, task: task, tokens: tokens, answers: answers, lr: lr,
                                      clipNorm: config.clipNorm, microBatch: config.microBatch)
@@ -235,15 +281,31 @@ public final class RetrievalRun {
         return names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".h5") }.sorted().map { checkpointDirectory + "/" + $0 }
     }
 
-    /// The newest checkpoint that loads; corrupt ones are reported and skipped.
-    func resume(model: CausalLM, optimizer: AdamW) throws -> Checkpoint.TrainingState? {
-        for path in savedCheckpoints().reversed() {
+    enum Resumption {
+        case resumed(Checkpoint.TrainingState, path: String)
+        /// No checkpoint loaded; `damaged` when some existed (the model may hold part of one).
+        case none(damaged: Bool)
+    }
+
+    /// The newest checkpoint that loads. A damaged one (failed checksum, truncated) is reported
+    /// with the one the run falls back to.
+    func resume(model: CausalLM, optimizer: AdamW) -> Resumption {
+        let saved = savedCheckpoints()
+        for (i, path) in saved.enumerated().reversed() {
             do {
-                return try Checkpoint.loadTrainingState(path, model: model, optimizer: optimizer)
+                return .resumed(try Checkpoint.loadTrainingState(path, model: model, optimizer: optimizer), path: path)
             } catch {
-                reporter.log("warning: skipping checkpoint \(path): \(error)")
+                let fallback = i > 0 ? "falling back to \((saved[i - 1] as NSString).lastPathComponent)" : "no earlier checkpoint is left"
+                reporter.log("warning: checkpoint \(path) cannot be used (\(error)); \(fallback)")
             }
         }
-        return nil
+        return .none(damaged: !saved.isEmpty)
     }
+}
+
+/// A run or a study stopped by SIGTERM or SIGINT after checkpointing: resumable by running the
+/// same command again (the command line exits with StopSignal.resumableStatus).
+public struct Interrupted: Error, CustomStringConvertible {
+    public let signal: Int32
+    public let description: String
 }

@@ -4,7 +4,8 @@ import Foundation
 /// What a run records at every evaluation, saved as <run>/metrics.h5:
 /// datasets step (int64), loss (mean training loss since the previous evaluation), accuracy
 /// (held-out), position_accuracy (evaluations × L); attributes finished (0/1), reached_step
-/// (first evaluated step at or above the threshold, −1 if none) and threshold.
+/// (first evaluated step at or above the threshold, −1 if none), threshold, and for a run that
+/// diverged diverged_step and diverged_value (what was not finite).
 public struct RunMetrics: Equatable {
     public var steps: [Int] = []
     public var losses: [Double] = []
@@ -14,6 +15,15 @@ public struct RunMetrics: Equatable {
     public var finished = false
     public var reachedStep: Int?
     public var threshold: Double
+    /// Set when a step met a non-finite loss or gradient (the run then ends, finished).
+    public var divergence: Divergence?
+
+    public struct Divergence: Equatable, Sendable {
+        public let step: Int
+        /// What was not finite: "the loss (nan)", "the gradient of KEY".
+        public let what: String
+        public init(step: Int, what: String) { self.step = step; self.what = what }
+    }
 
     public init(threshold: Double) { self.threshold = threshold }
 
@@ -23,17 +33,19 @@ public struct RunMetrics: Equatable {
     }
 
     public func write(_ path: String, length: Int) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        let f = try HDF5File(tmp, mode: .create)
-        try f.write("step", int64s: steps, shape: [steps.count])
-        try f.write("loss", doubles: losses, shape: [losses.count])
-        try f.write("accuracy", doubles: accuracies, shape: [accuracies.count])
-        try f.write("position_accuracy", doubles: positionAccuracy.flatMap { $0 }, shape: [positionAccuracy.count, length])
-        try f.setAttribute("finished", finished ? 1 : 0)
-        try f.setAttribute("reached_step", reachedStep ?? -1)
-        try f.setAttribute("threshold", threshold)
-        try f.close()
-        guard rename(tmp, path) == 0 else { throw StudyError("cannot write \(path) (errno \(errno))") }
+        try HDF5File.writeAtomically(path) { f in
+            try f.write("step", int64s: steps, shape: [steps.count])
+            try f.write("loss", doubles: losses, shape: [losses.count])
+            try f.write("accuracy", doubles: accuracies, shape: [accuracies.count])
+            try f.write("position_accuracy", doubles: positionAccuracy.flatMap { $0 }, shape: [positionAccuracy.count, length])
+            try f.setAttribute("finished", finished ? 1 : 0)
+            try f.setAttribute("reached_step", reachedStep ?? -1)
+            try f.setAttribute("threshold", threshold)
+            if let divergence {
+                try f.setAttribute("diverged_step", divergence.step)
+                try f.setAttribute("diverged_value", divergence.what)
+            }
+        }
     }
 
     public static func read(_ path: String) throws -> RunMetrics {
@@ -48,6 +60,9 @@ public struct RunMetrics: Equatable {
         m.finished = try f.intAttribute("finished") == 1
         let r = try f.intAttribute("reached_step")
         m.reachedStep = r >= 0 ? r : nil
+        if f.hasAttribute("diverged_step") {
+            m.divergence = Divergence(step: try f.intAttribute("diverged_step"), what: try f.stringAttribute("diverged_value"))
+        }
         return m
     }
 

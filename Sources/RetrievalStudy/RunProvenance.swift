@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 import TensorCore
 
 /// Where and with what a run was trained: one entry per process that trained it (a resumed
@@ -35,7 +36,7 @@ public struct RunProvenance: Codable, Equatable, Sendable {
                                   fromStep: fromStep, machine: .current, scanlab: ScanLabCommit.current))
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try e.encode(p).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try AtomicFile.write(path, contents: try e.encode(p))
     }
 }
 
@@ -54,16 +55,7 @@ public enum ScanLabCommit {
 
     /// git's trimmed output, or nil when it fails.
     static func git(_ arguments: [String], in directory: String) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "-C", directory] + arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let r = try? ChildProcess.run("git", ["-C", directory] + arguments), r.succeeded else { return nil }
+        return r.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

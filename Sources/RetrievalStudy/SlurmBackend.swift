@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 /// Runs a study's unfinished runs as one Slurm job array: each array task calls
 /// `scanlab train --config <run>/config.json --out <run>` on the shared run folder, so a task
@@ -13,6 +14,9 @@ public struct SlurmBackend {
     public init(scanlab: String, partition: String? = nil, cpusPerTask: Int = 2, time: String? = nil) {
         self.scanlab = scanlab; self.partition = partition; self.cpusPerTask = cpusPerTask; self.time = time
     }
+
+    /// How long before its time limit a task is told to stop (one step and a checkpoint fit).
+    static let warningSeconds = 120
 
     /// <study>/slurm: the script, the job id and the tasks' logs.
     public func slurmDirectory(_ study: Study) -> String { study.folder + "/slurm" }
@@ -34,16 +38,28 @@ public struct SlurmBackend {
             "#SBATCH --array=0-\(pending.count - 1)",
             "#SBATCH --cpus-per-task=\(cpusPerTask)",
             "#SBATCH --output=\(dir)/logs/%A_%a.out",
+            // Requeued when preempted; SIGTERM to the batch shell 2 minutes before the time limit,
+            // passed on to scanlab, which checkpoints and exits 75, and the task requeues itself.
             "#SBATCH --requeue",
+            "#SBATCH --signal=B:TERM@\(Self.warningSeconds)",
         ]
         if let partition { lines.append("#SBATCH --partition=\(partition)") }
         if let time { lines.append("#SBATCH --time=\(time)") }
         lines += [
             "RUNS=(", pending.map { "  " + q($0) }.joined(separator: "\n"), ")",
             "RUN=\"${RUNS[$SLURM_ARRAY_TASK_ID]}\"",
-            "exec \(q(scanlab)) train --config \"$RUN/config.json\" --out \"$RUN\" --data \(q(study.dataDirectory))",
+            "trap 'kill -TERM \"$TRAINER\" 2>/dev/null' TERM",
+            "\(q(scanlab)) train --config \"$RUN/config.json\" --out \"$RUN\" --data \(q(study.dataDirectory)) --wait &",
+            "TRAINER=$!",
+            "wait \"$TRAINER\"; STATUS=$?",
+            "# wait returns early when the trap fires: wait again for the checkpoint to be written.",
+            "if [ \"$STATUS\" -gt 128 ]; then wait \"$TRAINER\"; STATUS=$?; fi",
+            "if [ \"$STATUS\" -eq \(StopSignal.resumableStatus) ]; then",
+            "  scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\" || true",
+            "fi",
+            "exit \"$STATUS\"",
         ]
-        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try AtomicFile.write(path, text: lines.joined(separator: "\n") + "\n")
         return (path, pending)
     }
 
@@ -52,7 +68,7 @@ public struct SlurmBackend {
         let (status, out, err) = try Self.command(["sbatch", "--parsable", script])
         guard status == 0 else { throw StudyError("sbatch failed (\(status)): \(err.trimmingCharacters(in: .whitespacesAndNewlines))") }
         let job = out.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
-        try job.write(toFile: slurmDirectory(study) + "/job-id", atomically: true, encoding: .utf8)
+        try AtomicFile.write(slurmDirectory(study) + "/job-id", text: job)
         return job
     }
 
@@ -74,17 +90,10 @@ public struct SlurmBackend {
 
     /// Runs a Slurm client command; a missing client is a clear error.
     static func command(_ args: [String]) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { throw StudyError("cannot run \(args[0]): \(error.localizedDescription) (is Slurm installed?)") }
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        if p.terminationStatus == 127 { throw StudyError("\(args[0]) is not installed (Slurm's client commands are needed)") }
-        return (p.terminationStatus, o, e)
+        let r: ChildProcess.Outcome
+        do { r = try ChildProcess.run(args[0], Array(args.dropFirst())) } catch {
+            throw StudyError("cannot run \(args[0]): \(error) (is Slurm installed? its client commands are needed)")
+        }
+        return (r.status, r.output, r.errors)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 /// A grid of runs: models × lengths × variants × learning rates × seeds, sharing every other
 /// setting of a base configuration; checkpoints and published shapes may differ per family.
@@ -143,21 +144,23 @@ public func medianSteps(_ reached: [Int?]) -> Double {
 /// One line of a study's summary: the data of the paper's Figure 6 plus final accuracies.
 public struct SummaryRow: Equatable {
     public init(model: ModelFamily, length: Int, variant: QueryPlacement, lr: Double, seed: UInt64, reachedStep: Int?,
-                finalAccuracy: Double?, machine: String? = nil) {
+                finalAccuracy: Double?, machine: String? = nil, divergedStep: Int? = nil) {
         self.model = model; self.length = length; self.variant = variant; self.lr = lr; self.seed = seed
-        self.reachedStep = reachedStep; self.finalAccuracy = finalAccuracy; self.machine = machine
+        self.reachedStep = reachedStep; self.finalAccuracy = finalAccuracy; self.machine = machine; self.divergedStep = divergedStep
     }
 
     /// The row of a run and its outcome; the machine is the last one that trained it.
-    init(_ c: RunConfig, _ run: RetrievalRun, reachedStep: Int?, finalAccuracy: Double?) {
-        self.init(model: c.model, length: c.length, variant: c.variant, lr: c.lr, seed: c.seed, reachedStep: reachedStep,
-                  finalAccuracy: finalAccuracy, machine: run.machineTypes?.last)
+    init(_ c: RunConfig, _ run: RetrievalRun, _ m: RunMetrics) {
+        self.init(model: c.model, length: c.length, variant: c.variant, lr: c.lr, seed: c.seed, reachedStep: m.reachedStep,
+                  finalAccuracy: m.accuracies.last, machine: run.machineTypes?.last, divergedStep: m.divergence?.step)
     }
     public let model: ModelFamily, length: Int, variant: QueryPlacement, lr: Double, seed: UInt64
     public let reachedStep: Int?
     public let finalAccuracy: Double?
     /// The machine type that trained the run (MachineInfo.machineType), when recorded.
     public let machine: String?
+    /// The step at which the run met a non-finite loss or gradient, if it diverged.
+    public let divergedStep: Int?
 }
 
 /// Runs a study (reusing finished runs, resuming interrupted ones) and writes its summary.
@@ -194,8 +197,8 @@ public final class Study {
             let run = try RetrievalRun(c, dataDirectory: dataDirectory, reporter: reporter)
             run.afterEvaluation = afterEvaluation
             let r = try run.run()
-            rows.append(SummaryRow(c, run, reachedStep: r.reachedStep, finalAccuracy: r.finalAccuracy))
-            try Self.summaryCSV(rows).write(toFile: folder + "/summary.csv", atomically: true, encoding: .utf8)
+            rows.append(SummaryRow(c, run, r.metrics))
+            try AtomicFile.write(folder + "/summary.csv", text: Self.summaryCSV(rows))
         }
         return rows
     }
@@ -206,7 +209,7 @@ public final class Study {
         try spec.runs.compactMap { c in
             let run = try RetrievalRun(c, dataDirectory: dataDirectory, reporter: reporter)
             try run.prepareFolder()
-            return run.progress == .finished ? nil : run
+            return run.progress.isDone ? nil : run
         }
     }
 
@@ -219,13 +222,13 @@ public final class Study {
             guard let m = try? RunMetrics.read(run.folder + "/metrics.h5"), m.finished else {
                 pending.append("\(c.folderName) (\(run.progress))"); continue
             }
-            rows.append(SummaryRow(c, run, reachedStep: m.reachedStep, finalAccuracy: m.accuracies.last))
+            rows.append(SummaryRow(c, run, m))
         }
         guard pending.isEmpty else {
             throw StudyError("study \(spec.name): \(pending.count) of \(spec.runs.count) runs are not finished: " + pending.joined(separator: ", "))
         }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try Self.summaryCSV(rows).write(toFile: folder + "/summary.csv", atomically: true, encoding: .utf8)
+        try AtomicFile.write(folder + "/summary.csv", text: Self.summaryCSV(rows))
         return rows
     }
 
@@ -234,17 +237,19 @@ public final class Study {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try e.encode(spec).write(to: URL(fileURLWithPath: folder + "/study.json"))
+        try AtomicFile.write(folder + "/study.json", contents: try e.encode(spec))
     }
 
-    /// summary.csv: model,length,variant,lr,seed,reached_step,final_accuracy,machine (reached_step
-    /// empty when never reached; machine quoted, empty when not recorded).
+    /// summary.csv: model,length,variant,lr,seed,reached_step,final_accuracy,machine,diverged_step
+    /// (reached_step empty when never reached; machine quoted, empty when not recorded;
+    /// diverged_step empty unless the run met a non-finite loss or gradient).
     public static func summaryCSV(_ rows: [SummaryRow]) -> String {
-        var lines = ["model,length,variant,lr,seed,reached_step,final_accuracy,machine"]
+        var lines = ["model,length,variant,lr,seed,reached_step,final_accuracy,machine,diverged_step"]
         for r in rows {
             let machine = r.machine.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" } ?? ""
             lines.append([r.model.rawValue, "\(r.length)", r.variant.rawValue, String(format: "%g", r.lr), "\(r.seed)",
-                          r.reachedStep.map(String.init) ?? "", r.finalAccuracy.map { String(format: "%.4f", $0) } ?? "", machine]
+                          r.reachedStep.map(String.init) ?? "", r.finalAccuracy.map { String(format: "%.4f", $0) } ?? "", machine,
+                          r.divergedStep.map(String.init) ?? ""]
                 .joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -290,6 +295,12 @@ public final class Study {
         for r in rows { if let m = r.machine, !machines.contains(m) { machines.append(m) } }
         if machines.count > 1 {
             table += "\nnote: these runs came from \(machines.count) machine types, whose rounding differs: " + machines.joined(separator: "; ")
+        }
+        let diverged = rows.filter { $0.divergedStep != nil }
+        if !diverged.isEmpty {
+            table += "\nnote: \(diverged.count) of \(rows.count) runs diverged (a non-finite loss or gradient ended them): " +
+                diverged.map { "\($0.model.rawValue) L=\($0.length) \($0.variant.rawValue) lr \(String(format: "%g", $0.lr)) seed \($0.seed) at step \($0.divergedStep!)" }
+                    .joined(separator: "; ")
         }
         return table
     }

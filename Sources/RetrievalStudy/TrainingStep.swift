@@ -13,9 +13,13 @@ import TensorCore
 /// each forward and backward on its own with its loss weighted by its share of the batch, so
 /// the gradients add up to the full batch's mean-loss gradient: the same update to rounding,
 /// with the activations of one piece alive at a time.
+///
+/// A non-finite loss or gradient skips the update (the parameters stay those of the last good
+/// step) and is named in the outcome.
+@discardableResult
 public func retrievalTrainingStep(_ model: CausalLM, _ optimizer: AdamW, task: RetrievalTask, tokens: [Int],
                                   answers: [Int], lr: Double, clipNorm: Double?, fullForward: Bool = false,
-                                  microBatch: Int? = nil) -> Float {
+                                  microBatch: Int? = nil) -> TrainingStepOutcome {
     OpProfiler.mark()
     model.parameters.zeroGrad()
     let batch = answers.count, piece = min(microBatch ?? batch, batch), width = task.sequenceLength
@@ -29,9 +33,20 @@ public func retrievalTrainingStep(_ model: CausalLM, _ optimizer: AdamW, task: R
         loss.backward()
         total += loss.item
     }
-    if let clipNorm { OpProfiler.measure("clip gradient norm") { clipGradientNorm(model.parameters, maxNorm: clipNorm) } }
+    guard total.isFinite else { return TrainingStepOutcome(loss: total, nonFinite: "the loss (\(total))") }
+    // The global norm is not finite exactly when a gradient is not; without clipping, look.
+    let norm = clipNorm.map { maxNorm in OpProfiler.measure("clip gradient norm") { clipGradientNorm(model.parameters, maxNorm: maxNorm) } }
+    if norm.map({ !$0.isFinite }) ?? true, let key = firstNonFiniteGradient(model.parameters) {
+        return TrainingStepOutcome(loss: total, nonFinite: "the gradient of \(key)")
+    }
     OpProfiler.measure("AdamW update") { optimizer.update(lr: lr) }
-    return total
+    return TrainingStepOutcome(loss: total, nonFinite: nil)
+}
+
+/// The mean loss of one step, and the first non-finite value it met, if any (then no update).
+public struct TrainingStepOutcome: Equatable {
+    public let loss: Float
+    public let nonFinite: String?
 }
 
 /// Logits at the answer (last) position of each of `count` examples, (count, vocab): the

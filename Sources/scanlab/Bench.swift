@@ -3,6 +3,7 @@ import Benchmarks
 import Foundation
 import Models
 import RetrievalStudy
+import SystemIO
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -115,7 +116,7 @@ struct BenchTrain: ParsableCommand {
         if let json {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try e.encode(row).write(to: URL(fileURLWithPath: json))
+            try AtomicFile.write(json, contents: try e.encode(row))
             print("wrote \(json)")
         }
     }

@@ -34,11 +34,11 @@ struct Forward: ParsableCommand {
         let tokens = TokenBatch(ids: ids.values, batch: ids.shape[0], length: ids.shape[1])
         let (logits, loss) = nextTokenLoss(model, tokens)
         loss.backward()
-        let out = try HDF5File(output, mode: .create)
-        try out.write("logits", logits)
-        try out.write("loss", floats: [loss.item], shape: [])
-        for (key, g) in model.parameters.gradientsByKey { try out.write("grads/" + key, g) }
-        try out.close()
+        try HDF5File.writeAtomically(output) { out in
+            try out.write("logits", logits)
+            try out.write("loss", floats: [loss.item], shape: [])
+            for (key, g) in model.parameters.gradientsByKey { try out.write("grads/" + key, g) }
+        }
         print(String(format: "loss %.6f; wrote logits %@ and %d gradients to %@", loss.item,
                      "\(logits.shape)", model.parameters.allKeys.count, output))
     }

@@ -1,6 +1,7 @@
 import CReadline
 import Foundation
 import NotebookRunner
+import SystemIO
 
 /// `scanlab` with no arguments: the notebook REPL. On a terminal it reads lines with GNU
 /// readline (editing, history kept in ~/.scanlab_history, tab completion of commands,
@@ -77,17 +78,10 @@ enum Repl {
         guard FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) else {
             return "cannot find Package.swift above \(exe.path)"
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["swift", "build", "-c", configuration, "--product", "scanlab-worker"]
-        p.currentDirectoryURL = root
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = err
-        do { try p.run() } catch { return "cannot run swift build: \(error.localizedDescription)" }
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? nil
-            : text.split(separator: "\n").filter { $0.contains("error") }.prefix(5).joined(separator: "\n")
+        let build = ChildProcess("swift", ["build", "-c", configuration, "--product", "scanlab-worker"], directory: root.path)
+        let r: ChildProcess.Outcome
+        do { r = try build.run() } catch { return "cannot run swift build: \(error)" }
+        return r.succeeded ? nil
+            : (r.output + r.errors).split(separator: "\n").filter { $0.contains("error") }.prefix(5).joined(separator: "\n")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Plotting
 import RetrievalStudy
+import SystemIO
 import TensorCore
 
 /// Which study: a preset with any field and axis overridden (shared by run, status, collect).
@@ -87,6 +88,7 @@ struct StudyRun: ParsableCommand {
         threadOptions.apply()
         let study = try selection.study()
         let dataOptions = selection.dataOptions
+        StopSignal.install()
         if backend == .slurm {
             let slurm = SlurmBackend(scanlab: scanlabExecutable(), partition: partition, cpusPerTask: cpusPerTask, time: time)
             let (script, runs) = try slurm.writeScript(study)
@@ -105,7 +107,7 @@ struct StudyRun: ParsableCommand {
         let tiny = study.spec.runs.allSatisfy { $0.initFrom == nil && $0.size == nil }
         let count = jobs ?? (tiny && !plotLive ? min(Parallel.cores, study.spec.runs.count) : 1)
         let parallel = count > 1 ? LocalJobs(jobs: count, scanlab: scanlabExecutable(), cpus: Parallel.cores) : nil
-        let rows = try study.run(jobs: parallel)
+        let rows = try exitResumably { try study.run(jobs: parallel) }
         print("\nStudy \(study.spec.name): \(rows.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")
         print(Study.summaryTable(rows))
         print("summary: \(study.folder)/summary.csv")

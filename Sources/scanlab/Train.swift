@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Models
 import RetrievalStudy
+import SystemIO
 
 /// Where generated data and runs live: --data, else $SCANLAB_DATA, else ./Data.
 struct DataOptions: ParsableArguments {
@@ -94,11 +95,13 @@ struct Train: ParsableCommand {
     @Option(help: "Run folder (default: <data>/runs/<name from the configuration>).") var out: String?
     @Flag(help: "Redraw the learning-curve PNG after every evaluation (Figures/runs/<run>/).") var plotLive = false
     @Option(help: "Figures folder (default: $SCANLAB_FIGURES, or Figures/ beside the data folder).") var figures: String?
+    @Flag(help: "When another process trains this run, wait for it instead of stopping.") var wait = false
 
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
         threadOptions.apply()
+        StopSignal.install()
         var c: RunConfig
         if let config {
             guard model == nil, length == nil else { throw ValidationError("--config already names the model and length") }
@@ -131,7 +134,17 @@ struct Train: ParsableCommand {
         do { try c.validate() } catch let e as StudyError { throw ValidationError(e.description) }
         let run = try RetrievalRun(c, dataDirectory: dataOptions.directory, folder: out)
         if plotLive { run.afterEvaluation = liveCurves(figures: figuresDirectory(figures, data: dataOptions)) }
-        let r = try run.run()
+        run.waitForLock = wait
+        let r = try exitResumably { try run.run() }
         print("run folder: \(r.folder)")
+    }
+}
+
+/// Runs `body`; an Interrupted (SIGTERM or SIGINT, checkpoint written) becomes its message on
+/// stderr and the exit status that says "interrupted, resumable".
+func exitResumably<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as Interrupted {
+        FileHandle.standardError.write(Data((e.description + "\n").utf8))
+        throw ExitCode(StopSignal.resumableStatus)
     }
 }

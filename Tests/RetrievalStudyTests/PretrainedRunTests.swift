@@ -167,7 +167,7 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
                 let model = try RetrievalRun(c, dataDirectory: dir, reporter: quiet).buildModel()
                 let optimizer = AdamW(model.parameters, hyper: .init(weightDecay: 0.01))
                 losses.append(retrievalTrainingStep(model, optimizer, task: task, tokens: tokens, answers: answers, lr: 1e-2,
-                                                    clipNorm: nil, microBatch: piece))
+                                                    clipNorm: nil, microBatch: piece).loss)
                 gradients.append(model.parameters.all.map { $0.tensor.grad!.values })
             }
             let keys = try RetrievalRun(c, dataDirectory: dir, reporter: quiet).buildModel().parameters.keys

@@ -128,8 +128,8 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(rows.count, 2 * 2 * 2)   // models × variants × seeds
         let csv = try String(contentsOfFile: dir + "/studies/tiny/summary.csv", encoding: .utf8)
         let lines = csv.split(separator: "\n")
-        XCTAssertEqual(lines.first, "model,length,variant,lr,seed,reached_step,final_accuracy,machine")
-        XCTAssertTrue(lines[1].hasSuffix("\"" + MachineInfo.current.machineType + "\""), "each run names its machine: \(lines[1])")
+        XCTAssertEqual(lines.first, "model,length,variant,lr,seed,reached_step,final_accuracy,machine,diverged_step")
+        XCTAssertTrue(lines[1].hasSuffix("\"" + MachineInfo.current.machineType + "\","), "each run names its machine: \(lines[1])")
         XCTAssertEqual(lines.count, 9)
         XCTAssertTrue(Study.summaryTable(rows).contains("median steps to threshold"))
         // Running it again reuses every run.

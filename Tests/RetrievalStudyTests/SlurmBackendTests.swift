@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 import RetrievalStudy
 import TestSupport
 import XCTest
@@ -18,30 +19,14 @@ final class SlurmBackendTests: TemporaryDirectoryTestCase {
 
     @discardableResult
     func scanlab(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: scanlab)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw NSError(domain: "scanlab", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: text]) }
-        return text
+        let r = try ChildProcess.run(scanlab, args)
+        guard r.status == 0 else { throw NSError(domain: "scanlab", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.output + r.errors]) }
+        return r.output + r.errors
     }
 
     func shell(_ command: String) -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try? p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return text
+        guard let r = try? ChildProcess.run("/bin/sh", ["-c", command]) else { return "" }
+        return r.output + r.errors
     }
 
     func requireSlurm() throws {
@@ -74,7 +59,8 @@ final class SlurmBackendTests: TemporaryDirectoryTestCase {
                               "--partition", "cpu", "--time", "1:00:00", "--cpus-per-task", "2"])
         XCTAssertTrue(out.contains("4 array tasks"), out)
         let script = try String(contentsOfFile: dir + "/Data/studies/dry/slurm/array.sbatch", encoding: .utf8)
-        for line in ["#SBATCH --array=0-3", "#SBATCH --partition=cpu", "#SBATCH --time=1:00:00", "#SBATCH --cpus-per-task=2", "#SBATCH --requeue"] {
+        for line in ["#SBATCH --array=0-3", "#SBATCH --partition=cpu", "#SBATCH --time=1:00:00", "#SBATCH --cpus-per-task=2", "#SBATCH --requeue",
+                     "#SBATCH --signal=B:TERM@120"] {
             XCTAssertTrue(script.contains(line), script)
         }
         XCTAssertEqual(script.components(separatedBy: "/runs/").count - 1, 4, script)

@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 import XCTest
 
 /// A Python for tests that check ScanLab against transformers: $SCANLAB_PYTHON, else the
@@ -28,7 +29,7 @@ public enum PythonHelper {
     }
 
     /// Runs the Python with `arguments`.
-    public static func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+    public static func run(_ arguments: [String]) throws -> ChildProcess.Outcome {
         try ChildProcess.run(executable, prefix + arguments)
     }
 
