@@ -43,6 +43,7 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", pkgConfig: "readline",
                        providers: [.apt(["libreadline-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Vector instructions Swift does not emit: one fused multiply-add for SIMD16 (Swift does not
         // contract a·b + c); with AVX-512, round-to-integer and scale-by-2ⁿ for the exponentials.
@@ -51,9 +52,9 @@ let package = Package(
         // Linux calls Swift's Glibc module leaves out (the affinity mask, OFD locks) and the stop-signal handlers.
         .target(name: "CLinux"),
 
-        // What ScanLab asks of the operating system: atomic file writes, run-folder locks, stop
-        // signals, child processes (through swift-subprocess).
-        .target(name: "SystemIO", dependencies: ["CLinux", .product(name: "Subprocess", package: "swift-subprocess")]),
+        // What ScanLab asks of the operating system: atomic file writes, whole-file checksums,
+        // run-folder locks, stop signals, child processes (through swift-subprocess).
+        .target(name: "SystemIO", dependencies: ["CLinux", "CZlib", .product(name: "Subprocess", package: "swift-subprocess")]),
 
         // Float32 tensors, reverse-mode autograd and the primitive ops.
         .target(name: "TensorCore", dependencies: ["CBLAS", "CVectorMath", "CLinux"], swiftSettings: cpuFlags),
@@ -95,7 +96,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoints", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Models", "TensorCore", "TestSupport"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Models", "SystemIO", "TensorCore", "TestSupport"]),
         .testTarget(name: "RetrievalStudyTests", dependencies: ["RetrievalStudy", "Models", "Checkpoints", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures", "transformers_logits.py"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "RetrievalStudy", "TestSupport"]),

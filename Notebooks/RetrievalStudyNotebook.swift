@@ -6,8 +6,12 @@ import RetrievalStudy
 /// models for each length and variant, the summary table and the figures. The defaults are
 /// the quick preset (minutes); `preset=paper` is the paper's protocol (days).
 let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retrieval study: train, summarise, draw", parameters: [
-    .choice("preset", default: "quick", help: "quick (minutes) or paper (the paper's protocol, days)", options: StudySpec.presetNames),
-    .integers("lengths", default: "8,12", help: "sequence lengths L", range: 2...16_000),
+    .choice("preset", default: "quick", help: "quick (minutes), standard (L = 16–32, under 2 hours) or paper (the paper's protocol, days)",
+            options: StudySpec.presetNames),
+    Parameter("lengths", default: "preset", help: "sequence lengths L, e.g. 8,12; preset: the preset's own") { text in
+        text == "preset" || text.split(separator: ",").allSatisfy { Int($0.trimmingCharacters(in: .whitespaces)).map { (2...16_000).contains($0) } ?? false }
+            ? nil : "lengths: give integers in 2…16000 separated by commas, or preset"
+    },
     Parameter("variants", default: "suffix,prefix", help: "query placements: suffix, prefix or both") { text in
         text.split(separator: ",").allSatisfy { QueryPlacement(rawValue: String($0)) != nil } ? nil : "variants: use suffix, prefix or suffix,prefix"
     },
@@ -38,7 +42,7 @@ let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retriev
 /// The study these parameters describe (named after the notebook and its settings).
 func studySpec(_ ctx: CellContext) throws -> StudySpec {
     var spec = try StudySpec.preset(ctx.parameter("preset"), fromScratch: ctx.parameter("from-scratch") == "yes")
-    spec.lengths = ctx.integers("lengths")
+    if ctx.parameter("lengths") != "preset" { spec.lengths = ctx.integers("lengths") }
     spec.variants = ctx.parameter("variants").split(separator: ",").compactMap { QueryPlacement(rawValue: String($0)) }
     spec.seeds = ctx.integers("seeds").map(UInt64.init)
     try applyModelSource(ctx, to: &spec)

@@ -33,6 +33,12 @@ SKIP_SUFFIXES = (".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_f
 LEGACY = {"embed_out.weight": "lm_head.weight"}
 
 
+def text(value) -> str:
+    """An HDF5 string attribute as str: ScanLab writes fixed-length UTF-8 (h5py gives bytes),
+    h5py and older ScanLab files variable-length (str)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 def load_state(model_dir: Path) -> dict:
     files = sorted(model_dir.glob("*.safetensors"))
     state = {}
@@ -72,9 +78,9 @@ def to_hf(checkpoint: str, out_dir: str, tokenizer_dir: str = None, layout_path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with h5py.File(checkpoint, "r") as f:
-        if f.attrs.get("format") != "scanlab.checkpoint":
+        if text(f.attrs.get("format")) != "scanlab.checkpoint":
             sys.exit(f"{checkpoint}: not a ScanLab checkpoint (attribute format is {f.attrs.get('format')!r})")
-        config_text = f.attrs["config"]
+        config_text = text(f.attrs["config"])
         config = json.loads(config_text)
         state = {key: f["params"][key][()] for key in f["params"]}
     if config["model_type"] == "mamba":

@@ -20,8 +20,15 @@ static inline unsigned scanlab_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
 static inline unsigned scanlab_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }
 static inline size_t scanlab_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 
-/// Silences HDF5's automatic error-stack printing so callers can report errors themselves.
-static inline void scanlab_H5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/// Silences HDF5's automatic error-stack printing so callers can report errors themselves, and
+/// (on the first call, before HDF5 initialises) turns off HDF5's clean-up at exit: a file whose
+/// write failed (a full disk) cannot be closed, and HDF5 crashed at exit retrying it. ScanLab
+/// closes every file it writes itself.
+static inline void scanlab_H5_silence_errors(void) {
+    static int first = 1;
+    if (first) { first = 0; H5dont_atexit(); }
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 
 static herr_t scanlab_H5_find_checksum(unsigned n, const H5E_error2_t *e, void *found) {
     (void)n;

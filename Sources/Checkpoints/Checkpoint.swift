@@ -95,7 +95,7 @@ public enum Checkpoint {
     /// Loads every parameter after checking the file has exactly the model's keys and shapes;
     /// all problems are reported together, and the model is untouched unless all pass.
     public static func loadParameters(into model: CausalLM, from f: HDF5File) throws {
-        guard f.exists("params") else { throw HDF5Error("\(f.path): group params is missing") }
+        guard try f.exists("params") else { throw HDF5Error("\(f.path): group params is missing") }
         let stored = try listDatasets(f, under: "params")
         // today's key → the dataset that holds it
         var source: [String: String] = [:]
@@ -150,7 +150,7 @@ public enum Checkpoint {
         try loadParameters(into: model, from: f)
         var s = TrainingState(optimizer: optimizer)
         if let optimizer {
-            guard f.exists("optimizer") else { throw HDF5Error("\(path): group optimizer is missing") }
+            guard try f.exists("optimizer") else { throw HDF5Error("\(path): group optimizer is missing") }
             var m: [String: Tensor] = [:], v: [String: Tensor] = [:]
             for (key, _) in model.parameters.all {
                 m[key] = try f.readTensor("optimizer/m/" + key)
@@ -160,15 +160,15 @@ public enum Checkpoint {
                 throw HDF5Error("\(path): \(e)")
             }
         }
-        if f.exists("rng") {
+        if try f.exists("rng") {
             for name in try f.children("rng") { s.generators[name] = try f.readUInt64s("rng/" + name) }
         }
-        if f.exists("trainer") {
-            for name in ["step", "cursor", "epoch", "seed", "loss_sum_bits", "loss_count"] where f.hasAttribute(name, on: "trainer") {
-                s.trainer[name] = try f.intAttribute(name, on: "trainer")
+        if try f.exists("trainer") {
+            for name in ["step", "cursor", "epoch", "seed", "loss_sum_bits", "loss_count"] {
+                if try f.hasAttribute(name, on: "trainer") { s.trainer[name] = try f.intAttribute(name, on: "trainer") }
             }
         }
-        if f.exists("metrics") {
+        if try f.exists("metrics") {
             for name in try f.children("metrics") {
                 let d = try f.readDoubles("metrics/" + name)
                 s.metrics[name] = (d.values, d.shape)

@@ -14,6 +14,8 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
 /// names the file and the object path. Every non-empty array is written chunked with HDF5's
 /// Fletcher-32 filter, so HDF5 checks it on every read (h5py and h5dump read such files as
 /// any other); files without checksums (converted weights, older checkpoints) read as before.
+/// Files ScanLab writes also end in a whole-file CRC-32 (FileChecksum), checked before HDF5
+/// opens them.
 public final class HDF5File {
     public let path: String
     let id: hid_t
@@ -27,15 +29,21 @@ public final class HDF5File {
         switch mode {
         case .read:
             guard FileManager.default.fileExists(atPath: path) else { throw HDF5Error("\(path): no such file") }
+            // The whole-file checksum first: HDF5 itself can crash on some damaged files.
+            if case .damaged(let why) = try FileChecksum.verify(path) {
+                throw HDF5Error("\(path): the file is damaged (\(why)); ScanLab will not read it")
+            }
             guard H5Fis_hdf5(path) > 0 else { throw HDF5Error("\(path): not an HDF5 file, or damaged (truncated or overwritten)") }
             id = H5Fopen(path, scanlab_H5F_ACC_RDONLY(), scanlab_H5P_DEFAULT())
             guard id >= 0 else { throw HDF5Error("\(path): the file is damaged (truncated?): HDF5 cannot open it") }
         case .create:
-            // HDF5 1.8's format: its superblock, object headers and indexes carry checksums of
-            // their own, so damaged metadata (a config attribute, a dataset's shape) is caught too.
+            // HDF5 1.10's format: its superblock, object headers and chunk indexes carry checksums
+            // of their own, so damaged metadata (a config attribute, a shape, where a chunk lies)
+            // is caught too. The 1.8 format's chunk B-tree has none: a flipped bit there made
+            // HDF5 read a chunk as missing and return zeros without a word (FuzzedReaderTests).
             let access = H5Pcreate(scanlab_H5P_FILE_ACCESS())
             defer { H5Pclose(access) }
-            H5Pset_libver_bounds(access, H5F_LIBVER_V18, H5F_LIBVER_V18)
+            H5Pset_libver_bounds(access, H5F_LIBVER_V110, H5F_LIBVER_V110)
             id = H5Fcreate(path, scanlab_H5F_ACC_TRUNC(), scanlab_H5P_DEFAULT(), access)
             guard id >= 0 else { throw HDF5Error("\(path): cannot create the file") }
         }
@@ -46,10 +54,26 @@ public final class HDF5File {
     public static func writeAtomically(_ path: String, _ fill: (HDF5File) throws -> Void) throws {
         try AtomicFile.write(path) { temporary in
             let f = try HDF5File(temporary, mode: .create)
-            try fill(f)
-            try f.flush()
-            try f.close()
+            do {
+                try fill(f)
+                try f.flush()
+                try f.close()
+            } catch {
+                f.abandon()
+                throw error
+            }
+            try FileChecksum.append(to: temporary)
         }
+    }
+
+    /// Closes a file being written that failed (a full disk, say) and will be deleted. The
+    /// written bytes go first, so HDF5 can write out its last metadata and really close it:
+    /// a file HDF5 failed to close stays in its open list, and HDF5 crashed at exit on it.
+    func abandon() {
+        guard !closed else { return }
+        closed = true
+        truncate(path, 0)
+        H5Fclose(id)
     }
 
     deinit { if !closed { H5Fclose(id) } }
@@ -73,7 +97,7 @@ public final class HDF5File {
         var current = ""
         for part in groupPath.split(separator: "/") {
             current += (current.isEmpty ? "" : "/") + part
-            if exists(current) { continue }
+            if try exists(current) { continue }
             let g = H5Gcreate2(id, current, scanlab_H5P_DEFAULT(), scanlab_H5P_DEFAULT(), scanlab_H5P_DEFAULT())
             guard g >= 0 else { throw HDF5Error("\(path): cannot create group \(current)") }
             H5Gclose(g)
@@ -81,11 +105,14 @@ public final class HDF5File {
     }
 
     /// Whether an object exists at `objectPath` (every parent is checked first, as HDF5 requires).
-    public func exists(_ objectPath: String) -> Bool {
+    /// A group HDF5 cannot read (damaged) is an error, not an absence.
+    public func exists(_ objectPath: String) throws -> Bool {
         var current = ""
         for part in objectPath.split(separator: "/") {
             current += (current.isEmpty ? "" : "/") + part
-            if H5Lexists(id, current, scanlab_H5P_DEFAULT()) <= 0 { return false }
+            let found = H5Lexists(id, current, scanlab_H5P_DEFAULT())
+            if found < 0 { throw HDF5Error("\(path): cannot look up \(current): the file is damaged") }
+            if found == 0 { return false }
         }
         return true
     }
@@ -179,7 +206,7 @@ public final class HDF5File {
 
     /// Shape and HDF5 type class of a dataset.
     public func datasetInfo(_ name: String) throws -> (shape: [Int], isFloat: Bool, isInteger: Bool) {
-        guard exists(name) else { throw HDF5Error("\(path): no dataset \(name)") }
+        guard try exists(name) else { throw HDF5Error("\(path): no dataset \(name)") }
         let d = H5Dopen2(id, name, scanlab_H5P_DEFAULT())
         guard d >= 0 else { throw HDF5Error("\(path): \(name) is not a readable dataset") }
         defer { H5Dclose(d) }
@@ -197,7 +224,7 @@ public final class HDF5File {
 
     /// Whether a dataset carries a Fletcher-32 checksum (every non-empty array ScanLab writes).
     public func isChecksummed(_ name: String) throws -> Bool {
-        guard exists(name) else { throw HDF5Error("\(path): no dataset \(name)") }
+        guard try exists(name) else { throw HDF5Error("\(path): no dataset \(name)") }
         let d = H5Dopen2(id, name, scanlab_H5P_DEFAULT())
         guard d >= 0 else { throw HDF5Error("\(path): \(name) is not a readable dataset") }
         defer { H5Dclose(d) }
@@ -266,13 +293,19 @@ public final class HDF5File {
     private func withObject<T>(_ objectPath: String, _ body: (hid_t) throws -> T) throws -> T {
         let target = objectPath.isEmpty ? "/" : objectPath
         let o = H5Oopen(id, target, scanlab_H5P_DEFAULT())
-        guard o >= 0 else { throw HDF5Error("\(path): no object \(target)") }
+        guard o >= 0 else { throw HDF5Error("\(path): cannot open \(target) (missing, or the file is damaged)") }
         defer { H5Oclose(o) }
         return try body(o)
     }
 
-    public func hasAttribute(_ name: String, on objectPath: String = "/") -> Bool {
-        (try? withObject(objectPath) { H5Aexists($0, name) > 0 }) ?? false
+    /// Whether the object has the attribute; an object or attribute list HDF5 cannot read
+    /// (damaged) is an error, not an absence.
+    public func hasAttribute(_ name: String, on objectPath: String = "/") throws -> Bool {
+        try withObject(objectPath) { o in
+            let found = H5Aexists(o, name)
+            guard found >= 0 else { throw HDF5Error("\(path): cannot read the attributes of \(objectPath.isEmpty ? "/" : objectPath): the file is damaged") }
+            return found > 0
+        }
     }
 
     private func writeScalarAttribute(_ name: String, on objectPath: String, type: hid_t, _ value: UnsafeRawPointer) throws {
@@ -287,16 +320,19 @@ public final class HDF5File {
         }
     }
 
-    /// A variable-length UTF-8 string attribute (h5py reads it as str).
+    /// A fixed-length UTF-8 string attribute (h5py reads it as bytes; `.decode()` gives str).
+    /// Not variable-length: those live in HDF5's global heap, which has no checksum, and a
+    /// damaged one crashes HDF5 itself (h5dump included) on read; a fixed-length string sits in
+    /// the attribute's object header, whose checksum HDF5 verifies.
     public func setAttribute(_ name: String, _ value: String, on objectPath: String = "/") throws {
         let type = H5Tcopy(scanlab_H5T_C_S1())
         defer { H5Tclose(type) }
-        H5Tset_size(type, scanlab_H5T_VARIABLE())
+        var bytes = Array(value.utf8)
+        if bytes.isEmpty { bytes = [0] }   // HDF5 has no zero-length strings; a NUL pads to ""
+        H5Tset_size(type, bytes.count)
+        H5Tset_strpad(type, H5T_STR_NULLPAD)
         H5Tset_cset(type, H5T_CSET_UTF8)
-        try value.withCString { cstr in
-            var ptr: UnsafePointer<CChar>? = cstr
-            try withUnsafePointer(to: &ptr) { try writeScalarAttribute(name, on: objectPath, type: type, $0) }
-        }
+        try bytes.withUnsafeBytes { try writeScalarAttribute(name, on: objectPath, type: type, $0.baseAddress!) }
     }
 
     public func setAttribute(_ name: String, _ value: Int, on objectPath: String = "/") throws {

@@ -56,11 +56,11 @@ public struct NotebookState {
         var s = NotebookState()
         guard FileManager.default.fileExists(atPath: path) else { return s }
         let f = try HDF5File(path, mode: .read)
-        if f.hasAttribute("cells") {
+        if try f.hasAttribute("cells") {
             let json = try f.stringAttribute("cells")
             s.cells = try JSONDecoder().decode([String: CellRecord].self, from: Data(json.utf8))
         }
-        if f.exists("values") {
+        if try f.exists("values") {
             for name in try f.children("values") {
                 let path = "values/" + name
                 switch try f.stringAttribute("kind", on: path) {

@@ -60,7 +60,7 @@ public struct RunMetrics: Equatable {
         m.finished = try f.intAttribute("finished") == 1
         let r = try f.intAttribute("reached_step")
         m.reachedStep = r >= 0 ? r : nil
-        if f.hasAttribute("diverged_step") {
+        if try f.hasAttribute("diverged_step") {
             m.divergence = Divergence(step: try f.intAttribute("diverged_step"), what: try f.stringAttribute("diverged_value"))
         }
         return m

@@ -20,7 +20,10 @@ public enum AtomicFile {
             guard rename(temporary, path) == 0 else { throw SystemIOError.errno(path, "moving the new file into place") }
         } catch {
             unlink(temporary)
-            throw error
+            var space = statvfs()
+            let full = statvfs(folder, &space) == 0 && space.f_bavail == 0 ? " (the disk is full)" : ""
+            throw SystemIOError("\(path): not written\(full): \(error); " +
+                                (FileManager.default.fileExists(atPath: path) ? "the previous version is unchanged" : "no file was left"))
         }
         // The rename is durable once the folder's entry is; a folder that cannot be synced
         // (some network file systems) still holds a complete file.

@@ -22,7 +22,7 @@ struct Forward: ParsableCommand {
     func run() throws {
         let model = try Checkpoint.loadModel(checkpoint)
         let f = try HDF5File(input, mode: .read)
-        guard f.exists("input_ids") else { throw ValidationError("\(input): dataset input_ids is missing") }
+        guard try f.exists("input_ids") else { throw ValidationError("\(input): dataset input_ids is missing") }
         let ids = try f.readInts("input_ids")
         guard ids.shape.count == 2, ids.shape[1] >= 2 else {
             throw ValidationError("\(input): input_ids must be [batch, seq] with seq ≥ 2, got shape \(ids.shape)")

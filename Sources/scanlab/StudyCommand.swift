@@ -62,7 +62,7 @@ struct StudyCommand: ParsableCommand {
 struct StudyRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a study from a preset (quick, paper), with any field overridden (the default subcommand).",
+        abstract: "Run a study from a preset (quick, standard, paper), with any field overridden (the default subcommand).",
         discussion: """
         Finished runs are reused and interrupted ones resume, so a study can be stopped and restarted \
         at any point. Locally it prints the summary (median steps to threshold over seeds, final \

@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Models
+import SystemIO
 import TensorCore
 import TestSupport
 import XCTest
@@ -42,12 +43,30 @@ final class ChecksumTests: TemporaryDirectoryTestCase {
         let start = try XCTUnwrap(offset(of: model.parameters[key], in: bytes), "the parameter's bytes are in the file")
         bytes[start + 4 * 100 + 2] ^= 0x10
         try bytes.write(to: URL(fileURLWithPath: path))
+        // The whole-file CRC-32 catches it before HDF5 reads anything.
+        XCTAssertThrowsError(try Checkpoint.loadModel(path)) { error in
+            XCTAssertTrue("\(error)".contains(path + ": the file is damaged (its CRC-32 is"), "\(error)")
+        }
+        // Without the trailer (cut off), HDF5's Fletcher-32 names the dataset.
+        try bytes.dropLast(16).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try Checkpoint.loadModel(path)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains(path), text)
             XCTAssertTrue(text.contains("params/" + key), text)
             XCTAssertTrue(text.contains("Fletcher-32 checksum"), text)
         }
+    }
+
+    func testTheTrailerLeavesTheFileAnOrdinaryHDF5File() throws {
+        let path = dir + "/m.h5"
+        try Checkpoint.save(smallMamba(), to: path)
+        XCTAssertEqual(try FileChecksum.verify(path), .intact)
+        guard let h5dump = ["/usr/bin/h5dump", "/usr/local/bin/h5dump"].first(where: FileManager.default.isExecutableFile) else {
+            throw XCTSkip("h5dump is not installed (hdf5-tools; Scripts/setup installs it)")
+        }
+        let r = try ChildProcess.run(h5dump, ["-H", path])
+        XCTAssertEqual(r.status, 0, r.errors)
+        XCTAssertTrue(r.output.contains("backbone.embeddings.weight"), r.output)
     }
 
     /// h5py's files (converted weights, the golden fixtures) have no checksums and still load.

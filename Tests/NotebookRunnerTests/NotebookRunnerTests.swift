@@ -64,7 +64,7 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         let d = try r.describe("retrieval-study")
         XCTAssertThrowsError(try r.parameters(d, ["lenghts=8"])) { XCTAssertTrue("\($0)".contains("did you mean lengths"), "\($0)") }
         XCTAssertThrowsError(try r.parameters(d, ["lengths=8,x"])) { XCTAssertTrue("\($0)".contains("'x' is not an integer"), "\($0)") }
-        XCTAssertThrowsError(try r.parameters(d, ["preset=huge"])) { XCTAssertTrue("\($0)".contains("not one of quick, paper"), "\($0)") }
+        XCTAssertThrowsError(try r.parameters(d, ["preset=huge"])) { XCTAssertTrue("\($0)".contains("not one of quick, standard, paper"), "\($0)") }
         XCTAssertEqual(try r.list().map(\.name), ["retrieval-study", "prefix-vs-suffix", "position-accuracy", "isolation-demo"])
     }
 

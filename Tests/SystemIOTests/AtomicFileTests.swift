@@ -27,7 +27,11 @@ final class AtomicFileTests: TemporaryDirectoryTestCase {
             temporary = tmp
             try "half of the new".write(toFile: tmp, atomically: false, encoding: .utf8)
             throw Halfway()
-        }) { XCTAssertTrue($0 is Halfway) }
+        }) { error in
+            XCTAssertTrue("\(error)".hasPrefix(path + ": not written"), "\(error)")
+            XCTAssertTrue("\(error)".contains("Halfway"), "the writer's own error is kept: \(error)")
+            XCTAssertTrue("\(error)".contains("the previous version is unchanged"), "\(error)")
+        }
         XCTAssertTrue(temporary.hasPrefix(dir + "/.config.json.tmp-"), temporary)
         XCTAssertFalse(FileManager.default.fileExists(atPath: temporary))
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old")

@@ -1,0 +1,49 @@
+import Checkpoints
+import Foundation
+import RetrievalStudy
+import SystemIO
+import TestSupport
+import XCTest
+
+/// A checkpoint write that runs out of space: a clear error, the previous checkpoint intact,
+/// and the run resumes to the same numbers once space is free.
+final class DiskFullTests: TemporaryDirectoryTestCase {
+    func testARunThatFillsTheDiskKeepsItsLastCheckpointAndResumesWhenSpaceIsBack() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to mount a small tmpfs (CI runs as root)") }
+        let mount = dir + "/small"
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        let mounted = try ChildProcess.run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount])
+        guard mounted.succeeded else { throw XCTSkip("cannot mount a tmpfs here: \(mounted.errors)") }
+        defer { _ = try? ChildProcess.run("umount", [mount]) }
+
+        var c = RunConfig(model: .mamba, length: 4)
+        c.hidden = 16; c.layers = 1; c.stateSize = 4
+        c.batch = 8; c.steps = 12; c.evalEvery = 4; c.trainSize = 64; c.evalSize = 16; c.earlyStop = false
+        let quiet = ProgressReporter(interactive: false, output: { _ in })
+        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
+        let folder = mount + "/run"
+        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 4)
+        let kept = folder + "/checkpoints/step-00000004.h5"
+        let checkpointSize = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: kept)[.size] as? Int)
+
+        // Fill the file system, leaving less than a checkpoint (enough for the small files).
+        var space = statvfs()
+        XCTAssertEqual(statvfs(mount, &space), 0)
+        let free = Int(space.f_bavail) * Int(space.f_frsize)
+        let filler = mount + "/filler"
+        XCTAssertTrue(FileManager.default.createFile(atPath: filler, contents: Data(count: max(0, free - checkpointSize / 2))))
+
+        XCTAssertThrowsError(try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains(folder + "/"), text)
+            XCTAssertTrue(text.contains("not written"), text)
+        }
+        XCTAssertNoThrow(try Checkpoint.loadModel(kept), "the previous checkpoint is intact")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder + "/checkpoints").filter { $0.contains(".tmp-") }
+        XCTAssertEqual(leftovers, [], "no temporary is left behind")
+
+        try FileManager.default.removeItem(atPath: filler)
+        let resumed = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run()
+        XCTAssertEqual(resumed.metrics, whole.metrics)
+    }
+}

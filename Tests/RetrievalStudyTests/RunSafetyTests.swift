@@ -1,0 +1,168 @@
+import Checkpoints
+import Foundation
+import Models
+import RetrievalStudy
+import SystemIO
+import TensorCore
+import TestSupport
+import XCTest
+
+/// Damaged checkpoints, diverging runs, two trainers on one run, and stop signals: each ends
+/// in a clear message and loses nothing that was saved.
+final class RunSafetyTests: TemporaryDirectoryTestCase {
+    func tiny(_ model: ModelFamily, steps: Int = 12) -> RunConfig {
+        var c = RunConfig(model: model, length: 4)
+        c.hidden = 16; c.layers = 1; c.heads = 2; c.stateSize = 4
+        c.batch = 8; c.steps = steps; c.evalEvery = 4; c.trainSize = 64; c.evalSize = 16
+        c.earlyStop = false
+        return c
+    }
+
+    final class Lines: @unchecked Sendable {
+        var all: [String] = []
+        var text: String { all.joined() }
+    }
+
+    func reporter(_ lines: Lines) -> ProgressReporter { ProgressReporter(interactive: false, output: { lines.all.append($0) }) }
+    let quiet = ProgressReporter(interactive: false, output: { _ in })
+
+    func parameters(_ path: String) throws -> [String: [Float]] {
+        let m = try Checkpoint.loadModel(path)
+        return Dictionary(uniqueKeysWithValues: m.parameters.keys.map { ($0, m.parameters[$0].values) })
+    }
+
+    /// Flips one byte inside a parameter's data in a checkpoint file.
+    func damage(_ path: String) throws {
+        let model = try Checkpoint.loadModel(path)
+        let t = model.parameters[model.parameters.keys[0]]
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let at = try XCTUnwrap(bytes.range(of: Data(bytes: t.data, count: min(32, 4 * t.count)))).lowerBound
+        bytes[at + 5] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: path))
+    }
+
+    func testADamagedCheckpointFallsBackToThePreviousOneAndSaysSo() throws {
+        let c = tiny(.mamba)
+        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
+        _ = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: quiet).run(stopAfter: 8)
+        try damage(dir + "/parted/checkpoints/step-00000008.h5")
+        let lines = Lines()
+        let resumed = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: reporter(lines)).run()
+        XCTAssertTrue(lines.text.contains("step-00000008.h5 cannot be used"), lines.text)
+        XCTAssertTrue(lines.text.contains("Fletcher-32 checksum"), lines.text)
+        XCTAssertTrue(lines.text.contains("falling back to step-00000004.h5"), lines.text)
+        XCTAssertTrue(lines.text.contains("resuming at step 4"), lines.text)
+        XCTAssertEqual(resumed.metrics, whole.metrics)
+        XCTAssertEqual(try parameters(dir + "/parted/checkpoints/step-00000012.h5"), try parameters(dir + "/whole/checkpoints/step-00000012.h5"))
+    }
+
+    /// Every checkpoint truncated: the run says so and trains from step 0 on a fresh model (a
+    /// failed load must not leave part of a damaged file in it).
+    func testWhenNoCheckpointLoadsTheRunStartsOverCleanly() throws {
+        let c = tiny(.pythia)
+        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
+        _ = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: quiet).run(stopAfter: 8)
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir + "/parted/checkpoints") {
+            let path = dir + "/parted/checkpoints/" + name
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: path))
+        }
+        let lines = Lines()
+        let again = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: reporter(lines)).run()
+        XCTAssertTrue(lines.text.contains("no earlier checkpoint is left"), lines.text)
+        XCTAssertTrue(lines.text.contains("no checkpoint could be loaded; training from step 0"), lines.text)
+        XCTAssertEqual(again.metrics, whole.metrics)
+    }
+
+    /// A learning rate far too high: the run ends as diverged, names the step and the value,
+    /// keeps its last good checkpoint, and the study carries on and counts it.
+    func testADivergingRunEndsAsDivergedAndTheStudyCountsIt() throws {
+        var spec = StudySpec.quick
+        spec.name = "diverging"
+        spec.models = [.pythia]; spec.lengths = [4]; spec.variants = [.suffix]; spec.seeds = [0]
+        spec.lrs = [1e-3, 1e9]
+        spec.base = tiny(.pythia)
+        let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run()
+        XCTAssertEqual(rows.count, 2)
+        XCTAssertNil(rows[0].divergedStep)
+        let diverged = try XCTUnwrap(rows[1].divergedStep, "lr 1e9 diverges")
+        let run = try RetrievalRun(spec.runs[1], dataDirectory: dir, reporter: quiet)
+        XCTAssertEqual(run.progress, .diverged(atStep: diverged))
+        let metrics = try RunMetrics.read(run.folder + "/metrics.h5")
+        XCTAssertTrue(metrics.divergence!.what.hasPrefix("the loss") || metrics.divergence!.what.hasPrefix("the gradient of"), metrics.divergence!.what)
+        // Every checkpoint kept holds finite parameters (the last good state).
+        for name in try FileManager.default.contentsOfDirectory(atPath: run.folder + "/checkpoints") {
+            for (key, values) in try parameters(run.folder + "/checkpoints/" + name) {
+                XCTAssertTrue(values.allSatisfy(\.isFinite), "\(name) \(key)")
+            }
+        }
+        let table = Study.summaryTable(rows)
+        XCTAssertTrue(table.contains("1 of 2 runs diverged"), table)
+        XCTAssertTrue(table.contains("lr 1e+09 seed 0 at step \(diverged)"), table)
+        let csv = try String(contentsOfFile: dir + "/studies/diverging/summary.csv", encoding: .utf8)
+        XCTAssertTrue(csv.split(separator: "\n")[2].hasSuffix(",\(diverged)"), csv)
+        // A diverged run is done: running the study again trains nothing.
+        XCTAssertTrue(try Study(spec, dataDirectory: dir, reporter: quiet).unfinishedRuns().isEmpty)
+    }
+
+    func testASecondTrainerStopsNamingTheFirstOrWaitsForIt() throws {
+        let c = tiny(.pythia)
+        let folder = dir + "/run"
+        let held = try FolderLock(folder)
+        XCTAssertThrowsError(try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
+            XCTAssertTrue("\(error)".contains("pid \(getpid())"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/metrics.h5"), "the refused trainer wrote nothing")
+        // Another process, as a user or a requeued Slurm task would start it.
+        guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
+        let run = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet)
+        try run.prepareFolder()
+        let args = ["train", "--config", folder + "/config.json", "--out", folder, "--data", dir]
+        let refused = try ChildProcess.run(scanlab, args)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.errors.contains("in use by another process (pid \(getpid()) on"), refused.errors)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { held.release() }
+        let waited = try ChildProcess.run(scanlab, args + ["--wait"])
+        XCTAssertEqual(waited.status, 0, waited.errors)
+        XCTAssertTrue(waited.output.contains("waiting for pid \(getpid())"), waited.output)
+        XCTAssertTrue(try RunMetrics.read(folder + "/metrics.h5").finished)
+    }
+
+    /// SIGTERM at a random moment of training: the run checkpoints and exits 75; running it
+    /// again ends with the metrics and parameters of a run never stopped, bit for bit.
+    func testSIGTERMAtARandomStepCheckpointsAndResumesToTheSameNumbers() throws {
+        guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
+        var c = tiny(.mamba, steps: 1500)
+        c.evalEvery = 500
+        func folder(_ name: String) throws -> String {
+            let f = dir + "/" + name
+            try RetrievalRun(c, dataDirectory: dir, folder: f, reporter: quiet).prepareFolder()
+            return f
+        }
+        func args(_ f: String) -> [String] { ["train", "--config", f + "/config.json", "--out", f, "--data", dir, "--threads", "1"] }
+        let whole = try folder("whole")
+        let started = Date()
+        var trainingStarted = Date()
+        let reference = try ChildProcess(scanlab, args(whole)).run { _, text in if text.contains("training mamba") { trainingStarted = Date() } }
+        XCTAssertEqual(reference.status, 0, reference.errors)
+        let training = Date().timeIntervalSince(trainingStarted)
+        XCTAssertGreaterThan(training, 0.3, "training must last long enough to be interrupted (took \(Date().timeIntervalSince(started)) s)")
+
+        var g = SystemRandomNumberGenerator()
+        let delay = Double.random(in: 0.05...0.7, using: &g) * training
+        let parted = try folder("parted")
+        let child = Lines()   // the child's pid, as text, for the timer
+        let stopped = try ChildProcess(scanlab, args(parted)).run(onStart: { child.all = ["\($0)"] }) { _, text in
+            guard text.contains("training mamba"), let pid = Int32(child.text) else { return }
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { kill(pid, SIGTERM) }
+        }
+        let context = "signal after \(delay) s of \(training) s: \(stopped.errors)"
+        XCTAssertEqual(stopped.status, StopSignal.resumableStatus, context)
+        XCTAssertTrue(stopped.errors.contains("interrupted by signal 15 at step"), context)
+        let resumed = try ChildProcess.run(scanlab, args(parted))
+        XCTAssertEqual(resumed.status, 0, resumed.errors)
+        XCTAssertTrue(resumed.output.contains("resuming at step"), resumed.output)
+        XCTAssertEqual(try RunMetrics.read(parted + "/metrics.h5"), try RunMetrics.read(whole + "/metrics.h5"), context)
+        XCTAssertEqual(try parameters(parted + "/checkpoints/step-00001500.h5"), try parameters(whole + "/checkpoints/step-00001500.h5"), context)
+    }
+}
