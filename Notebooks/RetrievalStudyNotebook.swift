@@ -9,8 +9,10 @@ let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retriev
     .choice("preset", default: "quick", help: "quick (minutes), standard (L = 16–32, under 2 hours) or paper (the paper's protocol, days)",
             options: StudySpec.presetNames),
     Parameter("lengths", default: "preset", help: "sequence lengths L, e.g. 8,12; preset: the preset's own") { text in
-        text == "preset" || text.split(separator: ",").allSatisfy { Int($0.trimmingCharacters(in: .whitespaces)).map { (2...16_000).contains($0) } ?? false }
-            ? nil : "lengths: give integers in 2…16000 separated by commas, or preset"
+        guard text != "preset" else { return nil }
+        guard let bad = text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+            .first(where: { Int($0).map { !(2...16_000).contains($0) } ?? true }) else { return nil }
+        return "lengths: '\(bad)' is not an integer in 2…16000 (give lengths separated by commas, or preset)"
     },
     Parameter("variants", default: "suffix,prefix", help: "query placements: suffix, prefix or both") { text in
         text.split(separator: ",").allSatisfy { QueryPlacement(rawValue: String($0)) != nil } ? nil : "variants: use suffix, prefix or suffix,prefix"

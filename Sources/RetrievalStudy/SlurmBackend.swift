@@ -38,23 +38,27 @@ public struct SlurmBackend {
             "#SBATCH --array=0-\(pending.count - 1)",
             "#SBATCH --cpus-per-task=\(cpusPerTask)",
             "#SBATCH --output=\(dir)/logs/%A_%a.out",
-            // Requeued when preempted; SIGTERM to the batch shell 2 minutes before the time limit,
-            // passed on to scanlab, which checkpoints and exits 75, and the task requeues itself.
+            // Requeued by Slurm when preempted. Two minutes before the time limit the batch shell
+            // gets SIGUSR1 and passes SIGTERM on to scanlab, which checkpoints and exits 75; then
+            // the task requeues itself. A SIGTERM of its own (scancel) is passed on the same way
+            // but not requeued: a cancelled task stays cancelled.
             "#SBATCH --requeue",
-            "#SBATCH --signal=B:TERM@\(Self.warningSeconds)",
+            "#SBATCH --signal=B:USR1@\(Self.warningSeconds)",
         ]
         if let partition { lines.append("#SBATCH --partition=\(partition)") }
         if let time { lines.append("#SBATCH --time=\(time)") }
         lines += [
             "RUNS=(", pending.map { "  " + q($0) }.joined(separator: "\n"), ")",
             "RUN=\"${RUNS[$SLURM_ARRAY_TASK_ID]}\"",
+            "TIME_LIMIT=0",
             "trap 'kill -TERM \"$TRAINER\" 2>/dev/null' TERM",
+            "trap 'TIME_LIMIT=1; kill -TERM \"$TRAINER\" 2>/dev/null' USR1",
             "\(q(scanlab)) train --config \"$RUN/config.json\" --out \"$RUN\" --data \(q(study.dataDirectory)) --wait &",
             "TRAINER=$!",
             "wait \"$TRAINER\"; STATUS=$?",
             "# wait returns early when the trap fires: wait again for the checkpoint to be written.",
             "if [ \"$STATUS\" -gt 128 ]; then wait \"$TRAINER\"; STATUS=$?; fi",
-            "if [ \"$STATUS\" -eq \(StopSignal.resumableStatus) ]; then",
+            "if [ \"$STATUS\" -eq \(StopSignal.resumableStatus) ] && [ \"$TIME_LIMIT\" -eq 1 ]; then",
             "  scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\" || true",
             "fi",
             "exit \"$STATUS\"",

@@ -67,22 +67,6 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(seen, [4, 8, 12])
     }
 
-    func testCorruptLatestCheckpointFallsBackToThePreviousOne() throws {
-        let c = tiny(.mamba)
-        let folder = dir + "/run"
-        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 8)
-        let latest = folder + "/checkpoints/step-00000008.h5"
-        try Data("garbage".utf8).write(to: URL(fileURLWithPath: latest))
-        var lines: [String] = []
-        let r = try RetrievalRun(c, dataDirectory: dir, folder: folder,
-                                 reporter: ProgressReporter(interactive: false, output: { lines.append($0) })).run()
-        XCTAssertTrue(r.metrics.finished)
-        XCTAssertTrue(lines.joined().contains("skipping checkpoint"), lines.joined())
-        XCTAssertTrue(lines.joined().contains("resuming at step 4"), lines.joined())
-        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
-        XCTAssertEqual(r.metrics, whole.metrics)
-    }
-
     func testBadValuesAreRefusedBeforeAnythingRuns() {
         var c = tiny(.pythia)
         c.threshold = 0

@@ -60,7 +60,7 @@ final class SlurmBackendTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(out.contains("4 array tasks"), out)
         let script = try String(contentsOfFile: dir + "/Data/studies/dry/slurm/array.sbatch", encoding: .utf8)
         for line in ["#SBATCH --array=0-3", "#SBATCH --partition=cpu", "#SBATCH --time=1:00:00", "#SBATCH --cpus-per-task=2", "#SBATCH --requeue",
-                     "#SBATCH --signal=B:TERM@120"] {
+                     "#SBATCH --signal=B:USR1@120"] {
             XCTAssertTrue(script.contains(line), script)
         }
         XCTAssertEqual(script.components(separatedBy: "/runs/").count - 1, 4, script)
