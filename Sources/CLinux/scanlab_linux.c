@@ -27,6 +27,15 @@ int scanlab_lock_whole_file(int fd, int wait) {
     }
 }
 
+int scanlab_lock_is_held(int fd) {
+    struct flock lock;
+    memset(&lock, 0, sizeof lock);
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    if (fcntl(fd, F_OFD_GETLK, &lock) != 0) return -1;
+    return lock.l_type == F_UNLCK ? 0 : 1;
+}
+
 static volatile sig_atomic_t stop_signal = 0;
 
 static void record_stop(int sig) {

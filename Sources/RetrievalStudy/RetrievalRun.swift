@@ -72,9 +72,15 @@ public final class RetrievalRun {
         return FileManager.default.fileExists(atPath: folder + "/config.json") ? .notStarted : .notPrepared
     }
 
-    /// The progress and, once trained, the machine types that trained it: a status line.
+    /// The progress and, once trained, the machine types that trained it: a status line. A run
+    /// being trained right now says by whom (its folder's lock).
     public var statusLine: String {
-        progress.description + (machineTypes.map { " on " + $0.joined(separator: ", then ") } ?? "")
+        var state = progress.description
+        if let holder = FolderLock.currentHolder(of: folder) {
+            let at = if case .interrupted(let step) = progress { ", step \(step) at its last evaluation" } else { "" }
+            state = "training now\(at) (\(holder))"
+        }
+        return state + (machineTypes.map { " on " + $0.joined(separator: ", then ") } ?? "")
     }
     var metricsPath: String { folder + "/metrics.h5" }
     /// The machine types that trained this run (provenance.json), nil before any training.

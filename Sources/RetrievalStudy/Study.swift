@@ -121,14 +121,7 @@ public struct StudySpec: Codable, Equatable, Sendable {
     /// L = 8 within ~1–2k steps in both variants; L = 12 takes longer and shows the gap between
     /// the two models. Evaluation every 100 steps on 1,200 held-out examples keeps evaluation cheap.
     public static var quick: StudySpec {
-        var base = RunConfig(model: .pythia, length: 8)
-        base.batch = 64
-        base.steps = 2_500
-        base.evalEvery = 100
-        base.threshold = 0.95
-        base.trainSize = 100_000
-        base.evalSize = 1_200
-        base.warmupRatio = 0.05
+        let base = fromScratchBase(steps: 2_500, evalEvery: 100)
         return StudySpec(name: "quick", models: [.pythia, .mamba], lengths: [8, 12], variants: [.suffix, .prefix],
                          lrs: [1e-3], seeds: [0, 1, 2], base: base)
     }
@@ -142,17 +135,26 @@ extension StudySpec {
     /// steps and does not learn L = 32 within 8,000, which is a finding of the study, not a
     /// failure of the preset.
     public static var standard: StudySpec {
-        var base = RunConfig(model: .pythia, length: 16)
+        var base = fromScratchBase(steps: 8_000, evalEvery: 200)
+        base.layers = 2
+        return StudySpec(name: "standard", models: [.pythia, .mamba], lengths: [16, 24, 32], variants: [.suffix, .prefix],
+                         lrs: [1e-3], seeds: [0, 1, 2], base: base)
+    }
+}
+
+extension StudySpec {
+    /// What the from-scratch presets share: batch 64, 100k training and 1,200 held-out
+    /// examples (cheap evaluations), 5% warmup, early stop at 95%.
+    static func fromScratchBase(steps: Int, evalEvery: Int) -> RunConfig {
+        var base = RunConfig(model: .pythia, length: 8)
         base.batch = 64
-        base.steps = 8_000
-        base.evalEvery = 200
+        base.steps = steps
+        base.evalEvery = evalEvery
         base.threshold = 0.95
         base.trainSize = 100_000
         base.evalSize = 1_200
         base.warmupRatio = 0.05
-        base.layers = 2
-        return StudySpec(name: "standard", models: [.pythia, .mamba], lengths: [16, 24, 32], variants: [.suffix, .prefix],
-                         lrs: [1e-3], seeds: [0, 1, 2], base: base)
+        return base
     }
 }
 

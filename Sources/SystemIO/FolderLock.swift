@@ -55,6 +55,17 @@ public final class FolderLock {
 
     deinit { release() }
 
+    /// Who holds `folder`'s lock now, asked without taking it (so asking never gets in a
+    /// trainer's way); nil when nobody does.
+    public static func currentHolder(of folder: String) -> Holder? {
+        let path = folder + "/lock"
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard scanlab_lock_is_held(fd) == 1 else { return nil }
+        return holder(path) ?? Holder(pid: 0, host: "?", since: "?")
+    }
+
     /// The holder a lock file names, if it can be read.
     public static func holder(_ path: String) -> Holder? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }

@@ -15,6 +15,16 @@ final class FolderLockTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(FolderLock.holder(second.path)?.pid, getpid())
     }
 
+    /// Asking who trains a run takes nothing: the holder is seen, and once it releases, nobody.
+    func testTheCurrentHolderIsSeenWithoutTakingTheLock() throws {
+        XCTAssertNil(FolderLock.currentHolder(of: dir), "no lock file yet")
+        let held = try FolderLock(dir)
+        XCTAssertEqual(FolderLock.currentHolder(of: dir)?.pid, getpid())
+        held.release()
+        XCTAssertNil(FolderLock.currentHolder(of: dir))
+        XCTAssertNoThrow(try FolderLock(dir), "asking left the lock free")
+    }
+
     func testWaitingBlocksUntilTheHolderReleases() throws {
         let first = try FolderLock(dir)
         let released = DispatchSemaphore(value: 0)

@@ -13,6 +13,10 @@ int scanlab_allowed_cpu_count(void);
 // too; the kernel (or the NFS server) drops them when the holder dies.
 int scanlab_lock_whole_file(int fd, int wait);
 
+// Whether another open file description holds a lock on fd (F_OFD_GETLK; takes nothing):
+// 1 held, 0 free, -1 with errno on failure.
+int scanlab_lock_is_held(int fd);
+
 // Installs handlers for SIGTERM and SIGINT that only record the signal, so a run can finish
 // its step and checkpoint; scanlab_stop_signal() is that signal, or 0. A second signal of the
 // same kind restores the default action, so a repeated Ctrl-C still ends the process.
