@@ -84,6 +84,10 @@ let package = Package(
         // `scanlab bench …`: throughput measurements, never run by tests.
         .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "Models", "RetrievalStudy", "CBLAS", "SystemIO"], swiftSettings: cpuFlags),
 
+        // libFuzzer target for the checkpoint reader (Scripts/fuzz-checkpoint); a normal build
+        // replays inputs given on its command line.
+        .executableTarget(name: "scanlab-fuzz", dependencies: ["Checkpoints", "Models", "TensorCore"]),
+
         .executableTarget(name: "scanlab", dependencies: [
             "TensorCore", "Kernels", "Models", "Checkpoints", "RetrievalStudy", "Plotting", "NotebookRunner", "Benchmarks",
             "SystemIO", "CReadline",
