@@ -7,8 +7,20 @@ final class ChildProcessTests: XCTestCase {
     /// that drains stdout to its end before stderr deadlocks here.
     func testAChildThatFloodsStderrBeforeStdoutDoesNotBlock() throws {
         let child = ChildProcess("/bin/sh", ["-c", "head -c 8000000 /dev/zero | tr '\\0' e >&2; echo done; exit 3"])
-        var seen = ""
-        let r = try child.run { stream, text in if stream == .output { seen += text } }
+        final class Box: @unchecked Sendable { var seen = "", pid: Int32 = 0, result: ChildProcess.Outcome? }
+        let box = Box()
+        let finished = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            box.result = try? child.run(onStart: { box.pid = $0 }) { stream, text in if stream == .output { box.seen += text } }
+            finished.signal()
+        }
+        // A reader that blocks fails here instead of hanging the suite.
+        guard finished.wait(timeout: .now() + 60) == .success else {
+            kill(box.pid, SIGKILL)
+            return XCTFail("the child did not finish within 60 s: reading its pipes blocked")
+        }
+        let r = try XCTUnwrap(box.result)
+        let seen = box.seen
         XCTAssertEqual(r.status, 3)
         XCTAssertNil(r.signal)
         XCTAssertEqual(r.output, "done\n")
