@@ -8,13 +8,16 @@ import XCTest
 /// `scanlab study --jobs N` trains runs side by side in child processes; thread-count
 /// independence makes their numbers those of a serial study.
 final class LocalJobsTests: TemporaryDirectoryTestCase {
+    func arguments(_ data: String, steps: Int = 12, evalEvery: Int = 4) -> [String] {
+        ["study", "--preset", "quick", "--name", "jobs", "--models", "pythia,mamba", "--lengths", "4", "--seeds", "0",
+         "--variants", "suffix,prefix", "--hidden", "16", "--layers", "1", "--heads", "2", "--state-size", "4",
+         "--batch", "8", "--steps", "\(steps)", "--eval-every", "\(evalEvery)", "--train-size", "64", "--eval-size", "16",
+         "--no-early-stop", "--data", data, "--figures", data + "/figures"]
+    }
+
     func study(_ data: String, extra: [String]) throws -> (output: String, summary: String) {
         guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
-        let args = ["study", "--preset", "quick", "--name", "jobs", "--models", "pythia,mamba", "--lengths", "4", "--seeds", "0",
-                    "--variants", "suffix,prefix", "--hidden", "16", "--layers", "1", "--heads", "2", "--state-size", "4",
-                    "--batch", "8", "--steps", "12", "--eval-every", "4", "--train-size", "64", "--eval-size", "16",
-                    "--no-early-stop", "--data", data, "--figures", data + "/figures"] + extra
-        let r = try ChildProcess.run(scanlab, args)
+        let r = try ChildProcess.run(scanlab, arguments(data) + extra)
         XCTAssertEqual(r.status, 0, r.output + r.errors)
         return (r.output, try String(contentsOfFile: data + "/studies/jobs/summary.csv", encoding: .utf8))
     }
@@ -34,5 +37,29 @@ final class LocalJobsTests: TemporaryDirectoryTestCase {
         // Finished runs are reused: a second parallel study trains nothing.
         let again = try study(dir + "/parallel", extra: ["--jobs", "2"])
         XCTAssertFalse(again.output.contains("training pythia"), again.output)
+    }
+
+    /// SIGTERM to the study alone: it passes the signal on, its runs checkpoint, it exits 75;
+    /// running it again finishes with a serial study's numbers.
+    func testAStoppedStudyStopsItsRunsAndResumesToTheSameNumbers() throws {
+        guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
+        let serial = try ChildProcess.run(scanlab, arguments(dir + "/serial", steps: 1000, evalEvery: 250) + ["--jobs", "1"])
+        XCTAssertEqual(serial.status, 0, serial.errors)
+        final class Pid: @unchecked Sendable { var value: Int32 = 0, signalled = false }
+        let pid = Pid()
+        // One signal only: a second one ends a process at once, by design.
+        let stopped = try ChildProcess(scanlab, arguments(dir + "/jobs", steps: 1000, evalEvery: 250) + ["--jobs", "2"])
+            .run(onStart: { pid.value = $0 }) { _, text in
+                guard !pid.signalled, text.contains("training mamba") || text.contains("training pythia") else { return }
+                pid.signalled = true
+                DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { kill(pid.value, SIGTERM) }
+            }
+        XCTAssertEqual(stopped.status, StopSignal.resumableStatus, stopped.output + stopped.errors)
+        XCTAssertTrue(stopped.errors.contains("interrupted by signal 15"), stopped.errors)
+        let resumed = try ChildProcess.run(scanlab, arguments(dir + "/jobs", steps: 1000, evalEvery: 250) + ["--jobs", "2"])
+        XCTAssertEqual(resumed.status, 0, resumed.errors)
+        XCTAssertTrue(resumed.output.contains("resuming at step"), resumed.output)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/jobs/studies/jobs/summary.csv", encoding: .utf8),
+                       try String(contentsOfFile: dir + "/serial/studies/jobs/summary.csv", encoding: .utf8))
     }
 }
