@@ -204,33 +204,38 @@ public final class HDF5File {
         }
     }
 
-    /// Shape and HDF5 type class of a dataset.
-    public func datasetInfo(_ name: String) throws -> (shape: [Int], isFloat: Bool, isInteger: Bool) {
+    /// Runs `body` on an open dataset (closed afterwards); a missing one is an error naming it.
+    private func withDataset<T>(_ name: String, _ body: (hid_t) throws -> T) throws -> T {
         guard try exists(name) else { throw HDF5Error("\(path): no dataset \(name)") }
         let d = H5Dopen2(id, name, scanlab_H5P_DEFAULT())
         guard d >= 0 else { throw HDF5Error("\(path): \(name) is not a readable dataset") }
         defer { H5Dclose(d) }
-        let space = H5Dget_space(d)
-        defer { H5Sclose(space) }
-        let rank = Int(H5Sget_simple_extent_ndims(space))
-        guard rank >= 0 else { throw HDF5Error("\(path): cannot read the shape of \(name)") }
-        var dims = [hsize_t](repeating: 0, count: rank)
-        H5Sget_simple_extent_dims(space, &dims, nil)
-        let type = H5Dget_type(d)
-        defer { H5Tclose(type) }
-        let cls = H5Tget_class(type)
-        return (dims.map { Int($0) }, cls == H5T_FLOAT, cls == H5T_INTEGER)
+        return try body(d)
+    }
+
+    /// Shape and HDF5 type class of a dataset.
+    public func datasetInfo(_ name: String) throws -> (shape: [Int], isFloat: Bool, isInteger: Bool) {
+        try withDataset(name) { d in
+            let space = H5Dget_space(d)
+            defer { H5Sclose(space) }
+            let rank = Int(H5Sget_simple_extent_ndims(space))
+            guard rank >= 0 else { throw HDF5Error("\(path): cannot read the shape of \(name)") }
+            var dims = [hsize_t](repeating: 0, count: rank)
+            H5Sget_simple_extent_dims(space, &dims, nil)
+            let type = H5Dget_type(d)
+            defer { H5Tclose(type) }
+            let cls = H5Tget_class(type)
+            return (dims.map { Int($0) }, cls == H5T_FLOAT, cls == H5T_INTEGER)
+        }
     }
 
     /// Whether a dataset carries a Fletcher-32 checksum (every non-empty array ScanLab writes).
     public func isChecksummed(_ name: String) throws -> Bool {
-        guard try exists(name) else { throw HDF5Error("\(path): no dataset \(name)") }
-        let d = H5Dopen2(id, name, scanlab_H5P_DEFAULT())
-        guard d >= 0 else { throw HDF5Error("\(path): \(name) is not a readable dataset") }
-        defer { H5Dclose(d) }
-        let plist = H5Dget_create_plist(d)
-        defer { H5Pclose(plist) }
-        return scanlab_H5_has_fletcher32(plist) != 0
+        try withDataset(name) { d in
+            let plist = H5Dget_create_plist(d)
+            defer { H5Pclose(plist) }
+            return scanlab_H5_has_fletcher32(plist) != 0
+        }
     }
 
     private func readDataset(_ name: String, memType: hid_t, count: Int, into buffer: UnsafeMutableRawPointer) throws {

@@ -20,14 +20,13 @@ public struct NotebookRunner {
         self.figuresDirectory = figuresDirectory
     }
 
-    /// A worker's exit: its status, the signal that ended it (a crash), and what it printed.
-    struct Outcome { let status: Int32; let signal: Int32?; let output: String; let errors: String }
 
     /// The worker running a cell right now (0 when none), for forwarding Ctrl-C: workers run in
     /// their own process group, so the terminal's SIGINT reaches them only through the REPL.
     nonisolated(unsafe) public static var runningWorker: Int32 = 0
 
-    func call(_ args: [String], echo: ((String) -> Void)? = nil) throws -> Outcome {
+    /// Runs the worker; its exit status, the signal that ended it (a crash) and what it printed.
+    func call(_ args: [String], echo: ((String) -> Void)? = nil) throws -> ChildProcess.Outcome {
         guard FileManager.default.isExecutableFile(atPath: worker) else {
             throw NotebookError("the notebook worker \(worker) is missing; build it with: swift build -c release --product scanlab-worker")
         }
@@ -36,10 +35,9 @@ public struct NotebookRunner {
         child.ownProcessGroup = true
         defer { NotebookRunner.runningWorker = 0 }
         // The cell's output is shown as it comes (training logs); both streams are kept.
-        let r = try child.run(onStart: { NotebookRunner.runningWorker = $0 }) { stream, text in
+        return try child.run(onStart: { NotebookRunner.runningWorker = $0 }) { stream, text in
             if stream == .output { echo?(text) }
         }
-        return Outcome(status: r.status, signal: r.signal, output: r.output, errors: r.errors)
     }
 
     public func list() throws -> [NotebookDescription] {
