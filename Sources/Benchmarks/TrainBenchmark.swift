@@ -71,56 +71,18 @@ public enum TrainBenchmark {
                                  params: model.parameters.count,
                                  ms_per_step_median: median * 1e3, ms_per_step_min: sorted[0] * 1e3,
                                  tokens_per_s: tokensPerStep / median, steps_timed: times.count,
-                                 gflops: trainingFLOPs(config, batch: batch, task: task, fullForward: fullForward) / median * 1e-9,
+                                 gflops: trainingFLOPs(model, batch: batch, task: task, fullForward: fullForward) / median * 1e-9,
                                  peak_rss_mb: Double(usage.ru_maxrss) / 1024)
     }
 
-    /// Arithmetic one training step performs: 2 FLOPs per multiply-add of every matrix product,
-    /// attention score and value products (causal: half the square), the scan recurrence
-    /// (≈ 6 per (token, channel, state), 2 of them for y = ⟨C, h⟩), and the head at the answer
-    /// only; ×3 for forward + backward. Without `fullForward` it counts what the trainer's
-    /// forward does: the last layer's answer-only work (Pythia: attention queries, dense, MLP;
-    /// Mamba: z, C, the scan's y, out_proj) once per sequence, and — when the trainer uses
-    /// vocabulary tables — the first layer's token-wise products (Pythia: qkv and the parallel
-    /// residual's MLP; Mamba: in_proj) once per vocabulary entry.
-    static func trainingFLOPs(_ config: ModelConfig, batch: Int, task: RetrievalTask, fullForward: Bool) -> Double {
-        let T = Double(task.sequenceLength), B = Double(batch), V = Double(task.vocabularySize)
+    /// Arithmetic one training step performs, as the model reports it (CausalLM.trainingFLOPs):
+    /// with `fullForward` every layer on every row, else the trainer's answer-position forward
+    /// with vocabulary tables when the trainer uses them.
+    static func trainingFLOPs(_ model: CausalLM, batch: Int, task: RetrievalTask, fullForward: Bool) -> Double {
         let entries = task.layout.isCompact ? task.vocabularySize : task.layout.addedTokens
         let tables = !fullForward && 2 * entries <= batch * task.sequenceLength
-        let (H, layers): (Double, Int) = switch config {
-        case .gptNeoX(let g): (Double(g.hiddenSize), g.numHiddenLayers)
-        case .mamba(let m): (Double(m.hiddenSize), m.numHiddenLayers)
-        }
-        var total = B * 2 * H * V   // the head at the answer
-        for l in 0..<layers {
-            let first = l == 0, last = l == layers - 1 && !fullForward
-            // Work on every token, on the answer rows only (last layer), per vocabulary entry (first layer).
-            var token = 0.0, answer = 0.0, entry = 0.0
-            /// Token-wise work of the layer's input: on the tables in the first layer, at the answer in the last.
-            func tokenwise(_ f: Double, reachesLast: Bool) {
-                if last && reachesLast { answer += f } else if first && tables { entry += f } else { token += f }
-            }
-            switch config {
-            case .gptNeoX(let g):
-                let I = Double(g.intermediateSize), parallel = g.useParallelResidual
-                tokenwise(2 * H * 3 * H, reachesLast: false)                      // qkv (keys, values span the prefix)
-                if parallel { tokenwise(2 * 2 * H * I, reachesLast: true) }       // MLP on the layer's input
-                if last {
-                    answer += 2 * H * H + 2 * 2 * T * H + (parallel ? 0 : 2 * 2 * H * I)  // dense, attention over T keys
-                } else {
-                    token += 2 * H * H + 2 * 2 * (T / 2) * H + (parallel ? 0 : 2 * 2 * H * I)
-                }
-            case .mamba(let m):
-                let Di = Double(m.intermediateSize), N = Double(m.stateSize), R = Double(m.timeStepRank)
-                tokenwise(2 * H * Di, reachesLast: false)                        // in_proj, x half
-                tokenwise(2 * H * Di, reachesLast: true)                         // in_proj, gate z
-                token += 2 * Di * (R + N) + 2 * R * Di + 2 * 4 * Di + 4 * Di * N // x_proj Δ,B; dt_proj; conv; scan's h
-                // C, the scan's ⟨C, h⟩ and out_proj
-                if last { answer += 2 * Di * N + 2 * Di * N + 2 * Di * H } else { token += 2 * Di * N + 2 * Di * N + 2 * Di * H }
-            }
-            total += B * T * token + B * answer + Double(entries) * entry
-        }
-        return 3 * total
+        return model.trainingFLOPs(batch: batch, sequence: task.sequenceLength, tableEntries: tables ? entries : nil,
+                                   answerOnly: !fullForward)
     }
 
     /// The op profile of the timed steps (`run(profile: true)`), largest total first.

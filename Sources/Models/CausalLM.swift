@@ -12,23 +12,57 @@ public struct TokenBatch {
     }
 }
 
-/// A causal language model with transformers' parameter names and semantics.
-public protocol CausalLM: AnyObject {
-    var config: ModelConfig { get }
-    var parameters: ParameterStore { get }
+/// A causal language model as a stack of typed layers, built once from a configuration:
+/// embedding → blocks → final norm → head, with transformers' parameter names and semantics.
+/// Every family (GPT-NeoX, Mamba, Mamba-2, hybrids) is this class with its own blocks.
+public final class CausalLM {
+    public let config: ModelConfig
+    /// The state_dict view of every layer's fields (same tensors), in transformers' key order.
+    public let parameters = ParameterStore()
+    public let embedding: Tensor            // (vocab, hidden)
+    public let blocks: [Block]
+    public let finalNorm: RowNorm
+    /// The output head's weight (vocab, hidden); the embedding itself when tied.
+    public let headWeight: Tensor
+
+    /// Where each part sits in the state_dict.
+    public struct Keys {
+        public var embedding: String
+        public var layer: (Int) -> String
+        public var finalNorm: String
+        /// lm_head's key; when tied it is an alias of the embedding's.
+        public var head = "lm_head.weight"
+        public var tied: Bool
+    }
+
+    public init(config: ModelConfig, embedding: Tensor, blocks: [Block], finalNorm: RowNorm, head: Tensor?, keys: Keys) {
+        precondition((head == nil) == keys.tied, "CausalLM: a tied model has no head of its own")
+        self.config = config; self.embedding = embedding; self.blocks = blocks; self.finalNorm = finalNorm
+        headWeight = head ?? embedding
+        parameters.add(keys.embedding, embedding)
+        for (l, block) in blocks.enumerated() { block.register(in: parameters, prefix: keys.layer(l)) }
+        finalNorm.register(in: parameters, prefix: keys.finalNorm)
+        if let head { parameters.add(keys.head, head) } else { parameters.alias(keys.head, to: keys.embedding) }
+    }
 
     /// Final hidden states before the final norm: (batch, length, hidden), or with `positions`
-    /// (one per sequence) (batch, hidden) — the same function as those rows, but the last
-    /// layer's work after its sequence mixing (and the mixing's output) is done for those rows
-    /// only. With `vocabularyTables` the first layer's token-wise work runs once per vocabulary
-    /// entry (see TokenwiseInput). Without either, every layer on every row, as transformers.
-    func hiddenStates(_ tokens: TokenBatch, at positions: [Int]?, vocabularyTables: Bool) -> Tensor
+    /// (one per sequence) (batch, hidden): the same function as those rows, with the last block
+    /// told so (it may skip work after its sequence mixing). With `vocabularyTables` the first
+    /// block may run its token-wise work once per vocabulary entry (TokenwiseInput). Without
+    /// either, every block on every row, as transformers.
+    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int]?, vocabularyTables tables: Bool) -> Tensor {
+        var x = embedding.embedding(tokens.ids, shape: [tokens.batch, tokens.length])
+        for (l, block) in blocks.enumerated() {
+            let last = l == blocks.count - 1
+            x = block.forward(BlockInput(x: x, tokens: tokens, table: l == 0 && tables ? embedding : nil,
+                                         positions: last ? positions : nil))
+        }
+        return x
+    }
 
     /// Final norm and output head on hidden rows (…, hidden) → (…, vocab).
-    func head(_ hidden: Tensor) -> Tensor
-}
+    public func head(_ hidden: Tensor) -> Tensor { finalNorm(hidden).linear(headWeight) }
 
-extension CausalLM {
     /// Final hidden states (batch, length, hidden) of every layer on every row.
     public func hiddenStates(_ tokens: TokenBatch) -> Tensor { hiddenStates(tokens, at: nil, vocabularyTables: false) }
 
@@ -39,8 +73,7 @@ extension CausalLM {
     /// position runs the head on those rows only; vocabulary tables are used when the batch
     /// has many more tokens than it reads distinct ids, unless `vocabularyTables` says.
     public func logits(_ tokens: TokenBatch, at positions: [Int], vocabularyTables: Bool? = nil) -> Tensor {
-        let tables = vocabularyTables
-            ?? tokens.vocabularyTablesPay(vocabularySize: config.vocabSize)
+        let tables = vocabularyTables ?? tokens.vocabularyTablesPay(vocabularySize: config.vocabSize)
         return head(hiddenStates(tokens, at: positions, vocabularyTables: tables))
     }
 
@@ -48,6 +81,22 @@ extension CausalLM {
     /// row, no vocabulary tables), as PyTorch and transformers compute them: for comparisons.
     public func logitsFromFullForward(_ tokens: TokenBatch, at positions: [Int]) -> Tensor {
         head(hiddenStates(tokens).tokenRows(tokens.rows(at: positions)))
+    }
+
+    /// Forward + backward FLOPs of one training step on `batch` sequences of `sequence` tokens,
+    /// the loss at one position each: 3 × the forward, whose work each block reports for the
+    /// shortcuts it takes. `tableEntries`: rows of the first layer's vocabulary table, or nil
+    /// without tables; `answerOnly`: the trainer's answer-position forward.
+    public func trainingFLOPs(batch: Int, sequence: Int, tableEntries: Int?, answerOnly: Bool) -> Double {
+        let (B, T) = (Double(batch), Double(sequence))
+        let H = Double(embedding.shape[1]), V = Double(embedding.shape[0])
+        var total = B * 2 * H * V   // the head, at the answer only (as the PyTorch anchor)
+        for (l, block) in blocks.enumerated() {
+            let r = BlockRefinement(tables: l == 0 && tableEntries != nil, answerOnly: answerOnly && l == blocks.count - 1)
+            let f = block.flops(sequence: sequence, refined: r)
+            total += B * T * f.perToken + B * f.perSequence + Double(tableEntries ?? 0) * f.perEntry
+        }
+        return 3 * total
     }
 }
 
@@ -64,13 +113,5 @@ extension TokenBatch {
             fatalError("positions: position \(p) is outside 0..<\(length)")
         }
         return positions.enumerated().map { $0.offset * length + $0.element }
-    }
-}
-
-/// Builds the model a configuration describes, initialised as transformers would.
-public func makeModel(_ config: ModelConfig, generator: inout RandomGenerator) -> CausalLM {
-    switch config {
-    case .gptNeoX(let c): return GPTNeoXForCausalLM(c, generator: &generator)
-    case .mamba(let c): return MambaForCausalLM(c, generator: &generator)
     }
 }

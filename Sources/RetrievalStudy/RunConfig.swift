@@ -5,12 +5,20 @@ import TensorCore
 
 /// Which architecture a run trains.
 public enum ModelFamily: String, Codable, CaseIterable, Sendable {
-    case pythia, mamba
+    case pythia, mamba, mamba2, hybrid
 
-    /// The family a transformers configuration describes.
+    /// The family a configuration describes.
     public init(_ config: ModelConfig) {
-        switch config { case .gptNeoX: self = .pythia; case .mamba: self = .mamba }
+        switch config {
+        case .gptNeoX: self = .pythia
+        case .mamba: self = .mamba
+        case .mamba2: self = .mamba2
+        case .hybrid: self = .hybrid
+        }
     }
+
+    /// The names, for messages.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
 /// Everything that defines one training run. Two runs with equal configurations produce the
@@ -43,6 +51,10 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var heads: Int = 4
     public var ffn: Int?
     public var stateSize: Int = 16
+    /// Mamba-2's head_dim (default 32).
+    public var headDim: Int?
+    /// A hybrid's layer pattern over M (Mamba), S (Mamba-2) and T (attention); default "MMT".
+    public var pattern: String?
     /// Optional checkpoint to start from (e.g. converted pretrained weights): its shape and
     /// vocabulary, with the task's tokens appended.
     public var initFrom: String?
@@ -57,7 +69,15 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     public init(model: ModelFamily, length: Int) { self.model = model; self.length = length }
 
-    public var layerCount: Int { layers ?? (model == .pythia ? 2 : 4) }
+    public var layerCount: Int {
+        switch model {
+        case .pythia: return layers ?? 2
+        case .mamba, .mamba2: return layers ?? 4
+        case .hybrid: return patternText.count
+        }
+    }
+    public var patternText: String { pattern ?? "MMT" }
+    public var headDimension: Int { headDim ?? 32 }
     public var ffnSize: Int { ffn ?? 4 * hidden }
     public var evalInterval: Int { evalEvery > 0 ? evalEvery : max(1, steps / 100) }
     public var warmupSteps: Int { Int((warmupRatio * Double(steps)).rounded()) }
@@ -77,8 +97,17 @@ public struct RunConfig: Codable, Equatable, Sendable {
         try check(weightDecay >= 0, "weight decay must be non-negative, got \(weightDecay)")
         try check(clipNorm > 0, "gradient clipping norm must be positive, got \(clipNorm)")
         try check(hidden >= 1 && layerCount >= 1 && stateSize >= 1 && ffnSize >= 1, "model sizes must be positive")
-        if model == .pythia && initFrom == nil && size == nil {
+        if (model == .pythia || model == .hybrid && patternText.contains("T")) && initFrom == nil && size == nil {
             try check(hidden % heads == 0, "--hidden \(hidden) must be divisible by --heads \(heads)")
+        }
+        if model == .mamba2 || model == .hybrid && patternText.contains("S") {
+            try check(headDimension >= 1 && (2 * hidden) % headDimension == 0,
+                      "--head-dim \(headDimension) must divide d_inner = 2 × --hidden = \(2 * hidden)")
+        }
+        try check(pattern == nil || model == .hybrid, "--pattern is for --model hybrid, not \(model.rawValue)")
+        try check(layers == nil || model != .hybrid, "--layers does not apply to a hybrid: its --pattern sets the layers")
+        if model == .hybrid {
+            do { _ = try BlockKind.pattern(patternText) } catch { throw StudyError("--pattern: \(error)") }
         }
         if let microBatch {
             try check(microBatch >= 1 && microBatch <= batch, "--micro-batch must be in 1…\(batch) (the batch size), got \(microBatch)")
@@ -130,7 +159,23 @@ public struct RunConfig: Codable, Equatable, Sendable {
                                           intermediateSize: ffnSize, partialRotaryFactor: 0.25))
         case .mamba:
             return .mamba(MambaConfig(vocabSize: layout.vocabularySize, hiddenSize: hidden, layers: layerCount, stateSize: stateSize))
+        case .mamba2:
+            return .mamba2(tinyMamba2(vocabulary: layout.vocabularySize))
+        case .hybrid:
+            do {
+                return .hybrid(try HybridConfig(
+                    vocabSize: layout.vocabularySize, hiddenSize: hidden, pattern: patternText,
+                    mamba: MambaConfig(vocabSize: layout.vocabularySize, hiddenSize: hidden, layers: layerCount, stateSize: stateSize),
+                    mamba2: tinyMamba2(vocabulary: layout.vocabularySize),
+                    attention: GPTNeoXConfig(vocabSize: layout.vocabularySize, hiddenSize: hidden, layers: layerCount, heads: heads,
+                                             intermediateSize: ffnSize, partialRotaryFactor: 0.25)))
+            } catch { throw StudyError("--pattern: \(error)") }
         }
+    }
+
+    /// Mamba-2 at the tiny shapes: d_state as Mamba's, heads of `headDimension` channels, one group.
+    func tinyMamba2(vocabulary: Int) -> Mamba2Config {
+        Mamba2Config(vocabSize: vocabulary, hiddenSize: hidden, layers: layerCount, stateSize: stateSize, headDim: headDimension, groups: 1)
     }
 
     /// Canonical JSON (sorted keys): the run folder's config.json and the input of its hash.
@@ -145,7 +190,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in json.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         let lrText = String(format: "%g", lr)
-        return "\(size ?? model.rawValue)-L\(length)-\(variant.rawValue)-lr\(lrText)-s\(seed)-e\(embeddingSeed)-\(String(h, radix: 16).suffix(8))"
+        let name = size ?? (model == .hybrid ? "hybrid-\(patternText)" : model.rawValue)
+        return "\(name)-L\(length)-\(variant.rawValue)-lr\(lrText)-s\(seed)-e\(embeddingSeed)-\(String(h, radix: 16).suffix(8))"
     }
 }
 
@@ -154,6 +200,8 @@ extension ModelConfig {
         switch self {
         case .gptNeoX(let c): try c.validate()
         case .mamba(let c): try c.validate()
+        case .mamba2(let c): try c.validate()
+        case .hybrid(let c): try c.validate()
         }
         return self
     }

@@ -59,6 +59,17 @@ extension ModelConfig {
                                                 ("state_size", a.stateSize, b.stateSize), ("expand", a.expand, b.expand)]
             if let f = fields.first(where: { $0.1 != $0.2 }) { return "\(f.0) \(f.1) against \(f.2)" }
             return nil
+        case (.mamba2(let a), .mamba2(let b)):
+            let fields: [(String, Int, Int)] = [("hidden_size", a.hiddenSize, b.hiddenSize),
+                                                ("num_hidden_layers", a.numHiddenLayers, b.numHiddenLayers),
+                                                ("state_size", a.stateSize, b.stateSize), ("num_heads", a.numHeads, b.numHeads),
+                                                ("n_groups", a.nGroups, b.nGroups)]
+            if let f = fields.first(where: { $0.1 != $0.2 }) { return "\(f.0) \(f.1) against \(f.2)" }
+            return a == b ? nil : "other Mamba-2 settings"
+        case (.hybrid(let a), .hybrid(let b)):
+            if a.patternText != b.patternText { return "layer_pattern \(a.patternText) against \(b.patternText)" }
+            if a.hiddenSize != b.hiddenSize { return "hidden_size \(a.hiddenSize) against \(b.hiddenSize)" }
+            return a == b ? nil : "other hybrid settings"
         default:
             return "model_type \(modelType) against \(other.modelType)"
         }

@@ -1,0 +1,305 @@
+import Foundation
+import TensorCore
+
+// Mamba-2's state space dual layer (SSD), in the Mamba-2 paper's notation.
+//
+// Glossary
+//   Bt  batch size          L  sequence length        H  heads (nheads)
+//   P   head_dim; Pp = P rounded up to 16             G  n_groups; head h reads group h / (H/G)
+//   N   d_state             I  = H·P (d_inner)
+//   x      (Bt, L, I): per head a P-vector per step
+//   B, C   (Bt, L, G·N): shared by the H/G heads of a group
+//   Δ      (Bt, L, H) before softplus; δ = clamp(softplus(Δ + dt_bias), lo, hi)  (time_step_limit)
+//   A      −exp(A_log), (H): one scalar per head, where Mamba-1 has a (d_inner, N) matrix
+//   D      (H): skip connection
+//
+// Recurrence per head (the state h_t is P × N):
+//   ā_t = exp(δ_t·A)        h_t = ā_t·h_{t−1} + δ_t·x_t·B_tᵀ        y_t = h_t·C_t + D·x_t
+//
+// Why the recurrent form on CPU: the SSD's quadratic in-chunk form costs about Q·(N + P) per
+// (token, head) for chunk length Q against P·N here, so at the study's sizes (P, N ≤ 64) the
+// recurrence does less arithmetic, and with a scalar A the decay is one exp per (step, head).
+//
+// Layout: one work item per (sequence, head), SIMD16 across the head's channels (P padded to
+// Pp with x = 0, which keeps padded lanes' states at zero). B_t and C_t are per-step scalars
+// broadcast over the lanes. The forward saves the state at each chunk start; the backward
+// recomputes a chunk's states from there and walks it in reverse, so no (Bt, L, H, P, N)
+// tensor exists. Gradients that sum over items (dB and dC over a group's heads; dA, dD and
+// dt_bias over the batch) are written per item and added in a fixed order: the same numbers
+// on any number of threads.
+
+/// Steps between saved states.
+public let ssdChunk = 32
+
+/// Sizes of one SSD scan, validated against its inputs.
+public struct SSDShape: Equatable {
+    public let batch: Int, length: Int, heads: Int, headDim: Int, groups: Int, state: Int
+    public var inner: Int { heads * headDim }
+    /// Columns of the conv output [x | B | C].
+    public var width: Int { inner + 2 * groups * state }
+    public var blocks: Int { (headDim + 15) / 16 }
+    public var paddedHeadDim: Int { blocks * 16 }
+    public var chunks: Int { (length + ssdChunk - 1) / ssdChunk }
+    public var headsPerGroup: Int { heads / groups }
+
+    public init(xBC: [Int], dt: [Int], dtBias: [Int], aLog: [Int], D: [Int], heads: Int, groups: Int, state: Int) throws {
+        guard xBC.count == 3, heads > 0, groups > 0, state > 0, heads % groups == 0 else {
+            throw ShapeError("ssdScan: xBC must be (batch, length, d_inner + 2·groups·d_state) with heads \(heads) a multiple of groups \(groups); got \(xBC)")
+        }
+        let inner = xBC[2] - 2 * groups * state
+        guard inner > 0, inner % heads == 0 else {
+            throw ShapeError("ssdScan: xBC width \(xBC[2]) leaves \(inner) channels for x, not a multiple of \(heads) heads (groups \(groups), d_state \(state))")
+        }
+        (batch, length, self.heads, headDim, self.groups, self.state) = (xBC[0], xBC[1], heads, inner / heads, groups, state)
+        let checks: [(String, [Int], [Int])] = [("dt", dt, [batch, length, heads]), ("dt_bias", dtBias, [heads]),
+                                                ("A_log", aLog, [heads]), ("D", D, [heads])]
+        for (name, got, want) in checks where got != want {
+            throw ShapeError("ssdScan: \(name) has shape \(got), expected \(want) (xBC \(xBC), \(heads) heads)")
+        }
+    }
+}
+
+/// The buffers of one SSD scan (forward and backward), by name. Per-step rows are (Bt·L, ·).
+struct SSDOperands {
+    let s: SSDShape
+    let xBC: UnsafePointer<Float>        // (Bt·L, width): x, then B, then C
+    let delta: UnsafePointer<Float>      // (Bt·L, H): δ after softplus and the limit
+    let A: UnsafePointer<Float>          // (H): −exp(A_log)
+    let D: UnsafePointer<Float>          // (H)
+    let xp: UnsafePointer<Float>         // (Bt·L, H, Pp): x per head, zero-padded
+}
+
+/// xp = x per head padded to Pp lanes   // x is xBC's first I columns, (Bt·L, width) → (Bt·L, H, Pp)
+func ssd_pack_heads(_ s: SSDShape, _ src: UnsafePointer<Float>, ld: Int, _ dst: UnsafeMutablePointer<Float>) {
+    let (H, P, Pp) = (s.heads, s.headDim, s.paddedHeadDim)
+    Parallel.forEach(s.batch * s.length, workPerItem: H * Pp) { r in
+        for h in 0..<H {
+            let o = dst + (r * H + h) * Pp
+            o.update(from: src + r * ld + h * P, count: P)
+            (o + P).update(repeating: 0, count: Pp - P)
+        }
+    }
+}
+
+/// One (sequence, head) forward: y_t = h_t·C_t + D·x_t into yp (Bt·L, H, Pp); saves h at each chunk start
+/// into states (Bt, H, chunks, blocks, N, 16).
+func ssd_scan_forward(_ o: SSDOperands, yp: UnsafeMutablePointer<Float>, states: UnsafeMutablePointer<Float>?) {
+    let s = o.s
+    let (L, H, N, K, Pp, W, T) = (s.length, s.heads, s.state, s.blocks, s.paddedHeadDim, s.width, ssdChunk)
+    Parallel.forEach(s.batch * H, workPerItem: L * Pp * N * 4) { item in
+        let b = item / H, hd = item % H, g = hd / s.headsPerGroup
+        let A = o.A[hd], Dv = Vec16(repeating: o.D[hd])
+        let h = UnsafeMutablePointer<Float>.allocate(capacity: K * N * 16)
+        defer { h.deallocate() }
+        h.update(repeating: 0, count: K * N * 16)
+        for t in 0..<L {
+            let bt = b * L + t
+            if t % T == 0, let states {
+                (states + ((item * s.chunks + t / T) * K * N) * 16).update(from: h, count: K * N * 16)
+            }
+            let dt = o.delta[bt * H + hd]
+            let a = Vec16(repeating: Foundation.exp(dt * A)), dtv = Vec16(repeating: dt)
+            let Bt = o.xBC + bt * W + s.inner + g * N, Ct = Bt + s.groups * N
+            for k in 0..<K {
+                let x = load16(o.xp + (bt * H + hd) * Pp + k * 16), dbx = dtv * x
+                let hk = h + k * N * 16
+                var y0 = Dv * x, y1 = Vec16()
+                var n = 0
+                while n + 1 < N {
+                    let h0 = fma16(a, load16(hk + n * 16), dbx * Bt[n])
+                    let h1 = fma16(a, load16(hk + (n + 1) * 16), dbx * Bt[n + 1])
+                    store16(h0, hk + n * 16); store16(h1, hk + (n + 1) * 16)
+                    y0 = fma16(h0, Vec16(repeating: Ct[n]), y0)
+                    y1 = fma16(h1, Vec16(repeating: Ct[n + 1]), y1)
+                    n += 2
+                }
+                if n < N {
+                    let h0 = fma16(a, load16(hk + n * 16), dbx * Bt[n])
+                    store16(h0, hk + n * 16)
+                    y0 = fma16(h0, Vec16(repeating: Ct[n]), y0)
+                }
+                store16(y0 + y1, yp + (bt * H + hd) * Pp + k * 16)
+            }
+        }
+    }
+}
+
+/// Gradient buffers of the backward, by name.
+struct SSDGradients {
+    let dyp: UnsafePointer<Float>        // (Bt·L, H, Pp): dL/dy per head, zero-padded
+    let dxp: UnsafeMutablePointer<Float> // (Bt·L, H, Pp): dL/dx
+    let dDelta: UnsafeMutablePointer<Float> // (Bt·L, H): dL/dδ
+    let dBh: UnsafeMutablePointer<Float> // (Bt·L, H, N): each head's share of dL/dB
+    let dCh: UnsafeMutablePointer<Float> // (Bt·L, H, N): each head's share of dL/dC
+    let dAItems: UnsafeMutablePointer<Float> // (Bt·H): dL/dA per item
+    let dDItems: UnsafeMutablePointer<Float> // (Bt·H): dL/dD per item
+}
+
+/// One (sequence, head) backward, chunks in reverse. Per chunk: recompute ā and the states from
+/// the saved start; then per step t (last first), with dh carrying ā_{t+1}·dh_{t+1}:
+///   dh_t += dy_t·C_tᵀ                 dC_t = h_tᵀ·dy_t          dB_t = δ_t·dh_tᵀ·x_t
+///   dx_t = δ_t·dh_t·B_t + D·dy_t      dδ_t = x_tᵀ·dh_t·B_t + A·ā_t·⟨dh_t, h_{t−1}⟩
+///   dA += δ_t·ā_t·⟨dh_t, h_{t−1}⟩     dD += ⟨dy_t, x_t⟩           dh ← ā_t·dh_t
+func ssd_scan_backward(_ o: SSDOperands, _ d: SSDGradients, states: UnsafePointer<Float>) {
+    let s = o.s
+    let (L, H, N, K, Pp, W, T) = (s.length, s.heads, s.state, s.blocks, s.paddedHeadDim, s.width, ssdChunk)
+    Parallel.forEach(s.batch * H, workPerItem: L * Pp * N * 10) { item in
+        let b = item / H, hd = item % H, g = hd / s.headsPerGroup
+        let A = o.A[hd], Dv = Vec16(repeating: o.D[hd])
+        let dh = UnsafeMutablePointer<Float>.allocate(capacity: K * N * 16)
+        // hs[i] = h_{t0+i−1} (hs[0] the chunk's saved state); abar[i] = ā_{t0+i}
+        let hs = UnsafeMutablePointer<Float>.allocate(capacity: (T + 1) * K * N * 16)
+        let abar = UnsafeMutablePointer<Float>.allocate(capacity: T)
+        // Lane partials of dC_t and dB_t over the head's channel blocks.
+        let accC = UnsafeMutablePointer<Float>.allocate(capacity: 2 * N * 16), accB = accC + N * 16
+        defer { dh.deallocate(); hs.deallocate(); abar.deallocate(); accC.deallocate() }
+        dh.update(repeating: 0, count: K * N * 16)
+        var dA: Float = 0, dDLanes = Vec16()
+        let stride = K * N * 16
+        for c in Swift.stride(from: s.chunks - 1, through: 0, by: -1) {
+            let t0 = c * T, t1 = min(L, t0 + T)
+            hs.update(from: states + (item * s.chunks + c) * stride, count: stride)
+            for t in t0..<t1 {
+                let bt = b * L + t, i = t - t0
+                let dt = o.delta[bt * H + hd]
+                abar[i] = Foundation.exp(dt * A)
+                let a = Vec16(repeating: abar[i]), dtv = Vec16(repeating: dt)
+                let Bt = o.xBC + bt * W + s.inner + g * N
+                let prev = hs + i * stride, next = hs + (i + 1) * stride
+                for k in 0..<K {
+                    let dbx = dtv * load16(o.xp + (bt * H + hd) * Pp + k * 16)
+                    for n in 0..<N {
+                        let j = (k * N + n) * 16
+                        store16(fma16(a, load16(prev + j), dbx * Bt[n]), next + j)
+                    }
+                }
+            }
+            for t in Swift.stride(from: t1 - 1, through: t0, by: -1) {
+                let bt = b * L + t, i = t - t0
+                let dt = o.delta[bt * H + hd], dtv = Vec16(repeating: dt)
+                let Bt = o.xBC + bt * W + s.inner + g * N, Ct = Bt + s.groups * N
+                let prev = hs + i * stride, now = hs + (i + 1) * stride
+                var dDeltaLanes = Vec16(), dALanes = Vec16()
+                for k in 0..<K {
+                    let off = (bt * H + hd) * Pp + k * 16
+                    let x = load16(o.xp + off), dy = load16(d.dyp + off)
+                    dDLanes = fma16(dy, x, dDLanes)
+                    var sB = Vec16(), sH = Vec16()
+                    for n in 0..<N {
+                        let j = (k * N + n) * 16
+                        let dhn = fma16(dy, Vec16(repeating: Ct[n]), load16(dh + j))
+                        store16(dhn, dh + j)
+                        sB = fma16(dhn, Vec16(repeating: Bt[n]), sB)
+                        sH = fma16(dhn, load16(prev + j), sH)
+                        let cPart = dy * load16(now + j), bPart = dhn * x
+                        if k == 0 {
+                            store16(cPart, accC + n * 16); store16(bPart, accB + n * 16)
+                        } else {
+                            store16(load16(accC + n * 16) + cPart, accC + n * 16)
+                            store16(load16(accB + n * 16) + bPart, accB + n * 16)
+                        }
+                    }
+                    store16(fma16(dtv, sB, Dv * dy), d.dxp + off)
+                    dDeltaLanes = fma16(sB, x, dDeltaLanes)
+                    dALanes += sH
+                }
+                let dhPrev = hsum16(dALanes), a = abar[i]
+                d.dDelta[bt * H + hd] = hsum16(dDeltaLanes) + A * a * dhPrev
+                dA += dt * a * dhPrev
+                let rowC = d.dCh + (bt * H + hd) * N, rowB = d.dBh + (bt * H + hd) * N
+                for n in 0..<N {
+                    rowC[n] = hsum16(load16(accC + n * 16))
+                    rowB[n] = dt * hsum16(load16(accB + n * 16))
+                }
+                let av = Vec16(repeating: a)
+                for j in Swift.stride(from: 0, to: stride, by: 16) { store16(av * load16(dh + j), dh + j) }
+            }
+        }
+        d.dAItems[item] = dA
+        d.dDItems[item] = hsum16(dDLanes)
+    }
+}
+
+extension Tensor {
+    /// Mamba-2's SSD scan on the conv output `xBC` = [x | B | C] (Bt, L, H·P + 2·G·N), read in
+    /// place, and Δ before softplus `dt` (Bt, L, H), with `dtBias`, `aLog`, `D` (H). Returns y
+    /// (Bt, L, H·P) before the gated norm. `timeStepLimit` clamps δ as transformers'
+    /// time_step_limit does (the gradient passes where lo ≤ δ ≤ hi).
+    public static func ssdScan(xBC: Tensor, dt: Tensor, dtBias: Tensor, aLog: Tensor, D: Tensor,
+                               heads: Int, groups: Int, state: Int,
+                               timeStepLimit: (Float, Float) = (0, .infinity)) -> Tensor {
+        let s: SSDShape
+        do {
+            s = try SSDShape(xBC: xBC.shape, dt: dt.shape, dtBias: dtBias.shape, aLog: aLog.shape, D: D.shape,
+                             heads: heads, groups: groups, state: state)
+        } catch { fatalError("\(error)") }
+        let (rows, H, Pp, P, N) = (s.batch * s.length, s.heads, s.paddedHeadDim, s.headDim, s.state)
+        let (lo, hi) = timeStepLimit
+        // δ = clamp(softplus(Δ + bias)); `passed` marks where the clamp let the gradient through.
+        let delta = Tensor(uninitializedShape: [rows, H]), sigma = Tensor(uninitializedShape: [rows, H])
+        let dtp = dt.data, bias = dtBias.data, dp = delta.data, sp = sigma.data
+        Parallel.forEach(rows, workPerItem: H * 8) { r in
+            for h in 0..<H {
+                let v = dtp[r * H + h] + bias[h]
+                let sp0 = softplusScalar(v), inRange = sp0 >= lo && sp0 <= hi
+                dp[r * H + h] = Swift.min(Swift.max(sp0, lo), hi)
+                sp[r * H + h] = inRange ? 1 / (1 + Foundation.exp(-v)) : 0   // dδ/dΔ
+            }
+        }
+        let A = Tensor(aLog.values.map { -Foundation.exp($0) }, shape: [H])
+        let xp = Tensor(uninitializedShape: [rows, H, Pp])
+        ssd_pack_heads(s, xBC.data, ld: s.width, xp.data)
+        let inputs = [xBC, dt, dtBias, aLog, D]
+        let recording = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
+        let states: Tensor? = recording ? Tensor(uninitializedShape: [s.batch * H * s.chunks * s.blocks * N * 16]) : nil
+        let operands = SSDOperands(s: s, xBC: xBC.data, delta: delta.data, A: A.data, D: D.data, xp: xp.data)
+        let yp = Tensor(uninitializedShape: [rows, H, Pp])
+        ssd_scan_forward(operands, yp: yp.data, states: states?.data)
+        let y = Tensor(uninitializedShape: [s.batch, s.length, s.inner])
+        let ypp = yp.data, yd = y.data
+        Parallel.forEach(rows, workPerItem: s.inner) { r in
+            for h in 0..<H { (yd + r * s.inner + h * P).update(from: ypp + (r * H + h) * Pp, count: P) }
+        }
+        return y.recorded("ssdScan", inputs) { c in
+            // `operands` and `sp` point into these: the closure keeps them alive.
+            _ = (xp, delta, A, sigma)
+            let dyp = Tensor(uninitializedShape: [rows, H, Pp])
+            ssd_pack_heads(s, c.grad.data, ld: s.inner, dyp.data)
+            let dxp = Tensor(uninitializedShape: [rows, H, Pp]), dDelta = Tensor(uninitializedShape: [rows, H])
+            let dBh = Tensor(uninitializedShape: [rows, H, N]), dCh = Tensor(uninitializedShape: [rows, H, N])
+            let dAItems = Tensor(uninitializedShape: [s.batch * H]), dDItems = Tensor(uninitializedShape: [s.batch * H])
+            ssd_scan_backward(operands, SSDGradients(dyp: dyp.data, dxp: dxp.data, dDelta: dDelta.data, dBh: dBh.data,
+                                                     dCh: dCh.data, dAItems: dAItems.data, dDItems: dDItems.data),
+                              states: states!.data)
+            // d[x | B | C]: dx unpacked; dB, dC summed over each group's heads in head order.
+            let dxBC = Tensor(uninitializedShape: xBC.shape)
+            let (out, dxpp, dBp, dCp, G, hpg, W) = (dxBC.data, dxp.data, dBh.data, dCh.data, s.groups, s.headsPerGroup, s.width)
+            Parallel.forEach(rows, workPerItem: W) { r in
+                for h in 0..<H { (out + r * W + h * P).update(from: dxpp + (r * H + h) * Pp, count: P) }
+                for g in 0..<G {
+                    let ob = out + r * W + s.inner + g * N, oc = ob + G * N
+                    for n in 0..<N {
+                        var sb: Float = 0, sc: Float = 0
+                        for h in (g * hpg)..<((g + 1) * hpg) { sb += dBp[(r * H + h) * N + n]; sc += dCp[(r * H + h) * N + n] }
+                        ob[n] = sb; oc[n] = sc
+                    }
+                }
+            }
+            // dΔ = dδ·σ(Δ + bias) where the limit passed it; dt_bias, A_log and D sum over rows / sequences in order.
+            let dDt = Tensor(uninitializedShape: dt.shape)
+            let (ddp, dtOut) = (dDelta.data, dDt.data)
+            for i in 0..<(rows * H) { dtOut[i] = ddp[i] * sp[i] }
+            let dBias = Tensor.zeros([H]), dALog = Tensor.zeros([H]), dD = Tensor.zeros([H])
+            for h in 0..<H {
+                var sb: Float = 0
+                for r in 0..<rows { sb += dtOut[r * H + h] }
+                var sa: Float = 0, sd: Float = 0
+                for b in 0..<s.batch { sa += dAItems.data[b * H + h]; sd += dDItems.data[b * H + h] }
+                dBias.data[h] = sb
+                dALog.data[h] = sa * A.data[h]   // dA/dA_log = −exp(A_log) = A
+                dD.data[h] = sd
+            }
+            return [dxBC, dDt, dBias, dALog, dD]
+        }
+    }
+}
