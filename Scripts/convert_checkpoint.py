@@ -14,7 +14,7 @@ than its tokenizer has tokens (Pythia: 50277 tokens, 50304 rows), so the rows in
 filled with unused special tokens <|scanlab_unused_K|>: then tokenizer ids equal model rows.
 
 Needs h5py, numpy and safetensors (torch only for pytorch_model.bin; transformers for --tokenizer).
-Pretrained Pythia or Mamba weights, e.g. with huggingface_hub on a machine that can reach the hub:
+Pretrained Pythia, Mamba or Mamba-2 weights, e.g. with huggingface_hub on a machine that can reach the hub:
   huggingface-cli download EleutherAI/pythia-160m --local-dir pythia-160m
   python3 Scripts/convert_checkpoint.py to-scanlab pythia-160m Data/pythia-160m.h5
   scanlab train --model pythia --length 50 --init-from Data/pythia-160m.h5 ...
@@ -55,14 +55,22 @@ def load_state(model_dir: Path) -> dict:
     return {LEGACY.get(k, k): v for k, v in state.items() if not k.endswith(SKIP_SUFFIXES)}
 
 
+# model_type → whether lm_head is tied to the embeddings when config.json does not say.
+TIED_BY_DEFAULT = {"gpt_neox": False, "mamba": True, "mamba2": False}
+
+
+def tied(config: dict) -> bool:
+    return bool(config.get("tie_word_embeddings", TIED_BY_DEFAULT[config["model_type"]]))
+
+
 def to_scanlab(model_dir: str, out: str) -> None:
     model_dir = Path(model_dir)
     config_text = (model_dir / "config.json").read_text()
     config = json.loads(config_text)
-    if config.get("model_type") not in ("gpt_neox", "mamba"):
-        sys.exit(f"{model_dir}/config.json: model_type {config.get('model_type')!r} is not gpt_neox or mamba")
+    if config.get("model_type") not in TIED_BY_DEFAULT:
+        sys.exit(f"{model_dir}/config.json: model_type {config.get('model_type')!r} is not gpt_neox, mamba or mamba2")
     state = load_state(model_dir)
-    if config["model_type"] == "mamba" and "lm_head.weight" not in state:
+    if tied(config) and "lm_head.weight" not in state:
         state["lm_head.weight"] = state["backbone.embeddings.weight"]   # tied: listed under both keys
     with h5py.File(out, "w") as f:
         f.attrs["format"] = "scanlab.checkpoint"
@@ -83,7 +91,10 @@ def to_hf(checkpoint: str, out_dir: str, tokenizer_dir: str = None, layout_path:
         config_text = text(f.attrs["config"])
         config = json.loads(config_text)
         state = {key: f["params"][key][()] for key in f["params"]}
-    if config["model_type"] == "mamba":
+    if config["model_type"] not in TIED_BY_DEFAULT:
+        sys.exit(f"{checkpoint}: model_type {config['model_type']!r} has no transformers class "
+                 "(a ScanLab hybrid stays a ScanLab checkpoint)")
+    if tied(config):
         state.pop("lm_head.weight", None)   # transformers ties it to the embeddings
     (out / "config.json").write_text(config_text)
     save_file({k: np.ascontiguousarray(v) for k, v in state.items()}, str(out / "model.safetensors"),

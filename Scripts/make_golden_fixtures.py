@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden fixtures from Hugging Face transformers for ScanLab's model tests.
 
-Builds small random-init GPTNeoXForCausalLM and MambaForCausalLM models (several
+Builds small random-init GPTNeoXForCausalLM, MambaForCausalLM and Mamba2ForCausalLM models (several
 configurations, odd sizes included), perturbs the parameters that initialise to constants
 (norm weights, biases, A_log, D) so every term matters, runs one batch, and writes for each
 model an HDF5 file that is both a ScanLab checkpoint and a record of the expected results:
@@ -23,7 +23,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 import torch
-from transformers import GPTNeoXConfig, GPTNeoXForCausalLM, MambaConfig, MambaForCausalLM
+from transformers import (GPTNeoXConfig, GPTNeoXForCausalLM, Mamba2Config, Mamba2ForCausalLM, MambaConfig,
+                          MambaForCausalLM)
 
 CONFIGS = {
     # Pythia-like: parallel residual, rotary on 25% of an 8-wide head (2 dims).
@@ -41,7 +42,20 @@ CONFIGS = {
     "mamba_odd": (MambaConfig, dict(
         vocab_size=41, hidden_size=20, num_hidden_layers=3, state_size=5, expand=2, conv_kernel=3,
         time_step_rank=3, use_bias=True, use_conv_bias=True, use_mambapy=False), (3, 11)),
+    # Mamba-2: 4 heads of 16 channels sharing one group's B and C.
+    "mamba2_small": (Mamba2Config, dict(
+        vocab_size=50, hidden_size=32, num_hidden_layers=2, state_size=16, expand=2, conv_kernel=4,
+        num_heads=4, head_dim=16, n_groups=1, chunk_size=256), (2, 9)),
+    # Odd sizes: head_dim 10, d_state 5, two groups (each norm group and B/C shared by two heads),
+    # kernel 3, biases, a time_step_limit that clamps, tied embeddings, and chunk_size 4 so
+    # transformers' chunked algorithm splits the sequence (and pads its last chunk).
+    "mamba2_odd": (Mamba2Config, dict(
+        vocab_size=41, hidden_size=20, num_hidden_layers=3, state_size=5, expand=2, conv_kernel=3,
+        num_heads=4, head_dim=10, n_groups=2, use_bias=True, use_conv_bias=True,
+        time_step_limit=(0.0, 0.1), tie_word_embeddings=True, chunk_size=4), (3, 11)),
 }
+
+MODELS = {GPTNeoXConfig: GPTNeoXForCausalLM, MambaConfig: MambaForCausalLM, Mamba2Config: Mamba2ForCausalLM}
 
 
 def perturb(model, gen):
@@ -61,7 +75,7 @@ def main(out_dir):
         torch.manual_seed(1234 + i)
         gen = torch.Generator().manual_seed(99 + i)
         config = cls(**kwargs)
-        model = (GPTNeoXForCausalLM if cls is GPTNeoXConfig else MambaForCausalLM)(config).float().eval()
+        model = MODELS[cls](config).float().eval()
         perturb(model, gen)
         ids = torch.randint(0, config.vocab_size, (batch, seq), generator=gen)
         result = model(input_ids=ids, labels=ids, use_cache=False)

@@ -9,6 +9,8 @@ whose last entries are special tokens, like GPT-NeoX's <|endoftext|>):
 
   OUT/pythia/   GPTNeoXForCausalLM  vocab 301 (tokenizer 290), hidden 18, 2 layers, 3 heads
   OUT/mamba/    MambaForCausalLM    vocab 293 (tokenizer 290), hidden 14, 2 layers, d_state 5
+  OUT/mamba2/   Mamba2ForCausalLM   vocab 297 (tokenizer 290), hidden 16, 2 layers, d_state 5,
+                4 heads of 8 in 2 groups
 
 Run once after changing it, and commit the folders (about 100 kB):
   .venv-torch/bin/python Scripts/make_pretrained_fixtures.py Tests/RetrievalStudyTests/Fixtures
@@ -23,8 +25,8 @@ from pathlib import Path
 
 import torch
 from tokenizers import Tokenizer, models, pre_tokenizers
-from transformers import (GPTNeoXConfig, GPTNeoXForCausalLM, MambaConfig, MambaForCausalLM,
-                          PreTrainedTokenizerFast)
+from transformers import (GPTNeoXConfig, GPTNeoXForCausalLM, Mamba2Config, Mamba2ForCausalLM, MambaConfig,
+                          MambaForCausalLM, PreTrainedTokenizerFast)
 
 from make_golden_fixtures import perturb   # constant-initialised parameters made random, as pretraining would
 
@@ -35,6 +37,9 @@ FIXTURES = {
     "mamba": (MambaConfig, MambaForCausalLM, dict(
         vocab_size=293, hidden_size=14, num_hidden_layers=2, state_size=5, expand=2, conv_kernel=4,
         use_mambapy=False)),
+    "mamba2": (Mamba2Config, Mamba2ForCausalLM, dict(
+        vocab_size=297, hidden_size=16, num_hidden_layers=2, state_size=5, expand=2, conv_kernel=4,
+        num_heads=4, head_dim=8, n_groups=2, tie_word_embeddings=False)),
 }
 TOKENIZER_WORDS = 290
 

@@ -35,13 +35,14 @@ public enum TrainBenchmark {
     /// otherwise the trainer's answer-position forward.
     public static func run(model family: ModelFamily, size: PublishedSize? = nil, length: Int,
                            variant: QueryPlacement = .suffix, batch: Int = 64, microBatch: Int? = nil,
-                           warmup: Int = 2, steps: Int = 10, fullForward: Bool = false,
+                           pattern: String? = nil, warmup: Int = 2, steps: Int = 10, fullForward: Bool = false,
                            profile: Bool = false) throws -> TrainBenchmarkRow {
         var c = RunConfig(model: family, length: length)
         c.variant = variant
         c.batch = batch
         c.size = size?.rawValue
         c.microBatch = microBatch
+        c.pattern = pattern
         try c.validate()
         let config = try c.modelConfig()
         let task = try RetrievalTask(length: length, placement: variant, layout: c.tokenLayout())
@@ -65,7 +66,7 @@ public enum TrainBenchmark {
         let tokensPerStep = Double(batch * task.sequenceLength)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return TrainBenchmarkRow(impl: fullForward ? "scanlab-full-forward" : "scanlab", model: family.rawValue,
+        return TrainBenchmarkRow(impl: fullForward ? "scanlab-full-forward" : "scanlab", model: c.modelLabel,
                                  size: size?.rawValue ?? "tiny", L: length, variant: variant.rawValue, batch: batch,
                                  micro_batch: microBatch ?? batch, threads: Parallel.cores, vocab: task.vocabularySize,
                                  params: model.parameters.count,

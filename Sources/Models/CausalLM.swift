@@ -33,6 +33,10 @@ public final class CausalLM {
         /// lm_head's key; when tied it is an alias of the embedding's.
         public var head = "lm_head.weight"
         public var tied: Bool
+
+        public init(embedding: String, layer: @escaping (Int) -> String, finalNorm: String, head: String = "lm_head.weight", tied: Bool) {
+            self.embedding = embedding; self.layer = layer; self.finalNorm = finalNorm; self.head = head; self.tied = tied
+        }
     }
 
     public init(config: ModelConfig, embedding: Tensor, blocks: [Block], finalNorm: RowNorm, head: Tensor?, keys: Keys) {

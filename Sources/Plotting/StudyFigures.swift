@@ -8,13 +8,15 @@ public struct RunRecord {
     public init(config: RunConfig, metrics: RunMetrics) { self.config = config; self.metrics = metrics }
 
     public var label: String {
-        "\(config.model.rawValue) L=\(config.length) \(config.variant.rawValue) lr=\(String(format: "%g", config.lr)) seed=\(config.seed)"
+        "\(config.modelLabel) L=\(config.length) \(config.variant.rawValue) lr=\(String(format: "%g", config.lr)) seed=\(config.seed)"
     }
 }
 
 /// The paper's figures, from any set of runs.
 public enum StudyFigures {
-    static let modelColors: [ModelFamily: String] = [.pythia: "#1f77b4", .mamba: "#d62728"]
+    static let modelColors: [ModelFamily: String] = [.pythia: "#1f77b4", .mamba: "#d62728", .mamba2: "#2ca02c", .hybrid: "#9467bd"]
+    /// gnuplot point types per family: filled (reached), open (not reached).
+    static let modelPoints: [ModelFamily: (filled: Int, open: Int)] = [.pythia: (7, 6), .mamba: (5, 4), .mamba2: (9, 8), .hybrid: (13, 12)]
     static let variantDash: [QueryPlacement: Int] = [.suffix: 1, .prefix: 2]
 
     /// Figure 6: steps to the threshold against sequence length, per model and variant. Each run
@@ -37,14 +39,14 @@ public enum StudyFigures {
                 if m.isFinite { medians.append((l, m)) }
             }
             let color = modelColors[model]!, dash = variantDash[variant]!
-            let name = "\(model.rawValue) \(variant.rawValue)"
+            let name = "\(group[0].config.modelLabel) \(variant.rawValue)", points = modelPoints[model]!
             blocks.append("# \(name): length reached_step\n" + (reached.isEmpty ? "NaN NaN" : reached.map { "\($0.0) \($0.1)" }.joined(separator: "\n")))
-            plots.append("datafile index \(blocks.count - 1) using 1:2 with points pt \(model == .pythia ? 7 : 5) ps 1.3 lc rgb '\(color)' notitle")
+            plots.append("datafile index \(blocks.count - 1) using 1:2 with points pt \(points.filled) ps 1.3 lc rgb '\(color)' notitle")
             blocks.append("# \(name): length median_steps\n" + (medians.isEmpty ? "NaN NaN" : medians.map { "\($0.0) \($0.1)" }.joined(separator: "\n")))
-            plots.append("datafile index \(blocks.count - 1) using 1:2 with linespoints dt \(dash) lw 2 pt \(model == .pythia ? 7 : 5) lc rgb '\(color)' title \(gnuplotQuoted("\(name) (median)"))")
+            plots.append("datafile index \(blocks.count - 1) using 1:2 with linespoints dt \(dash) lw 2 pt \(points.filled) lc rgb '\(color)' title \(gnuplotQuoted("\(name) (median)"))")
             blocks.append("# \(name): length never_reached\n" + (missed.isEmpty ? "NaN NaN" : missed.map { "\($0) \(top)" }.joined(separator: "\n")))
             let missedTitle = missed.isEmpty ? "notitle" : "title " + gnuplotQuoted("\(name): not reached (\(missed.count))")
-            plots.append("datafile index \(blocks.count - 1) using 1:2 with points pt \(model == .pythia ? 6 : 4) ps 1.8 lc rgb '\(color)' \(missedTitle)")
+            plots.append("datafile index \(blocks.count - 1) using 1:2 with points pt \(points.open) ps 1.8 lc rgb '\(color)' \(missedTitle)")
         }
         let lengths = Set(runs.map(\.config.length)).sorted()
         let body = """
@@ -88,7 +90,7 @@ public enum StudyFigures {
             // One colour scale for all panels, beside the last one.
             plots.append("""
             \(k == panels.count - 1 ? "set colorbox" : "unset colorbox")
-            set title \(gnuplotQuoted(r.config.model.rawValue + " (lr " + String(format: "%g", r.config.lr) + ", " + which + ")")) font ',13'
+            set title \(gnuplotQuoted(r.config.modelLabel + " (lr " + String(format: "%g", r.config.lr) + ", " + which + ")")) font ',13'
             plot datafile index \(k) using 1:2:3 with image notitle
             """)
         }

@@ -17,7 +17,7 @@ public enum PerFamily {
         for part in parts {
             let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
             guard kv.count == 2, let family = ModelFamily(rawValue: kv[0]), !kv[1].isEmpty else {
-                throw StudyError("--init-from: '\(part)' is not FAMILY=FILE (families: pythia, mamba)")
+                throw StudyError("--init-from: '\(part)' is not FAMILY=FILE (families: \(ModelFamily.names))")
             }
             guard files[family] == nil else { throw StudyError("--init-from names \(family.rawValue) twice") }
             files[family] = absolute(kv[1])

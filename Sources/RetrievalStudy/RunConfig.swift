@@ -17,6 +17,9 @@ public enum ModelFamily: String, Codable, CaseIterable, Sendable {
         }
     }
 
+    /// The families transformers has a class for (checkpoints convert both ways).
+    public static let transformersFamilies: [ModelFamily] = [.pythia, .mamba, .mamba2]
+
     /// The names, for messages.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
@@ -77,10 +80,21 @@ public struct RunConfig: Codable, Equatable, Sendable {
         }
     }
     public var patternText: String { pattern ?? "MMT" }
+    /// The model as figures and tables name it: the family, a hybrid with its pattern.
+    public var modelLabel: String { model == .hybrid ? "hybrid \(patternText)" : model.rawValue }
     public var headDimension: Int { headDim ?? 32 }
     public var ffnSize: Int { ffn ?? 4 * hidden }
     public var evalInterval: Int { evalEvery > 0 ? evalEvery : max(1, steps / 100) }
     public var warmupSteps: Int { Int((warmupRatio * Double(steps)).rounded()) }
+
+    /// Drops the shape settings this run's family does not read (a study's base serves every
+    /// family): the pattern and, for a hybrid, the layer count (its pattern sets it) except for
+    /// hybrids; head_dim except where Mamba-2 blocks are. Runs of the other families keep the
+    /// configuration (and folder name) they had without these settings.
+    public mutating func keepOnlyWhatTheFamilyUses() {
+        if model != .hybrid { pattern = nil } else { layers = nil }
+        if !(model == .mamba2 || model == .hybrid && patternText.contains("S")) { headDim = nil }
+    }
 
     /// Refuses bad values before anything runs, naming the field.
     public func validate() throws {

@@ -26,6 +26,7 @@ public struct StudySpec: Codable, Equatable, Sendable {
             // A seed is a replicate: model initialisation, data order and the task's embedding rows
             // (the paper's three initialisations of the new tokens) all change with it.
             c.model = m; c.length = l; c.variant = v; c.lr = lr; c.seed = s; c.embeddingSeed = base.embeddingSeed &+ s
+            c.keepOnlyWhatTheFamilyUses()
             if let file = initFrom?[m.rawValue] { c.initFrom = file }
             if let size = sizes?[m.rawValue] { c.size = size }
             out.append(c)

@@ -78,7 +78,8 @@ struct BenchTrain: ParsableCommand {
         commandName: "train",
         abstract: "Time one training step at the PyTorch anchor's shapes (shared/anchors/torch_train_step.py).")
 
-    @Option(help: "pythia or mamba (default: the family of --size).") var model: ModelFamily?
+    @Option(help: "pythia, mamba, mamba2 or hybrid (default: the family of --size).") var model: ModelFamily?
+    @Option(help: "A hybrid's layer pattern (M Mamba, S Mamba-2, T attention; default MMT).") var pattern: String?
     @Option(help: "A published shape, random weights, the task's tokens appended to its vocabulary: \(PublishedSize.names) (default: the tiny anchor models).")
     var size: String?
     @Option(help: "Accumulate gradients over micro-batches of this many examples (default: the whole batch).")
@@ -109,7 +110,8 @@ struct BenchTrain: ParsableCommand {
         let row: TrainBenchmarkRow
         do {
             row = try TrainBenchmark.run(model: family, size: published, length: length, variant: variant, batch: batch,
-                                         microBatch: microBatch, steps: steps, fullForward: fullForward, profile: profile)
+                                         microBatch: microBatch, pattern: pattern, steps: steps, fullForward: fullForward,
+                                         profile: profile)
         } catch let e as StudyError { throw ValidationError(e.description) }
         print(TrainBenchmark.table([row]))
         if profile { print(TrainBenchmark.profileTable(steps: steps)) }

@@ -33,10 +33,13 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Held-out examples.") var evalSize: Int?
     @Option(help: "Seed of the training and held-out sets.") var dataSeed: UInt64?
     @Option(help: "Hidden size.") var hidden: Int?
-    @Option(help: "Layers (default: 2 for pythia, 4 for mamba).") var layers: Int?
+    @Option(help: "Layers (default: 2 for pythia, 4 for mamba and mamba2; a hybrid's come from --pattern).") var layers: Int?
     @Option(help: "Attention heads (pythia).") var heads: Int?
     @Option(help: "MLP width (pythia; default 4×hidden).") var ffn: Int?
-    @Option(help: "d_state (mamba).") var stateSize: Int?
+    @Option(help: "d_state (mamba, mamba2).") var stateSize: Int?
+    @Option(help: "Channels per head (mamba2; default 32).") var headDim: Int?
+    @Option(help: ArgumentHelp("A hybrid's layers, one letter each: M Mamba, S Mamba-2, T attention (GPT-NeoX); default MMT, attention after two Mamba blocks.", valueName: "letters"))
+    var pattern: String?
     @Option(help: ArgumentHelp("Start from this checkpoint: its shape, its vocabulary with the task's tokens appended. In a study, one per family: pythia=FILE,mamba=FILE.", valueName: "file"))
     var initFrom: String?
     @Option(help: ArgumentHelp("A published shape, trained from scratch with the task's tokens appended to its vocabulary: \(PublishedSize.names). In a study, one per family: pythia-160m,mamba-130m.", valueName: "name"))
@@ -48,7 +51,8 @@ struct RunOptions: ParsableArguments {
 
     /// The model-size flags given, for the conflict check against --size and --init-from.
     private var shapeFlags: [String] {
-        [("--hidden", hidden), ("--layers", layers), ("--heads", heads), ("--ffn", ffn), ("--state-size", stateSize)]
+        [("--hidden", hidden), ("--layers", layers), ("--heads", heads), ("--ffn", ffn), ("--state-size", stateSize),
+         ("--head-dim", headDim)]
             .compactMap { name, value in value.map { "\(name) \($0)" } }
     }
 
@@ -77,6 +81,8 @@ struct RunOptions: ParsableArguments {
         if let heads { c.heads = heads }
         if let ffn { c.ffn = ffn }
         if let stateSize { c.stateSize = stateSize }
+        if let headDim { c.headDim = headDim }
+        if let pattern { c.pattern = pattern }
         if let newTokenInit { c.newTokenInit = newTokenInit }
         if let microBatch { c.microBatch = microBatch }
     }
@@ -86,7 +92,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one model on the retrieval task (resumes an interrupted run; a finished run is not redone).")
 
-    @Option(help: "pythia or mamba.") var model: ModelFamily?
+    @Option(help: "pythia, mamba, mamba2 or hybrid (layers from --pattern).") var model: ModelFamily?
     @Option(help: "Sequence length L (number of content tokens).") var length: Int?
     @Option(help: "A run's config.json (as written into every run folder); other run flags are then not allowed.") var config: String?
     @Option(help: "suffix (query after the context) or prefix.") var variant: QueryPlacement = .suffix

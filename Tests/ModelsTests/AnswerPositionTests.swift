@@ -16,45 +16,15 @@ final class AnswerPositionTests: XCTestCase {
         let model = try Checkpoint.loadModel(path)
         let ids = try HDF5File(path, mode: .read).readInts("golden/input_ids")
         let tokens = TokenBatch(ids: ids.values, batch: ids.shape[0], length: ids.shape[1])
-        check(model, tokens, name, file: file, line: line)
-    }
-
-    func check(_ model: CausalLM, _ tokens: TokenBatch, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
-        // The last position, the first, and one in between.
-        let positions = (0..<tokens.batch).map { [tokens.length - 1, 0, tokens.length / 2][$0 % 3] }
-        let vocab = model.config.vocabSize
-        let targets = (0..<tokens.batch).map { ($0 * 7 + 3) % vocab }
-
-        let fullLogits = model.logitsFromFullForward(tokens, at: positions)
-        fullLogits.crossEntropy(targets: targets).backward()
-        let want = model.parameters.gradientsByKey
-
-        // The answer position alone, tables alone (every row), and both together.
-        let variants: [(String, (TokenBatch) -> Tensor)] = [
-            ("at positions", { model.logits($0, at: positions, vocabularyTables: false) }),
-            ("full forward with vocabulary tables", {
-                model.head(model.hiddenStates($0, at: nil, vocabularyTables: true).tokenRows($0.rows(at: positions)))
-            }),
-            ("at positions with vocabulary tables", { model.logits($0, at: positions, vocabularyTables: true) }),
-        ]
-        for (variant, forward) in variants {
-            let label = "\(name) \(variant)"
-            for key in model.parameters.allKeys { model.parameters[key].grad = nil }
-            let logits = forward(tokens)
-            logits.crossEntropy(targets: targets).backward()
-            XCTAssertEqual(logits.shape, [tokens.batch, vocab], "\(label) logits shape", file: file, line: line)
-            XCTAssertLessThanOrEqual(relativeError(logits, fullLogits), 1e-5, "\(label) logits", file: file, line: line)
-            let got = model.parameters.gradientsByKey
-            for key in model.parameters.allKeys {
-                XCTAssertLessThanOrEqual(relativeError(got[key]!, want[key]!), 1e-4, "\(label) grad \(key)", file: file, line: line)
-            }
-        }
+        assertTrainerShortcutsMatch(model, tokens, name, file: file, line: line)
     }
 
     func testGPTNeoXParallelResidual() throws { try check("gpt_neox_small") }
     func testGPTNeoXSequentialResidualOddSizes() throws { try check("gpt_neox_odd") }
     func testMamba() throws { try check("mamba_small") }
     func testMambaWithBiasesOddSizes() throws { try check("mamba_odd") }
+    func testMamba2() throws { try check("mamba2_small") }
+    func testMamba2GroupsLimitTied() throws { try check("mamba2_odd") }
 
     func testOneLayerModels() throws {
         // Repeated ids, as in real batches: the tables' gradient sums over every use of an id.
@@ -62,9 +32,44 @@ final class AnswerPositionTests: XCTestCase {
         var g = RandomGenerator(seed: 5)
         for json in [#"{"model_type": "gpt_neox", "hidden_size": 24, "num_attention_heads": 3, "num_hidden_layers": 1, "intermediate_size": 40, "vocab_size": 11}"#,
                      #"{"model_type": "gpt_neox", "hidden_size": 24, "num_attention_heads": 3, "num_hidden_layers": 1, "intermediate_size": 40, "vocab_size": 11, "use_parallel_residual": false}"#,
-                     #"{"model_type": "mamba", "hidden_size": 20, "num_hidden_layers": 1, "state_size": 5, "vocab_size": 11}"#] {
+                     #"{"model_type": "mamba", "hidden_size": 20, "num_hidden_layers": 1, "state_size": 5, "vocab_size": 11}"#,
+                     #"{"model_type": "mamba2", "hidden_size": 20, "num_hidden_layers": 1, "state_size": 5, "vocab_size": 11, "num_heads": 4, "head_dim": 10, "n_groups": 2}"#] {
             let config = try ModelConfig(json: json)
-            check(makeModel(config, generator: &g), tokens, json)
+            assertTrainerShortcutsMatch(makeModel(config, generator: &g), tokens, json)
+        }
+    }
+}
+
+/// The answer-position forward, vocabulary tables, and both: logits and every gradient equal
+/// the full forward's rows (every family runs through this).
+func assertTrainerShortcutsMatch(_ model: CausalLM, _ tokens: TokenBatch, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
+    // The last position, the first, and one in between.
+    let positions = (0..<tokens.batch).map { [tokens.length - 1, 0, tokens.length / 2][$0 % 3] }
+    let vocab = model.config.vocabSize
+    let targets = (0..<tokens.batch).map { ($0 * 7 + 3) % vocab }
+
+    let fullLogits = model.logitsFromFullForward(tokens, at: positions)
+    fullLogits.crossEntropy(targets: targets).backward()
+    let want = model.parameters.gradientsByKey
+
+    // The answer position alone, tables alone (every row), and both together.
+    let variants: [(String, (TokenBatch) -> Tensor)] = [
+        ("at positions", { model.logits($0, at: positions, vocabularyTables: false) }),
+        ("full forward with vocabulary tables", {
+            model.head(model.hiddenStates($0, at: nil, vocabularyTables: true).tokenRows($0.rows(at: positions)))
+        }),
+        ("at positions with vocabulary tables", { model.logits($0, at: positions, vocabularyTables: true) }),
+    ]
+    for (variant, forward) in variants {
+        let label = "\(name) \(variant)"
+        for key in model.parameters.allKeys { model.parameters[key].grad = nil }
+        let logits = forward(tokens)
+        logits.crossEntropy(targets: targets).backward()
+        XCTAssertEqual(logits.shape, [tokens.batch, vocab], "\(label) logits shape", file: file, line: line)
+        XCTAssertLessThanOrEqual(relativeError(logits, fullLogits), 1e-5, "\(label) logits", file: file, line: line)
+        let got = model.parameters.gradientsByKey
+        for key in model.parameters.allKeys {
+            XCTAssertLessThanOrEqual(relativeError(got[key]!, want[key]!), 1e-4, "\(label) grad \(key)", file: file, line: line)
         }
     }
 }

@@ -38,4 +38,8 @@ final class GoldenFixtureTests: XCTestCase {
     func testGPTNeoXOddSizesSequentialResidualMatchesTransformers() throws { try check("gpt_neox_odd") }
     func testMambaSmallMatchesTransformers() throws { try check("mamba_small") }
     func testMambaOddSizesWithBiasesMatchesTransformers() throws { try check("mamba_odd") }
+    func testMamba2SmallMatchesTransformers() throws { try check("mamba2_small") }
+    /// Two groups, head_dim 10, a clamping time_step_limit, tied embeddings, and transformers'
+    /// chunked algorithm over several chunks against ScanLab's recurrence.
+    func testMamba2OddSizesGroupsLimitTiedMatchesTransformers() throws { try check("mamba2_odd") }
 }

@@ -14,9 +14,13 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
 
     /// A "pretrained" checkpoint of each family at small odd shapes.
     func pretrained(_ family: ModelFamily) throws -> String {
-        let config: ModelConfig = family == .pythia
-            ? .gptNeoX(GPTNeoXConfig(vocabSize: Self.baseVocabulary, hiddenSize: 18, layers: 2, heads: 3, intermediateSize: 30))
-            : .mamba(MambaConfig(vocabSize: Self.baseVocabulary, hiddenSize: 14, layers: 2, stateSize: 5))
+        let config: ModelConfig
+        switch family {
+        case .pythia: config = .gptNeoX(GPTNeoXConfig(vocabSize: Self.baseVocabulary, hiddenSize: 18, layers: 2, heads: 3, intermediateSize: 30))
+        case .mamba: config = .mamba(MambaConfig(vocabSize: Self.baseVocabulary, hiddenSize: 14, layers: 2, stateSize: 5))
+        case .mamba2: config = .mamba2(Mamba2Config(vocabSize: Self.baseVocabulary, hiddenSize: 16, layers: 2, stateSize: 5, headDim: 8, groups: 2))
+        case .hybrid: config = .hybrid(try HybridConfig(vocabSize: Self.baseVocabulary, hiddenSize: 16, pattern: "MTS"))
+        }
         var g = RandomGenerator(seed: 77)
         let path = dir + "/pretrained-\(family).h5"
         try Checkpoint.save(makeModel(config, generator: &g), to: path)

@@ -14,7 +14,7 @@ final class ThreadIndependenceTests: TemporaryDirectoryTestCase {
 
     func config(_ family: ModelFamily) -> RunConfig {
         var c = RunConfig(model: family, length: 8)
-        c.hidden = 64; c.layers = 2; c.heads = 4; c.ffn = 256; c.stateSize = 8
+        c.hidden = 64; c.layers = family == .hybrid ? nil : 2; c.pattern = family == .hybrid ? "MTS" : nil; c.heads = 4; c.ffn = 256; c.stateSize = 8
         c.batch = 32; c.steps = 6; c.evalEvery = 3; c.trainSize = 256; c.evalSize = 64; c.earlyStop = false
         return c
     }

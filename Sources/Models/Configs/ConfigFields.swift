@@ -40,15 +40,18 @@ struct ConfigFields {
         try field(key, default: value, kind: "a number") { Self.number($0) }
     }
 
-    /// A JSON number, or the non-finite values Python's json writes (read as strings, below).
+    /// A JSON number, or ±∞ as transformers ≥ 5 writes it ({"__float__": "Infinity"}) or as
+    /// older versions did (a bare `Infinity`, quoted on reading: `quotingNonFiniteNumbers`).
     static func number(_ raw: Any) -> Double? {
-        if let s = raw as? String { return ["Infinity": .infinity, "-Infinity": -.infinity][s] }
+        let infinities: [String: Double] = ["Infinity": .infinity, "-Infinity": -.infinity]
+        if let tagged = raw as? [String: Any], tagged.count == 1, let s = tagged["__float__"] as? String { return infinities[s] }
+        if let s = raw as? String { return infinities[s] }
         return isBoolean(raw) ? nil : (raw as? NSNumber)?.doubleValue
     }
 
-    /// Python's json writes ∞ as a bare `Infinity` (transformers' Mamba-2 time_step_limit),
-    /// which JSON parsers refuse: outside strings, such tokens become the strings "Infinity"
-    /// and "-Infinity", which `number` reads back.
+    /// Python's json writes ∞ as a bare `Infinity` (transformers < 5, e.g. Mamba-2's
+    /// time_step_limit), which JSON parsers refuse: outside strings, such tokens become the
+    /// strings "Infinity" and "-Infinity", which `number` reads back.
     static func quotingNonFiniteNumbers(_ text: String) -> String {
         var out = "", inString = false, escaped = false
         var rest = Substring(text)
@@ -93,7 +96,7 @@ func configJSON(_ dict: [String: Any]) -> String {
         case let b as Bool: return b ? "true" : "false"
         case let i as Int: return String(i)
         case let d as Double:
-            if d.isInfinite { return d > 0 ? "Infinity" : "-Infinity" }   // as Python's json writes it
+            if d.isInfinite { return d > 0 ? #"{"__float__": "Infinity"}"# : #"{"__float__": "-Infinity"}"# }   // as transformers ≥ 5 writes it
             if d == d.rounded() && Swift.abs(d) < 1e15 { return String(Int(d)) + ".0" }
             return "\(d)"
         case let s as String:
