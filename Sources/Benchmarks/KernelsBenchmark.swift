@@ -4,7 +4,7 @@ import TensorCore
 
 /// One row of `scanlab bench kernels`.
 public struct KernelsBenchmarkRow: Codable, Equatable {
-    public let kernel: String      // "scan" or "attention"
+    public let kernel: String      // "scan", "ssd" or "attention"
     public let pass: String        // "forward" or "forward+backward"
     public let L: Int
     public let fused_ms: Double
@@ -16,9 +16,10 @@ public struct KernelsBenchmarkRow: Codable, Equatable {
 public enum KernelsBenchmark {
     public static let scanLengths = [50, 100, 200, 400, 800]
     public static let attentionLengths = [53, 103, 203, 403, 803]
+    public static let ssdLengths = [50, 100, 200, 400]
 
     public static func run(seconds: Double, scanLengths: [Int] = scanLengths,
-                           attentionLengths: [Int] = attentionLengths,
+                           attentionLengths: [Int] = attentionLengths, ssdLengths: [Int] = ssdLengths,
                            progress: (String) -> Void = { _ in }) -> [KernelsBenchmarkRow] {
         var rows: [KernelsBenchmarkRow] = []
         for L in scanLengths {
@@ -27,6 +28,16 @@ public enum KernelsBenchmark {
             let reference = { selectiveScanReference(u: x[0], delta: x[1], deltaBias: x[2], aLog: x[3], B: x[4], C: x[5], D: x[6], z: x[7]) }
             rows += measure("scan", L: L, inputs: x, seconds: seconds, fused: fused, reference: reference)
             progress("scan L=\(L) done")
+        }
+        // The tiny Mamba-2's SSD: 8 heads of 32 channels, one group, d_state 16.
+        for L in ssdLengths {
+            var g = RandomGenerator(seed: 4)
+            let x = [Tensor.randomNormal([64, L, 256 + 2 * 16], generator: &g), Tensor.randomNormal([64, L, 8], std: 0.5, generator: &g),
+                     Tensor.full([8], -3), Tensor((0..<8).map { Float(Foundation.log(Double($0 + 1))) }, shape: [8]), Tensor.ones([8])]
+            rows += measure("ssd", L: L, inputs: x, seconds: seconds,
+                            fused: { Tensor.ssdScan(xBC: x[0], dt: x[1], dtBias: x[2], aLog: x[3], D: x[4], heads: 8, groups: 1, state: 16) },
+                            reference: { ssdScanReference(xBC: x[0], dt: x[1], dtBias: x[2], aLog: x[3], D: x[4], heads: 8, groups: 1, state: 16) })
+            progress("ssd L=\(L) done")
         }
         // Pythia-sized attention: 4 heads of 32, rotary on 25% of each head.
         let rotary = try! RotaryEmbedding(headSize: 32, partialRotaryFactor: 0.25, base: 10000)

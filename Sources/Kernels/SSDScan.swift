@@ -136,10 +136,10 @@ struct SSDGradients {
 }
 
 /// One (sequence, head) backward, chunks in reverse. Per chunk: recompute ā and the states from
-/// the saved start; then per step t (last first), with dh carrying ā_{t+1}·dh_{t+1}:
-///   dh_t += dy_t·C_tᵀ                 dC_t = h_tᵀ·dy_t          dB_t = δ_t·dh_tᵀ·x_t
+/// the saved start; then per step t (last first):
+///   dh_t = dy_t·C_tᵀ + ā_{t+1}·dh_{t+1}                dC_t = h_tᵀ·dy_t          dB_t = δ_t·dh_tᵀ·x_t
 ///   dx_t = δ_t·dh_t·B_t + D·dy_t      dδ_t = x_tᵀ·dh_t·B_t + A·ā_t·⟨dh_t, h_{t−1}⟩
-///   dA += δ_t·ā_t·⟨dh_t, h_{t−1}⟩     dD += ⟨dy_t, x_t⟩           dh ← ā_t·dh_t
+///   dA += δ_t·ā_t·⟨dh_t, h_{t−1}⟩     dD += ⟨dy_t, x_t⟩           (dh ← ā_t·dh_t, applied at t − 1)
 func ssd_scan_backward(_ o: SSDOperands, _ d: SSDGradients, states: UnsafePointer<Float>) {
     let s = o.s
     let (L, H, N, K, Pp, W, T) = (s.length, s.heads, s.state, s.blocks, s.paddedHeadDim, s.width, ssdChunk)
@@ -154,6 +154,8 @@ func ssd_scan_backward(_ o: SSDOperands, _ d: SSDGradients, states: UnsafePointe
         let accC = UnsafeMutablePointer<Float>.allocate(capacity: 2 * N * 16), accB = accC + N * 16
         defer { dh.deallocate(); hs.deallocate(); abar.deallocate(); accC.deallocate() }
         dh.update(repeating: 0, count: K * N * 16)
+        // dh holds dh_{t+1} unscaled; ā_{t+1} multiplies it as step t reads it (one pass, not two).
+        var aNext: Float = 0
         var dA: Float = 0, dDLanes = Vec16()
         let stride = K * N * 16
         for c in Swift.stride(from: s.chunks - 1, through: 0, by: -1) {
@@ -180,6 +182,7 @@ func ssd_scan_backward(_ o: SSDOperands, _ d: SSDGradients, states: UnsafePointe
                 let Bt = o.xBC + bt * W + s.inner + g * N, Ct = Bt + s.groups * N
                 let prev = hs + i * stride, now = hs + (i + 1) * stride
                 var dDeltaLanes = Vec16(), dALanes = Vec16()
+                let carry = Vec16(repeating: aNext)
                 for k in 0..<K {
                     let off = (bt * H + hd) * Pp + k * 16
                     let x = load16(o.xp + off), dy = load16(d.dyp + off)
@@ -187,7 +190,7 @@ func ssd_scan_backward(_ o: SSDOperands, _ d: SSDGradients, states: UnsafePointe
                     var sB = Vec16(), sH = Vec16()
                     for n in 0..<N {
                         let j = (k * N + n) * 16
-                        let dhn = fma16(dy, Vec16(repeating: Ct[n]), load16(dh + j))
+                        let dhn = fma16(carry, load16(dh + j), dy * Ct[n])
                         store16(dhn, dh + j)
                         sB = fma16(dhn, Vec16(repeating: Bt[n]), sB)
                         sH = fma16(dhn, load16(prev + j), sH)
@@ -207,12 +210,18 @@ func ssd_scan_backward(_ o: SSDOperands, _ d: SSDGradients, states: UnsafePointe
                 d.dDelta[bt * H + hd] = hsum16(dDeltaLanes) + A * a * dhPrev
                 dA += dt * a * dhPrev
                 let rowC = d.dCh + (bt * H + hd) * N, rowB = d.dBh + (bt * H + hd) * N
-                for n in 0..<N {
+                var n = 0
+                while n + 16 <= N {
+                    store16(hsum16x16(accC + n * 16), rowC + n)
+                    store16(dtv * hsum16x16(accB + n * 16), rowB + n)
+                    n += 16
+                }
+                while n < N {
                     rowC[n] = hsum16(load16(accC + n * 16))
                     rowB[n] = dt * hsum16(load16(accB + n * 16))
+                    n += 1
                 }
-                let av = Vec16(repeating: a)
-                for j in Swift.stride(from: 0, to: stride, by: 16) { store16(av * load16(dh + j), dh + j) }
+                aNext = a
             }
         }
         d.dAItems[item] = dA

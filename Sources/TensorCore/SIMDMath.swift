@@ -94,6 +94,39 @@ public let one16 = Vec16(repeating: 1)
     return c[0] + c[1]
 }
 
+/// The horizontal sums of 16 consecutive vectors at `p`, as one vector (lane i: the sum of
+/// vector i): a transpose-and-add tree of 15 folds instead of 16 separate `hsum16`s.
+@inline(__always) public func hsum16x16(_ p: UnsafePointer<Float>) -> Vec16 {
+    @inline(__always) func v(_ i: Int) -> Vec16 { load16(p + 16 * i) }
+    /// [a | b] with each 8-lane half the pairwise sum of a's (b's) halves.
+    @inline(__always) func fold16(_ a: Vec16, _ b: Vec16) -> Vec16 {
+        Vec16(lowHalf: a.lowHalf + a.highHalf, highHalf: b.lowHalf + b.highHalf)
+    }
+    @inline(__always) func fold8(_ a: SIMD8<Float>) -> SIMD4<Float> { a.lowHalf + a.highHalf }
+    @inline(__always) func fold4(_ a: SIMD4<Float>) -> SIMD2<Float> { a.lowHalf + a.highHalf }
+    @inline(__always) func fold2(_ a: SIMD2<Float>) -> Float { a[0] + a[1] }
+    // Level 1: 8 vectors of two 8-lane partials; level 2: 4 of four 4-lane partials; …
+    let l1 = (fold16(v(0), v(1)), fold16(v(2), v(3)), fold16(v(4), v(5)), fold16(v(6), v(7)),
+              fold16(v(8), v(9)), fold16(v(10), v(11)), fold16(v(12), v(13)), fold16(v(14), v(15)))
+    @inline(__always) func level2(_ x: Vec16, _ y: Vec16) -> Vec16 {
+        Vec16(lowHalf: SIMD8(lowHalf: fold8(x.lowHalf), highHalf: fold8(x.highHalf)),
+              highHalf: SIMD8(lowHalf: fold8(y.lowHalf), highHalf: fold8(y.highHalf)))
+    }
+    let l2 = (level2(l1.0, l1.1), level2(l1.2, l1.3), level2(l1.4, l1.5), level2(l1.6, l1.7))
+    @inline(__always) func level3(_ x: Vec16, _ y: Vec16) -> Vec16 {
+        func half(_ h: SIMD8<Float>) -> SIMD4<Float> { SIMD4(lowHalf: fold4(h.lowHalf), highHalf: fold4(h.highHalf)) }
+        return Vec16(lowHalf: SIMD8(lowHalf: half(x.lowHalf), highHalf: half(x.highHalf)),
+                     highHalf: SIMD8(lowHalf: half(y.lowHalf), highHalf: half(y.highHalf)))
+    }
+    let l3 = (level3(l2.0, l2.1), level3(l2.2, l2.3))
+    @inline(__always) func level4(_ x: Vec16) -> SIMD8<Float> {
+        func quarter(_ q: SIMD4<Float>) -> SIMD2<Float> { SIMD2(fold2(q.lowHalf), fold2(q.highHalf)) }
+        func half(_ h: SIMD8<Float>) -> SIMD4<Float> { SIMD4(lowHalf: quarter(h.lowHalf), highHalf: quarter(h.highHalf)) }
+        return SIMD8(lowHalf: half(x.lowHalf), highHalf: half(x.highHalf))
+    }
+    return Vec16(lowHalf: level4(l3.0), highHalf: level4(l3.1))
+}
+
 /// Horizontal max of 16 lanes by halving (the generic `max()` compiles to scalar code, ~3× slower).
 @_transparent public func hmax16(_ v: Vec16) -> Float {
     var a = v.lowHalf; let a2 = v.highHalf; a.replace(with: a2, where: a .< a2)

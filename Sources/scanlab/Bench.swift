@@ -41,7 +41,7 @@ struct BenchOps: ParsableCommand {
 struct BenchKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
-        abstract: "Fused selective scan and causal attention against their primitive-op compositions.")
+        abstract: "Fused selective scan (Mamba), SSD scan (Mamba-2) and causal attention against their primitive-op compositions.")
 
     @OptionGroup var options: BenchOptions
 
@@ -51,10 +51,14 @@ struct BenchKernels: ParsableCommand {
     @Option(help: "Comma-separated attention lengths T (default 53,103,203,403,803).")
     var attentionLengths: String?
 
+    @Option(help: "Comma-separated SSD (Mamba-2) lengths (default 50,100,200,400).")
+    var ssdLengths: String?
+
     func run() throws {
         let scan = try parseLengths(scanLengths, name: "--scan-lengths") ?? KernelsBenchmark.scanLengths
         let attention = try parseLengths(attentionLengths, name: "--attention-lengths") ?? KernelsBenchmark.attentionLengths
-        let rows = KernelsBenchmark.run(seconds: options.seconds, scanLengths: scan, attentionLengths: attention) {
+        let ssd = try parseLengths(ssdLengths, name: "--ssd-lengths") ?? KernelsBenchmark.ssdLengths
+        let rows = KernelsBenchmark.run(seconds: options.seconds, scanLengths: scan, attentionLengths: attention, ssdLengths: ssd) {
             FileHandle.standardError.write(Data(($0 + "\n").utf8))
         }
         print(KernelsBenchmark.table(rows))
