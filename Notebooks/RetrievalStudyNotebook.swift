@@ -1,3 +1,4 @@
+import Models
 import NotebookRunner
 import Plotting
 import RetrievalStudy
@@ -18,6 +19,13 @@ let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retriev
         text.split(separator: ",").allSatisfy { QueryPlacement(rawValue: String($0)) != nil } ? nil : "variants: use suffix, prefix or suffix,prefix"
     },
     .integers("seeds", default: "0,1,2", help: "seeds: replicates of every configuration (the paper uses three)", range: 0...1_000_000),
+    Parameter("models", default: "preset", help: "families, e.g. pythia,mamba,mamba2,hybrid; preset: the preset's own") { text in
+        text == "preset" || text.split(separator: ",").allSatisfy({ ModelFamily(rawValue: String($0)) != nil })
+            ? nil : "models: use preset or names among \(ModelFamily.names)"
+    },
+    Parameter("pattern", default: "MMT", help: "a hybrid's layers: M Mamba, S Mamba-2, T attention") { text in
+        (try? BlockKind.pattern(text)) == nil ? "pattern: use the letters M, S and T" : nil
+    },
     .choice("from-scratch", default: "no", help: "with preset=paper: its protocol on tiny models trained from scratch", options: ["no", "yes"]),
 ] + modelSourceParameters, cells: [
     Cell("plan") { ctx in
@@ -47,8 +55,13 @@ func studySpec(_ ctx: CellContext) throws -> StudySpec {
     if ctx.parameter("lengths") != "preset" { spec.lengths = ctx.integers("lengths") }
     spec.variants = ctx.parameter("variants").split(separator: ",").compactMap { QueryPlacement(rawValue: String($0)) }
     spec.seeds = ctx.integers("seeds").map(UInt64.init)
+    if ctx.parameter("models") != "preset" {
+        spec.models = ctx.parameter("models").split(separator: ",").compactMap { ModelFamily(rawValue: String($0)) }
+    }
+    if spec.models.contains(.hybrid) { spec.base.pattern = ctx.parameter("pattern") }
     try applyModelSource(ctx, to: &spec)
-    spec.name = "notebook-\(spec.name)-L\(spec.lengths.map(String.init).joined(separator: "_"))"
+    let families = ctx.parameter("models") == "preset" ? "" : "-" + spec.models.map { $0 == .hybrid ? "hybrid\(ctx.parameter("pattern"))" : $0.rawValue }.joined(separator: "_")
+    spec.name = "notebook-\(spec.name)-L\(spec.lengths.map(String.init).joined(separator: "_"))\(families)"
     try spec.validate()
     return spec
 }

@@ -19,6 +19,13 @@ public struct StudySpec: Codable, Equatable, Sendable {
     /// Whether every run must start from a checkpoint (the paper preset: it fine-tunes).
     public var requiresPretrained: Bool?
 
+    public init(name: String, models: [ModelFamily], lengths: [Int], variants: [QueryPlacement], lrs: [Double],
+                seeds: [UInt64], base: RunConfig, initFrom: [String: String]? = nil, sizes: [String: String]? = nil,
+                requiresPretrained: Bool? = nil) {
+        self.name = name; self.models = models; self.lengths = lengths; self.variants = variants; self.lrs = lrs
+        self.seeds = seeds; self.base = base; self.initFrom = initFrom; self.sizes = sizes; self.requiresPretrained = requiresPretrained
+    }
+
     public var runs: [RunConfig] {
         var out: [RunConfig] = []
         for l in lengths { for v in variants { for m in models { for lr in lrs { for s in seeds {
@@ -146,7 +153,7 @@ extension StudySpec {
 extension StudySpec {
     /// What the from-scratch presets share: batch 64, 100k training and 1,200 held-out
     /// examples (cheap evaluations), 5% warmup, early stop at 95%.
-    static func fromScratchBase(steps: Int, evalEvery: Int) -> RunConfig {
+    public static func fromScratchBase(steps: Int, evalEvery: Int) -> RunConfig {
         var base = RunConfig(model: .pythia, length: 8)
         base.batch = 64
         base.steps = steps

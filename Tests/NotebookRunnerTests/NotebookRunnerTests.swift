@@ -43,6 +43,22 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         XCTAssertFalse(again.contains("▶"), again)
     }
 
+    /// The hybrid notebook end to end at a toy size: every family trains, the comparison has a
+    /// row per run, and both figures are named.
+    func testTheHybridNotebookTrainsAndComparesEveryFamily() throws {
+        let r = try runner()
+        let assignments = ["length=8", "steps=30", "seeds=0", "models=pythia,mamba2,hybrid", "pattern=MST"]
+        XCTAssertNil(try r.runAll("hybrid", assignments: assignments, echo: { _ in }))
+        let d = try r.describe("hybrid")
+        let state = try NotebookState.load(r.statePath(d, try r.parameters(d, assignments)))
+        guard case .table(let rows)? = state.values["comparison"] else { return XCTFail("no comparison table") }
+        XCTAssertEqual(rows.count, 4, "\(rows)")
+        XCTAssertEqual(Set(rows.dropFirst().map { $0[0] }), ["pythia", "mamba2", "hybrid MST"])
+        guard case .text(let figures)? = state.values["figures"] else { return XCTFail("no figures") }
+        XCTAssertTrue(figures.contains("learning-curves"), figures)
+        XCTAssertTrue(figures.contains("position-accuracy-L8-suffix"), figures)
+    }
+
     func testChangingAParameterACellReadMarksItAndLaterCellsStale() throws {
         let r = try runner()
         let d = try r.describe("isolation-demo")
@@ -65,7 +81,7 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         XCTAssertThrowsError(try r.parameters(d, ["lenghts=8"])) { XCTAssertTrue("\($0)".contains("did you mean lengths"), "\($0)") }
         XCTAssertThrowsError(try r.parameters(d, ["lengths=8,x"])) { XCTAssertTrue("\($0)".contains("'x' is not an integer"), "\($0)") }
         XCTAssertThrowsError(try r.parameters(d, ["preset=huge"])) { XCTAssertTrue("\($0)".contains("not one of quick, standard, paper"), "\($0)") }
-        XCTAssertEqual(try r.list().map(\.name), ["retrieval-study", "prefix-vs-suffix", "position-accuracy", "isolation-demo"])
+        XCTAssertEqual(try r.list().map(\.name), ["retrieval-study", "prefix-vs-suffix", "position-accuracy", "hybrid", "isolation-demo"])
     }
 
     func testStateRoundTripsEveryKindOfValue() throws {
