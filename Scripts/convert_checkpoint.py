@@ -84,7 +84,6 @@ def to_scanlab(model_dir: str, out: str) -> None:
 def to_hf(checkpoint: str, out_dir: str, tokenizer_dir: str = None, layout_path: str = None) -> None:
     from safetensors.numpy import save_file
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     with h5py.File(checkpoint, "r") as f:
         if text(f.attrs.get("format")) != "scanlab.checkpoint":
             sys.exit(f"{checkpoint}: not a ScanLab checkpoint (attribute format is {f.attrs.get('format')!r})")
@@ -96,6 +95,7 @@ def to_hf(checkpoint: str, out_dir: str, tokenizer_dir: str = None, layout_path:
                  "(a ScanLab hybrid stays a ScanLab checkpoint)")
     if tied(config):
         state.pop("lm_head.weight", None)   # transformers ties it to the embeddings
+    out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(config_text)
     save_file({k: np.ascontiguousarray(v) for k, v in state.items()}, str(out / "model.safetensors"),
               metadata={"format": "pt"})

@@ -91,4 +91,17 @@ final class ConversionRoundTripTests: TemporaryDirectoryTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.errors.contains("compact from-scratch vocabulary"), r.errors)
     }
+
+    /// A hybrid has no transformers class: to-hf refuses it and says so, rather than writing a
+    /// folder transformers cannot load.
+    func testAHybridCheckpointIsRefusedByToHF() throws {
+        try PythonHelper.require(["h5py", "numpy", "safetensors"])
+        var g = RandomGenerator(seed: 3)
+        let path = dir + "/hybrid.h5"
+        try Checkpoint.save(makeModel(.hybrid(try HybridConfig(vocabSize: 11, hiddenSize: 8, pattern: "MT")), generator: &g), to: path)
+        let r = try PythonHelper.run([converter, "to-hf", path, dir + "/hybrid-hf"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.errors.contains("scanlab_hybrid") && r.errors.contains("has no transformers class"), r.errors)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/hybrid-hf"), "nothing written")
+    }
 }
