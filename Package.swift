@@ -76,9 +76,12 @@ let package = Package(
 
         // Notebooks: named cells and parameters, state in HDF5, one worker process per cell.
         .target(name: "NotebookRunner", dependencies: ["Checkpoints", "TensorCore", "SystemIO"]),
-        // The experiment scripts themselves (Notebooks/ at the root), compiled into the worker.
+        // The experiment scripts themselves (Notebooks/ at the root), compiled into the worker;
+        // their registry (`allNotebooks`) is generated from the files at every build.
         .target(name: "Notebooks", dependencies: ["NotebookRunner", "RetrievalStudy", "Models", "Plotting", "TensorCore"],
-                path: "Notebooks"),
+                path: "Notebooks", plugins: ["NotebookRegistry"]),
+        .executableTarget(name: "notebook-registry"),
+        .plugin(name: "NotebookRegistry", capability: .buildTool(), dependencies: ["notebook-registry"]),
         .executableTarget(name: "scanlab-worker", dependencies: ["NotebookRunner", "Notebooks"]),
 
         // `scanlab bench …`: throughput measurements, never run by tests.

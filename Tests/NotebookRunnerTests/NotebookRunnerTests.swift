@@ -81,7 +81,7 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         XCTAssertThrowsError(try r.parameters(d, ["lenghts=8"])) { XCTAssertTrue("\($0)".contains("did you mean lengths"), "\($0)") }
         XCTAssertThrowsError(try r.parameters(d, ["lengths=8,x"])) { XCTAssertTrue("\($0)".contains("'x' is not an integer"), "\($0)") }
         XCTAssertThrowsError(try r.parameters(d, ["preset=huge"])) { XCTAssertTrue("\($0)".contains("not one of quick, standard, paper"), "\($0)") }
-        XCTAssertEqual(try r.list().map(\.name), ["retrieval-study", "prefix-vs-suffix", "position-accuracy", "hybrid", "isolation-demo"])
+        XCTAssertEqual(try r.list().map(\.name), ["hybrid", "isolation-demo", "position-accuracy", "prefix-vs-suffix", "retrieval-study"])
     }
 
     func testStateRoundTripsEveryKindOfValue() throws {
