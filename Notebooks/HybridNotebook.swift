@@ -12,7 +12,7 @@ import RetrievalStudy
 let hybrid = Notebook("hybrid", summary: "Does one attention layer among Mamba layers learn like a Transformer?", parameters: [
     .integers("length", default: "16", help: "sequence length L", range: 2...16_000),
     .choice("variant", default: "suffix", help: "query placement", options: QueryPlacement.allCases.map(\.rawValue)),
-    Parameter("models", default: "pythia,mamba,hybrid", help: "families to compare (pythia, mamba, mamba2, hybrid)") { text in
+    Parameter("models", default: "pythia,mamba,mamba2,hybrid", help: "families to compare (pythia, mamba, mamba2, hybrid)") { text in
         text.split(separator: ",").allSatisfy { ModelFamily(rawValue: String($0)) != nil } ? nil : "models: use names among \(ModelFamily.names)"
     },
     Parameter("pattern", default: "MMT", help: "the hybrid's layers: M Mamba, S Mamba-2, T attention") { text in
@@ -47,8 +47,7 @@ let hybrid = Notebook("hybrid", summary: "Does one attention layer among Mamba l
         let folder = ctx.figuresDirectory + "/" + spec.name
         let figures = [try StudyFigures.learningCurves(runs, in: folder),
                        try StudyFigures.positionAccuracy(runs, length: spec.lengths[0], variant: spec.variants[0], in: folder)]
-        ctx.store("figures", .text(figures.map { $0.rendered ? $0.png : "not drawn: \($0.problem ?? "")" }.joined(separator: "\n")))
-        for f in figures { ctx.log(f.rendered ? "figure: \(f.png)" : "figure not drawn: \(f.problem ?? "")") }
+        ctx.store(figures)
     },
 ])
 

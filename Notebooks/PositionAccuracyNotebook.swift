@@ -35,7 +35,6 @@ let positionAccuracy = Notebook("position-accuracy", summary: "Which target posi
         let f = try StudyFigures.positionAccuracy(runs, length: ctx.integers("length")[0],
                                                   variant: QueryPlacement(rawValue: ctx.parameter("variant"))!,
                                                   in: ctx.figuresDirectory + "/" + name)
-        ctx.store("figure", .text(f.rendered ? f.png : "not drawn: \(f.problem ?? "")"))
-        ctx.log(f.rendered ? "figure: \(f.png)" : "figure not drawn: \(f.problem ?? "")")
+        ctx.store([f])
     },
 ])

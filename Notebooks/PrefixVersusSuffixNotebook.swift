@@ -27,7 +27,6 @@ let prefixVersusSuffix = Notebook("prefix-vs-suffix", summary: "Query before or 
         let folder = ctx.dataDirectory + "/studies/prefix-vs-suffix-L\(ctx.parameter("length"))"
         let runs = try RunRecord.load(studyFolder: folder).runs
         let f = try StudyFigures.prefixVersusSuffix(runs, length: ctx.integers("length")[0], in: ctx.figuresDirectory + "/prefix-vs-suffix")
-        ctx.store("figure", .text(f.rendered ? f.png : "not drawn: \(f.problem ?? "")"))
-        ctx.log(f.rendered ? "figure: \(f.png)" : "figure not drawn: \(f.problem ?? "")")
+        ctx.store([f])
     },
 ])

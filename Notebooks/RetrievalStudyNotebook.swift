@@ -44,8 +44,7 @@ let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retriev
         let spec = try studySpec(ctx)
         let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + spec.name).runs
         let figures = try StudyFigures.drawAll(runs, in: ctx.figuresDirectory + "/" + spec.name)
-        ctx.store("figures", .text(figures.map { $0.rendered ? $0.png : "not drawn: \($0.problem ?? "")" }.joined(separator: "\n")))
-        for f in figures { ctx.log(f.rendered ? "figure: \(f.png)" : "figure not drawn: \(f.problem ?? "")") }
+        ctx.store(figures)
     },
 ])
 

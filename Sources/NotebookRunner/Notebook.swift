@@ -101,7 +101,14 @@ public final class CellContext {
         parameter(name).split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
 
-    public func store(_ name: String, _ value: NotebookValue) { values[name] = value }
+    /// Names stored by this cell, in order (reports show them under the cell).
+    public private(set) var storedNames: [String] = []
+
+    public func store(_ name: String, _ value: NotebookValue) {
+        values[name] = value
+        storedNames.removeAll { $0 == name }
+        storedNames.append(name)
+    }
 
     public func value(_ name: String) throws -> NotebookValue {
         guard let v = values[name] else { throw NotebookError("no stored value named \(name) (run the cell that stores it first)") }

@@ -11,6 +11,8 @@ public enum NotebookValue {
     case table([[String]])
     /// A training run, by its folder.
     case run(String)
+    /// A figure, by its PNG (an SVG of the same name may sit beside it); reports embed the PNG.
+    case figure(String)
 
     /// One line for `show`: a tensor as shape and summary statistics.
     public var summary: String {
@@ -18,6 +20,7 @@ public enum NotebookValue {
         case .number(let v): return String(format: "%g", v)
         case .text(let s): return s.count > 200 ? String(s.prefix(200)) + "…" : s
         case .table(let rows): return "table, \(max(0, rows.count - 1)) rows: " + (rows.first ?? []).joined(separator: ", ")
+        case .figure(let png): return "figure \(png)"
         case .run(let folder):
             let finished = FileManager.default.fileExists(atPath: folder + "/metrics.h5") ? "" : " (no evaluation yet)"
             return "run \(folder)\(finished)"
@@ -38,9 +41,15 @@ public struct CellRecord: Codable, Equatable {
     /// Parameters the cell read, with the values it saw.
     public var parametersRead: [String: String]
     public var message: String?
+    /// What the cell printed in its last run (the end of it, when long), for reports.
+    public var log: String?
+    /// The values the cell stored in its last run, in the order it stored them.
+    public var stored: [String]?
 
-    public init(status: String, sourceHash: String, parametersRead: [String: String], message: String?) {
+    public init(status: String, sourceHash: String, parametersRead: [String: String], message: String?,
+                log: String? = nil, stored: [String]? = nil) {
         self.status = status; self.sourceHash = sourceHash; self.parametersRead = parametersRead; self.message = message
+        self.log = log; self.stored = stored
     }
 }
 
@@ -67,6 +76,7 @@ public struct NotebookState {
                 case "number": s.values[name] = .number(try f.doubleAttribute("value", on: path))
                 case "text": s.values[name] = .text(try f.stringAttribute("value", on: path))
                 case "run": s.values[name] = .run(try f.stringAttribute("value", on: path))
+                case "figure": s.values[name] = .figure(try f.stringAttribute("value", on: path))
                 case "table":
                     let rows = try JSONDecoder().decode([[String]].self, from: Data(try f.stringAttribute("value", on: path).utf8))
                     s.values[name] = .table(rows)
@@ -92,6 +102,7 @@ public struct NotebookState {
             case .number(let v): try f.setAttribute("kind", "number", on: p); try f.setAttribute("value", v, on: p)
             case .text(let t): try f.setAttribute("kind", "text", on: p); try f.setAttribute("value", t, on: p)
             case .run(let folder): try f.setAttribute("kind", "run", on: p); try f.setAttribute("value", folder, on: p)
+            case .figure(let png): try f.setAttribute("kind", "figure", on: p); try f.setAttribute("value", png, on: p)
             case .table(let rows):
                 try f.setAttribute("kind", "table", on: p)
                 try f.setAttribute("value", String(decoding: try JSONEncoder().encode(rows), as: UTF8.self), on: p)

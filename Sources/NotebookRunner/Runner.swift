@@ -61,16 +61,31 @@ public struct NotebookRunner {
         return values
     }
 
-    /// <data>/notebooks/<notebook>-<parameter set>.h5; the default parameter set is "defaults".
+    /// <data>/notebooks/<notebook>-<parameter set>.h5.
     public func statePath(_ d: NotebookDescription, _ values: [String: String]) -> String {
+        dataDirectory + "/notebooks/\(d.name)-\(parameterSetTag(d, values)).h5"
+    }
+
+    /// Names a parameter set: "defaults", or a hash of the values that differ from them.
+    public func parameterSetTag(_ d: NotebookDescription, _ values: [String: String]) -> String {
         let changed = d.parameters.filter { values[$0.name] != $0.defaultValue }.map { "\($0.name)=\(values[$0.name]!)" }.sorted()
-        var tag = "defaults"
-        if !changed.isEmpty {
-            var h: UInt64 = 0xCBF2_9CE4_8422_2325
-            for b in changed.joined(separator: "\n").utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-            tag = String(String(h, radix: 16).suffix(10))
-        }
-        return dataDirectory + "/notebooks/\(d.name)-\(tag).h5"
+        guard !changed.isEmpty else { return "defaults" }
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in changed.joined(separator: "\n").utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return String(String(h, radix: 16).suffix(10))
+    }
+
+    /// The Jupyter report of this parameter set (NotebookReport).
+    public func reportPath(_ d: NotebookDescription, _ values: [String: String]) -> String {
+        NotebookReport.path(d, tag: parameterSetTag(d, values), figuresDirectory: figuresDirectory)
+    }
+
+    /// Rewrites the report from the saved state; returns its path.
+    @discardableResult
+    public func writeReport(_ d: NotebookDescription, _ values: [String: String]) throws -> String {
+        let state = try NotebookState.load(statePath(d, values))
+        return try NotebookReport.write(d, state: state, values: values, statuses: statuses(d, state, values),
+                                        tag: parameterSetTag(d, values), figuresDirectory: figuresDirectory)
     }
 
     /// Done, stale (its source or a parameter it read changed, or an earlier cell is not done),
@@ -86,27 +101,42 @@ public struct NotebookRunner {
         }
     }
 
-    /// Runs one cell in a fresh worker. Returns nil on success, else the reason.
+    /// What a report keeps of a cell's log: its end, when longer.
+    static let reportLogLimit = 64 * 1024
+
+    /// Runs one cell in a fresh worker, then records what it printed and rewrites the report.
+    /// Returns nil on success, else the reason.
     public func runCell(_ d: NotebookDescription, _ cell: String, _ values: [String: String],
                         echo: ((String) -> Void)? = nil) throws -> String? {
         let assignments = d.parameters.map { "\($0.name)=\(values[$0.name] ?? $0.defaultValue)" }
+        var printed = ""
         let o = try call(["run", d.name, cell, "--state", statePath(d, values), "--data", dataDirectory,
-                          "--figures", figuresDirectory] + assignments, echo: echo)
-        if o.status == 0 && o.signal == nil { return nil }
-        let lines = o.errors.split(separator: "\n").map(String.init)
-        let fatal = lines.filter { $0.contains("Fatal error") || $0.contains("Precondition failed") }
-        let detail = (fatal.isEmpty ? Array(lines.suffix(3)) : fatal).joined(separator: " | ")
-        let message = o.signal == SIGINT ? "cell \(cell) interrupted (Ctrl-C)"
-            : o.signal.map { "cell \(cell) crashed (signal \($0)): \(detail)" } ?? "cell \(cell) failed: \(detail)"
-        if o.signal != nil {
-            // The worker died before it could record anything; the cell's stored values are
-            // untouched, and its record now says why it is not done.
-            let path = statePath(d, values)
-            var state = try NotebookState.load(path)
-            let hash = d.cells.first { $0.name == cell }?.sourceHash ?? ""
-            state.cells[cell] = CellRecord(status: "failed", sourceHash: hash, parametersRead: [:], message: message)
-            try state.save(path)
+                          "--figures", figuresDirectory] + assignments, echo: { text in
+            printed += text
+            if printed.utf8.count > 2 * Self.reportLogLimit { printed = String(printed.suffix(Self.reportLogLimit)) }
+            echo?(text)
+        })
+        var message: String? = nil
+        if o.status != 0 || o.signal != nil {
+            let lines = o.errors.split(separator: "\n").map(String.init)
+            let fatal = lines.filter { $0.contains("Fatal error") || $0.contains("Precondition failed") }
+            let detail = (fatal.isEmpty ? Array(lines.suffix(3)) : fatal).joined(separator: " | ")
+            message = o.signal == SIGINT ? "cell \(cell) interrupted (Ctrl-C)"
+                : o.signal.map { "cell \(cell) crashed (signal \($0)): \(detail)" } ?? "cell \(cell) failed: \(detail)"
         }
+        // The worker saved the state when it could; a crashed worker recorded nothing, so the
+        // record now says why the cell is not done (its stored values are untouched). Either way
+        // the record keeps the cell's log for the report.
+        let path = statePath(d, values)
+        var state = try NotebookState.load(path)
+        if o.signal != nil || state.cells[cell] == nil {
+            let hash = d.cells.first { $0.name == cell }?.sourceHash ?? ""
+            state.cells[cell] = CellRecord(status: message == nil ? "done" : "failed", sourceHash: hash, parametersRead: [:], message: message)
+        }
+        state.cells[cell]?.log = printed.utf8.count > Self.reportLogLimit
+            ? "…\n" + String(printed.suffix(Self.reportLogLimit)) : printed
+        try state.save(path)
+        try writeReport(d, values)
         return message
     }
 

@@ -3,7 +3,12 @@ import Foundation
 /// What the runner needs to know of a notebook, as the worker reports it.
 public struct NotebookDescription: Codable, Equatable {
     public struct ParameterInfo: Codable, Equatable { public let name, defaultValue, help: String }
-    public struct CellInfo: Codable, Equatable { public let name, sourceHash: String }
+    public struct CellInfo: Codable, Equatable {
+        public let name, sourceHash: String
+        /// The cell's Swift source, as the report shows it.
+        public let source: String
+        public init(name: String, sourceHash: String, source: String) { self.name = name; self.sourceHash = sourceHash; self.source = source }
+    }
     public let name: String
     public let summary: String
     public let parameters: [ParameterInfo]
@@ -14,17 +19,31 @@ extension Notebook {
     public var description: NotebookDescription {
         NotebookDescription(name: name, summary: summary,
                             parameters: parameters.map { .init(name: $0.name, defaultValue: $0.defaultValue, help: $0.help) },
-                            cells: cells.enumerated().map { i, c in .init(name: c.name, sourceHash: sourceHash(of: i)) })
+                            cells: cells.enumerated().map { i, c in
+                                .init(name: c.name, sourceHash: sourceHash(of: i), source: source(of: i) ?? "(source unreadable: \(c.file))")
+                            })
     }
 
-    /// A hash of a cell's source: its lines from its declaration up to the next cell declared
-    /// in the same file (or the end of the file).
-    func sourceHash(of index: Int) -> String {
+    /// A cell's lines from its declaration up to the next cell declared in the same file (or
+    /// the end of the file).
+    func sourceLines(of index: Int) -> [Substring]? {
         let cell = cells[index]
-        guard let text = try? String(contentsOfFile: cell.file, encoding: .utf8) else { return "unreadable" }
+        guard let text = try? String(contentsOfFile: cell.file, encoding: .utf8) else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let next = cells[(index + 1)...].first { $0.file == cell.file && $0.line > cell.line }?.line ?? lines.count + 1
-        let body = lines[max(0, cell.line - 1)..<min(lines.count, next - 1)].joined(separator: "\n")
+        return Array(lines[max(0, cell.line - 1)..<min(lines.count, next - 1)])
+    }
+
+    /// The cell's source as a report shows it: its lines without the blank ones after it.
+    func source(of index: Int) -> String? {
+        guard var body = sourceLines(of: index) else { return nil }
+        while body.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { body.removeLast() }
+        return body.joined(separator: "\n")
+    }
+
+    /// A hash of the cell's lines: an edit makes the cell stale.
+    func sourceHash(of index: Int) -> String {
+        guard let body = sourceLines(of: index)?.joined(separator: "\n") else { return "unreadable" }
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in body.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         return String(h, radix: 16)
@@ -128,7 +147,8 @@ public enum Worker {
             try cell.body(ctx)
             state.values = ctx.values
             state.cells[cell.name] = CellRecord(status: "done", sourceHash: nb.sourceHash(of: index),
-                                                parametersRead: values.filter { ctx.parametersRead.contains($0.key) }, message: nil)
+                                                parametersRead: values.filter { ctx.parametersRead.contains($0.key) }, message: nil,
+                                                stored: ctx.storedNames)
             try state.save(statePath)
             return 0
         } catch {

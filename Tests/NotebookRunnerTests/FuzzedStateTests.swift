@@ -13,6 +13,7 @@ final class FuzzedStateTests: TemporaryDirectoryTestCase {
             case .number(let x): parts.append("\(name) number \(x.bitPattern)")
             case .text(let t): parts.append("\(name) text \(t)")
             case .run(let r): parts.append("\(name) run \(r)")
+            case .figure(let f): parts.append("\(name) figure \(f)")
             case .table(let rows): parts.append("\(name) table \(rows)")
             case .tensor(let t): parts.append("\(name) tensor \(t.shape) \(Fuzzing.exact(t.values))")
             }

@@ -54,9 +54,13 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         guard case .table(let rows)? = state.values["comparison"] else { return XCTFail("no comparison table") }
         XCTAssertEqual(rows.count, 4, "\(rows)")
         XCTAssertEqual(Set(rows.dropFirst().map { $0[0] }), ["pythia", "mamba2", "hybrid MST"])
-        guard case .text(let figures)? = state.values["figures"] else { return XCTFail("no figures") }
-        XCTAssertTrue(figures.contains("learning-curves"), figures)
-        XCTAssertTrue(figures.contains("position-accuracy-L8-suffix"), figures)
+        for name in ["learning-curves", "position-accuracy-L8-suffix"] {
+            guard case .figure(let png)? = state.values[name] else { return XCTFail("no figure \(name): \(String(describing: state.values[name]))") }
+            XCTAssertTrue(FileManager.default.fileExists(atPath: png), png)
+        }
+        // The report embeds both figures as PNG.
+        let report = try String(contentsOfFile: r.reportPath(d, try r.parameters(d, assignments)), encoding: .utf8)
+        XCTAssertEqual(report.components(separatedBy: "\"image/png\" : \"iVBORw0KGgo").count - 1, 2)
     }
 
     func testChangingAParameterACellReadMarksItAndLaterCellsStale() throws {
