@@ -71,8 +71,13 @@ let package = Package(
         // The synthetic in-context retrieval task, training runs and studies.
         .target(name: "RetrievalStudy", dependencies: ["TensorCore", "Models", "Checkpoints", "SystemIO"], swiftSettings: cpuFlags),
 
-        // Figures through gnuplot: scripts and data beside every PNG and SVG.
-        .target(name: "Plotting", dependencies: ["RetrievalStudy", "SystemIO"]),
+        // gnuplot-iostream (C++, header-only on Boost iostreams and filesystem; Debian:
+        // libgnuplot-iostream-dev libboost-iostreams-dev libboost-filesystem-dev) behind a C interface.
+        .target(name: "CGnuplotLive",
+                linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"), .linkedLibrary("stdc++")]),
+
+        // Figures through gnuplot: scripts and data beside every PNG and SVG; live plots in the terminal.
+        .target(name: "Plotting", dependencies: ["RetrievalStudy", "SystemIO", "CGnuplotLive"]),
 
         // Notebooks: named cells and parameters, state in HDF5, one worker process per cell.
         .target(name: "NotebookRunner", dependencies: ["Checkpoints", "TensorCore", "SystemIO"]),
@@ -107,8 +112,9 @@ let package = Package(
         .testTarget(name: "RetrievalStudyTests", dependencies: ["RetrievalStudy", "Models", "Checkpoints", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures", "transformers_logits.py"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "RetrievalStudy", "TestSupport"]),
-        .testTarget(name: "NotebookRunnerTests", dependencies: ["NotebookRunner", "TestSupport"]),
+        .testTarget(name: "NotebookRunnerTests", dependencies: ["NotebookRunner", "SystemIO", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "BridgesTests", dependencies: ["CBLAS", "CHDF5", "CReadline"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

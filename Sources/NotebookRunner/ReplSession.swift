@@ -10,6 +10,8 @@ public final class ReplSession {
     public private(set) var notebook: NotebookDescription?
     public private(set) var values: [String: String] = [:]
     public private(set) var finished = false
+    let extraCommands: [ReplCommand]
+    let observer: CellObserver?
 
     public static let commands: [(String, String)] = [
         ("notebooks", "list the notebooks"),
@@ -28,12 +30,18 @@ public final class ReplSession {
         ("help", "this list"),
         ("quit", "leave"),
     ]
-    public static var commandNames: [String] { commands.map { String($0.0.split(separator: " ")[0]) } }
+    /// Every command name, the session's extra commands included.
+    public var commandNames: [String] { (Self.commands + extraCommands.map { ($0.usage, $0.help) }).map { String($0.0.split(separator: " ")[0]) } }
 
-    public init(runner: NotebookRunner, output: @escaping (String) -> Void, rebuild: @escaping () -> String?) {
+    /// `extraCommands` come from the layers above (the live plots); `observer` sees each cell
+    /// start and everything it prints.
+    public init(runner: NotebookRunner, output: @escaping (String) -> Void, rebuild: @escaping () -> String?,
+                extraCommands: [ReplCommand] = [], observer: CellObserver? = nil) {
         self.runner = runner
         self.output = output
         self.rebuild = rebuild
+        self.extraCommands = extraCommands
+        self.observer = observer
     }
 
     var statePath: String? { notebook.map { runner.statePath($0, values) } }
@@ -58,7 +66,9 @@ public final class ReplSession {
         let argument = words.dropFirst().joined(separator: " ")
         do {
             switch command {
-            case "help": output(Self.commands.map { "  \($0.0.padding(toLength: 16, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n") + "\n")
+            case "help":
+                let all = Self.commands.dropLast(2) + extraCommands.map { ($0.usage, $0.help) } + Self.commands.suffix(2)
+                output(all.map { "  \($0.0.padding(toLength: 16, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n") + "\n")
             case "quit", "exit": finished = true
             case "notebooks", "list":
                 for d in try runner.list() { output("  \(d.name): \(d.summary)\n") }
@@ -112,7 +122,8 @@ public final class ReplSession {
                 output("reloaded\n")
                 if notebook != nil { try showCells() }
             default:
-                throw NotebookError("unknown command '\(command)'\(suggestion(command, Self.commandNames)); type help")
+                if let extra = extraCommands.first(where: { $0.name == command }) { try extra.run(argument); return }
+                throw NotebookError("unknown command '\(command)'\(suggestion(command, commandNames)); type help")
             }
         } catch {
             output("error: \(error)\n")
@@ -160,11 +171,29 @@ public final class ReplSession {
     func runCells(_ names: [String], of d: NotebookDescription) throws {
         for name in names {
             output("▶ \(name) (running)\n")
-            if let failure = try runner.runCell(d, name, values, echo: output) {
+            observer?.cellStarted(name)
+            if let failure = try runner.runCell(d, name, values, echo: { [output, observer] text in
+                output(text)
+                observer?.cellPrinted(text)
+            }) {
                 output("✗ \(failure)\n")
                 return
             }
             output("✓ \(name) done\n")
         }
     }
+}
+
+/// A REPL command added by a layer above the runner.
+public struct ReplCommand {
+    public let usage: String, help: String
+    public let run: (String) throws -> Void
+    public var name: String { String(usage.split(separator: " ")[0]) }
+    public init(_ usage: String, help: String, run: @escaping (String) throws -> Void) { self.usage = usage; self.help = help; self.run = run }
+}
+
+/// Sees the cells a session runs: when each starts and what it prints, as it prints it.
+public protocol CellObserver: AnyObject {
+    func cellStarted(_ name: String)
+    func cellPrinted(_ text: String)
 }

@@ -24,15 +24,7 @@ public struct Gnuplot {
     public var executable: String?
     public var width = 1000, height = 600
 
-    public init(executable: String? = nil) { self.executable = executable ?? Gnuplot.findOnPath() }
-
-    static func findOnPath() -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = String(dir) + "/gnuplot"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }
+    public init(executable: String? = nil) { self.executable = executable ?? ChildProcess.findExecutable("gnuplot") }
 
     /// Writes <name>.dat and <name>.gp into `folder` and renders <name>.png and <name>.svg.
     /// `body` draws the figure (it runs once per terminal) and reads data as `datafile`;

@@ -11,6 +11,17 @@ import SystemPackage
 /// swift-subprocess), so a child that fills one pipe while ScanLab reads the other never
 /// blocks; both are collected, and stdout can also be watched as it arrives.
 public struct ChildProcess {
+    /// The executable `name` resolves to: itself when it is a path, else the first match on
+    /// $PATH; nil when there is none.
+    public static func findExecutable(_ name: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let p = String(dir) + "/" + name
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
     /// An absolute path, or a name looked up in PATH.
     public var executable: String
     public var arguments: [String]

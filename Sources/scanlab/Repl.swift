@@ -15,9 +15,10 @@ enum Repl {
 
     static func start(data: DataOptions) {
         let runner = notebookRunner(data, figures: nil)
+        let live = LivePlotting(dataDirectory: runner.dataDirectory, output: { FileHandle.standardOutput.write(Data($0.utf8)) })
         let session = ReplSession(runner: runner, output: { text in
             FileHandle.standardOutput.write(Data(text.utf8))
-        }, rebuild: rebuildWorker)
+        }, rebuild: rebuildWorker, extraCommands: [live.command], observer: live)
         Repl.session = session
         // Ctrl-C goes to the worker of a running cell (which stops, reported as interrupted);
         // the REPL itself carries on.
@@ -46,7 +47,7 @@ enum Repl {
             let line = String(cString: rl_line_buffer)
             let prefix = text.map { String(cString: $0) } ?? ""
             let words = line.prefix(Int(start)).split(separator: " ")
-            Repl.candidates = (words.isEmpty ? ReplSession.commandNames
+            Repl.candidates = (words.isEmpty ? (Repl.session?.commandNames ?? ReplSession.commands.map { String($0.0.split(separator: " ")[0]) })
                                : Repl.session?.completions(for: String(words[0])) ?? []).filter { $0.hasPrefix(prefix) }
             Repl.candidateIndex = 0
             rl_attempted_completion_over = 1

@@ -85,7 +85,7 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         XCTAssertThrowsError(try r.parameters(d, ["lenghts=8"])) { XCTAssertTrue("\($0)".contains("did you mean lengths"), "\($0)") }
         XCTAssertThrowsError(try r.parameters(d, ["lengths=8,x"])) { XCTAssertTrue("\($0)".contains("'x' is not an integer"), "\($0)") }
         XCTAssertThrowsError(try r.parameters(d, ["preset=huge"])) { XCTAssertTrue("\($0)".contains("not one of quick, standard, paper"), "\($0)") }
-        XCTAssertEqual(try r.list().map(\.name), ["hybrid", "isolation-demo", "position-accuracy", "prefix-vs-suffix", "retrieval-study"])
+        XCTAssertEqual(try r.list().map(\.name), ["hybrid", "isolation-demo", "position-accuracy", "prefix-vs-suffix", "retrieval-study", "squares"])
     }
 
     func testStateRoundTripsEveryKindOfValue() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 import TestSupport
 import XCTest
 
@@ -16,7 +17,10 @@ final class ReplTests: TemporaryDirectoryTestCase {
     }
 
     /// Runs `executable` with `arguments`, feeding `input` chunks (with pauses) on standard input.
-    func run(_ executable: String, _ arguments: [String], input: [String], environment: [String: String] = [:]) throws -> (String, Int32) {
+    /// With `waitFor`, the last chunk waits until the output so far contains that text (a cell
+    /// that trains takes longer than the pauses).
+    func run(_ executable: String, _ arguments: [String], input: [String], environment: [String: String] = [:],
+             waitFor: String? = nil) throws -> (String, Int32) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
@@ -29,14 +33,35 @@ final class ReplTests: TemporaryDirectoryTestCase {
         p.standardError = stdout
         signal(SIGPIPE, SIG_IGN)   // a child that already quit must not take the test down
         try p.run()
-        for chunk in input {
+        // The output is read as it comes, so the input can wait for it.
+        final class Collected: @unchecked Sendable {
+            let lock = NSLock()
+            var data = Data()
+            func append(_ d: Data) { lock.lock(); data.append(d); lock.unlock() }
+            var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+        }
+        let collected = Collected(), output = stdout.fileHandleForReading
+        let reader = Thread {
+            while true {
+                let chunk = output.availableData
+                if chunk.isEmpty { break }
+                collected.append(chunk)
+            }
+        }
+        reader.start()
+        func seen() -> String { collected.text }
+        for (i, chunk) in input.enumerated() {
+            if i == input.count - 1, let waitFor {
+                let deadline = Date().addingTimeInterval(600)
+                while !seen().contains(waitFor) && Date() < deadline && p.isRunning { Thread.sleep(forTimeInterval: 0.2) }
+            }
             try? stdin.fileHandleForWriting.write(contentsOf: Data(chunk.utf8))
             Thread.sleep(forTimeInterval: 0.6)
         }
         try? stdin.fileHandleForWriting.close()
-        let out = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        return (out, p.terminationStatus)
+        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.05) }
+        return (seen(), p.terminationStatus)
     }
 
     func testPipedCommandsSurviveACrashingCellAndBadCommands() throws {
@@ -102,5 +127,33 @@ final class ReplTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(history.contains("open isolation-demo"), history)
         XCTAssertTrue(history.contains("set crash=no"), history)
         XCTAssertTrue(history.contains("cells"), history)
+    }
+
+    /// Live plots in a real terminal: a short training cell run in the REPL draws gnuplot's dumb
+    /// frame (axes and curves) after its evaluations, more than once; `plot RUN` draws a finished
+    /// run the same way, and `plot --off` stops the live frames.
+    func testATrainingCellRedrawsLiveCurvesInTheTerminal() throws {
+        let exe = try scanlab()
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            return XCTFail("util-linux `script` is needed to give the REPL a terminal")
+        }
+        guard ChildProcess.findExecutable("gnuplot") != nil else { throw XCTSkip("gnuplot is not installed (Scripts/setup installs it)") }
+        let home = dir + "/home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let (out, status) = try run("/usr/bin/script", ["-qfec", "exec '\(exe)' --data '\(dir)/Data'", "/dev/null"],
+                                    input: ["open hybrid\n", "set models=pythia\n", "set length=8\n", "set steps=100\n",
+                                            "set seeds=0,1\n", "run train\n", "plot --off\nplot --on\nquit\n"],
+                                    environment: ["HOME": home, "COLUMNS": "120", "LINES": "40", "TERM": "xterm"],
+                                    waitFor: "✓ train done")
+        XCTAssertEqual(status, 0, out)
+        // One frame per evaluation: two runs (Pythia, seeds 0 and 1; a debug build trains Pythia
+        // fastest), each evaluated at its last step; the second frame holds both curves.
+        let frames = out.components(separatedBy: "live: ").count - 1
+        XCTAssertGreaterThanOrEqual(frames, 2, out)
+        XCTAssertTrue(out.contains("held-out accuracy") && out.contains("training loss"), out)
+        XCTAssertTrue(out.contains("live: 2 runs") && out.contains("pythia L8 suffix s1"), out)
+        // The dumb terminal's axes: a border of + and - around each panel, tick labels 0 … 1.
+        XCTAssertTrue(out.range(of: #"\+-{20,}\+"#, options: .regularExpression) != nil, "no axis border in:\n\(out)")
+        XCTAssertTrue(out.contains("live plots off") && out.contains("live plots on"), out)
     }
 }
