@@ -21,11 +21,7 @@ let hybrid = Notebook("hybrid", summary: "Does one attention layer among Mamba l
     .integers("seeds", default: "0,1,2", help: "replicates of every model", range: 0...1_000_000),
     .integers("steps", default: "8000", help: "step budget per run", range: 1...10_000_000),
 ], cells: [
-    Cell("train") { ctx in
-        let rows = try Study(try hybridStudy(ctx), dataDirectory: ctx.dataDirectory).run()
-        ctx.store("summary", .text(Study.summaryTable(rows)))
-        ctx.log(Study.summaryTable(rows))
-    },
+    Cell("train") { ctx in try ctx.train(try hybridStudy(ctx)) },
     Cell("compare") { ctx in
         let spec = try hybridStudy(ctx)
         let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + spec.name).runs

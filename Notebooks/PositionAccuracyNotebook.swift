@@ -19,8 +19,7 @@ let positionAccuracy = Notebook("position-accuracy", summary: "Which target posi
         spec.variants = [QueryPlacement(rawValue: ctx.parameter("variant"))!]
         spec.base.steps = ctx.integers("steps")[0]
         try applyModelSource(ctx, to: &spec)
-        let rows = try Study(spec, dataDirectory: ctx.dataDirectory).run()
-        ctx.log(Study.summaryTable(rows))
+        try ctx.train(spec)
     },
     Cell("heatmap") { ctx in
         let name = "position-accuracy-L\(ctx.parameter("length"))-\(ctx.parameter("variant"))"

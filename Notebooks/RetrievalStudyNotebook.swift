@@ -35,11 +35,7 @@ let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retriev
         }))
         ctx.log("\(spec.runs.count) runs planned")
     },
-    Cell("train") { ctx in
-        let rows = try Study(try studySpec(ctx), dataDirectory: ctx.dataDirectory).run()
-        ctx.store("summary", .text(Study.summaryTable(rows)))
-        ctx.log(Study.summaryTable(rows))
-    },
+    Cell("train") { ctx in try ctx.train(try studySpec(ctx)) },
     Cell("figures") { ctx in
         let spec = try studySpec(ctx)
         let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + spec.name).runs

@@ -209,14 +209,4 @@ public struct RunConfig: Codable, Equatable, Sendable {
     }
 }
 
-extension ModelConfig {
-    func validated() throws -> ModelConfig {
-        switch self {
-        case .gptNeoX(let c): try c.validate()
-        case .mamba(let c): try c.validate()
-        case .mamba2(let c): try c.validate()
-        case .hybrid(let c): try c.validate()
-        }
-        return self
-    }
-}
+

@@ -34,9 +34,8 @@ public final class Mamba2Block: Block {
         aLog = Tensor((0..<heads).map { Float(Foundation.log(Double($0 + 1))) }, shape: [heads])
         D = .ones([heads])
         gatedNormWeight = .ones([di])
-        let out = kaimingUniform([h, di], fanIn: di, generator: &g)
-        if c.rescalePrenormResidual { out.scaleInPlace(1 / Float(c.numHiddenLayers).squareRoot()) }
-        outProj = Linear(weight: out, bias: c.useBias ? .zeros([h]) : nil)
+        outProj = outProjection(hidden: h, inner: di, bias: c.useBias, rescaleOverLayers: c.rescalePrenormResidual ? c.numHiddenLayers : nil,
+                                generator: &g)
     }
 
     public func register(in store: ParameterStore, prefix: String) {

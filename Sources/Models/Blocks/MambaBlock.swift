@@ -38,9 +38,8 @@ public final class MambaBlock: Block {
                                                                         floor: c.timeStepFloor, generator: &g))
         aLog = Tensor((0..<di * n).map { Float(Foundation.log(Double($0 % n + 1))) }, shape: [di, n])
         D = .ones([di])
-        let out = kaimingUniform([h, di], fanIn: di, generator: &g)
-        if c.rescalePrenormResidual { out.scaleInPlace(1 / Float(c.numHiddenLayers).squareRoot()) }
-        outProj = Linear(weight: out, bias: c.useBias ? .zeros([h]) : nil)
+        outProj = outProjection(hidden: h, inner: di, bias: c.useBias, rescaleOverLayers: c.rescalePrenormResidual ? c.numHiddenLayers : nil,
+                                generator: &g)
     }
 
     public func register(in store: ParameterStore, prefix: String) {
@@ -110,6 +109,13 @@ func inverseSoftplusTimeSteps(_ count: Int, min: Double, max: Double, floor: Dou
     return Tensor(values, shape: [count])
 }
 
-extension Tensor {
-    func scaleInPlace(_ s: Float) { for i in 0..<count { data[i] *= s } }
+/// A Mamba mixer's out_proj: kaiming-uniform, zero bias, and with the prenorm-residual rule
+/// (GPT-2's) scaled by 1/√layers.
+func outProjection(hidden: Int, inner: Int, bias: Bool, rescaleOverLayers layers: Int?, generator g: inout RandomGenerator) -> Linear {
+    let out = kaimingUniform([hidden, inner], fanIn: inner, generator: &g)
+    if let layers {
+        let s = 1 / Float(layers).squareRoot()
+        for i in 0..<out.count { out.data[i] *= s }
+    }
+    return Linear(weight: out, bias: bias ? .zeros([hidden]) : nil)
 }

@@ -112,3 +112,8 @@ func configJSON(_ dict: [String: Any]) -> String {
     }
     return text(dict, indent: "")
 }
+
+/// Mamba's and Mamba-2's initial step sizes are drawn log-uniformly from [min, max].
+func checkTimeStepRange(min: Double, max: Double) throws {
+    guard min > 0, max >= min else { throw ConfigError("time_step_min/max must satisfy 0 < min ≤ max, got \(min), \(max)") }
+}

@@ -87,5 +87,4 @@ public struct GPTNeoXConfig: Equatable, Sendable {
         ]
     }
 
-    var json: String { configJSON(fields) }
 }

@@ -133,5 +133,4 @@ public struct HybridConfig: Equatable, Sendable {
         return f
     }
 
-    var json: String { configJSON(fields) }
 }

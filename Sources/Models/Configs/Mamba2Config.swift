@@ -77,9 +77,7 @@ public struct Mamba2Config: Equatable, Sendable {
             throw ConfigError("hidden_size × expand (\(intermediateSize)) must equal num_heads × head_dim (\(numHeads) × \(headDim))")
         }
         guard numHeads % nGroups == 0 else { throw ConfigError("num_heads \(numHeads) is not divisible by n_groups \(nGroups)") }
-        guard timeStepMin > 0, timeStepMax >= timeStepMin else {
-            throw ConfigError("time_step_min/max must satisfy 0 < min ≤ max, got \(timeStepMin), \(timeStepMax)")
-        }
+        try checkTimeStepRange(min: timeStepMin, max: timeStepMax)
         guard timeStepLimit[0] >= 0, timeStepLimit[1] >= timeStepLimit[0] else {
             throw ConfigError("time_step_limit must satisfy 0 ≤ low ≤ high, got \(timeStepLimit)")
         }
@@ -100,5 +98,4 @@ public struct Mamba2Config: Equatable, Sendable {
         ]
     }
 
-    var json: String { configJSON(fields) }
 }

@@ -69,9 +69,7 @@ public struct MambaConfig: Equatable, Sendable {
         guard ["random", "constant"].contains(timeStepInitScheme) else {
             throw ConfigError("time_step_init_scheme must be \"random\" or \"constant\", got \"\(timeStepInitScheme)\"")
         }
-        guard timeStepMin > 0, timeStepMax >= timeStepMin else {
-            throw ConfigError("time_step_min/max must satisfy 0 < min ≤ max, got \(timeStepMin), \(timeStepMax)")
-        }
+        try checkTimeStepRange(min: timeStepMin, max: timeStepMax)
         guard tieWordEmbeddings else { throw ConfigError("tie_word_embeddings = false is not supported for mamba (transformers ties them)") }
     }
 
@@ -90,5 +88,4 @@ public struct MambaConfig: Equatable, Sendable {
         ]
     }
 
-    var json: String { configJSON(fields) }
 }

@@ -9,23 +9,18 @@ public enum ModelConfig: Equatable, Sendable {
     case mamba2(Mamba2Config)
     case hybrid(HybridConfig)
 
-    public var vocabSize: Int {
+    /// The family's own configuration, for what every family has.
+    var family: any FamilyConfig {
         switch self {
-        case .gptNeoX(let c): return c.vocabSize
-        case .mamba(let c): return c.vocabSize
-        case .mamba2(let c): return c.vocabSize
-        case .hybrid(let c): return c.vocabSize
+        case .gptNeoX(let c): return c
+        case .mamba(let c): return c
+        case .mamba2(let c): return c
+        case .hybrid(let c): return c
         }
     }
 
-    public var hiddenSize: Int {
-        switch self {
-        case .gptNeoX(let c): return c.hiddenSize
-        case .mamba(let c): return c.hiddenSize
-        case .mamba2(let c): return c.hiddenSize
-        case .hybrid(let c): return c.hiddenSize
-        }
-    }
+    public var vocabSize: Int { family.vocabSize }
+    public var hiddenSize: Int { family.hiddenSize }
 
     /// The token-embedding matrix's state_dict key.
     public var embeddingKey: String {
@@ -47,14 +42,7 @@ public enum ModelConfig: Equatable, Sendable {
     public var vocabularyMatrixKeys: [String] { tiedEmbeddings ? [embeddingKey] : [embeddingKey, "lm_head.weight"] }
 
     /// The standard deviation transformers draws embeddings (and normal-initialised weights) with.
-    public var initializerRange: Double {
-        switch self {
-        case .gptNeoX(let c): return c.initializerRange
-        case .mamba(let c): return c.initializerRange
-        case .mamba2(let c): return c.initializerRange
-        case .hybrid(let c): return c.initializerRange
-        }
-    }
+    public var initializerRange: Double { family.initializerRange }
 
     public var modelType: String {
         switch self {
@@ -83,13 +71,12 @@ public enum ModelConfig: Equatable, Sendable {
     }
 
     /// config.json text that transformers reads back into the same model (ScanLab reads a hybrid's).
-    public var json: String {
-        switch self {
-        case .gptNeoX(let c): return c.json
-        case .mamba(let c): return c.json
-        case .mamba2(let c): return c.json
-        case .hybrid(let c): return c.json
-        }
+    public var json: String { configJSON(family.fields) }
+
+    /// The configuration, after its family's checks.
+    public func validated() throws -> ModelConfig {
+        try family.validate()
+        return self
     }
 
     /// The same configuration with another vocabulary size (resizing embeddings for a task).
@@ -102,3 +89,18 @@ public enum ModelConfig: Equatable, Sendable {
         }
     }
 }
+
+/// What every family's configuration has: the fields ModelConfig reads through `family`.
+protocol FamilyConfig: Sendable {
+    var vocabSize: Int { get }
+    var hiddenSize: Int { get }
+    var initializerRange: Double { get }
+    /// config.json's fields.
+    var fields: [String: Any] { get }
+    func validate() throws
+}
+
+extension GPTNeoXConfig: FamilyConfig {}
+extension MambaConfig: FamilyConfig {}
+extension Mamba2Config: FamilyConfig {}
+extension HybridConfig: FamilyConfig {}

@@ -1,0 +1,11 @@
+import NotebookRunner
+import RetrievalStudy
+
+extension CellContext {
+    /// Trains a study's runs (finished ones are kept), stores and logs its summary table.
+    func train(_ spec: StudySpec) throws {
+        let rows = try Study(spec, dataDirectory: dataDirectory).run()
+        store("summary", .text(Study.summaryTable(rows)))
+        log(Study.summaryTable(rows))
+    }
+}
