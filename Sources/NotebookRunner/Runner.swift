@@ -80,14 +80,6 @@ public struct NotebookRunner {
         NotebookReport.path(d, tag: parameterSetTag(d, values), figuresDirectory: figuresDirectory)
     }
 
-    /// Rewrites the report from the saved state; returns its path.
-    @discardableResult
-    public func writeReport(_ d: NotebookDescription, _ values: [String: String]) throws -> String {
-        let state = try NotebookState.load(statePath(d, values))
-        return try NotebookReport.write(d, state: state, values: values, statuses: statuses(d, state, values),
-                                        tag: parameterSetTag(d, values), figuresDirectory: figuresDirectory)
-    }
-
     /// Done, stale (its source or a parameter it read changed, or an earlier cell is not done),
     /// failed or not run, in cell order.
     public func statuses(_ d: NotebookDescription, _ state: NotebookState, _ values: [String: String]) -> [(String, CellStatus)] {
@@ -136,7 +128,8 @@ public struct NotebookRunner {
         state.cells[cell]?.log = printed.utf8.count > Self.reportLogLimit
             ? "…\n" + String(printed.suffix(Self.reportLogLimit)) : printed
         try state.save(path)
-        try writeReport(d, values)
+        try NotebookReport.write(d, state: state, values: values, statuses: statuses(d, state, values),
+                                 tag: parameterSetTag(d, values), figuresDirectory: figuresDirectory)
         return message
     }
 

@@ -8,8 +8,6 @@ public final class LiveCurves {
     private var series: [String: LivePlot.Series] = [:]
     private var order: [String] = []
     private var partial = ""
-    /// Frames drawn since the last reset (tests count them).
-    public private(set) var frames = 0
 
     static let evaluation = try! NSRegularExpression(
         pattern: #"^(\S+)  step (\d+)  loss ([^ ]+)  held-out accuracy ([0-9.]+)$"#)
@@ -26,7 +24,7 @@ public final class LiveCurves {
     }
 
     /// Forgets the curves (a new cell starts).
-    public func reset() { series = [:]; order = []; partial = ""; frames = 0 }
+    public func reset() { series = [:]; order = []; partial = "" }
 
     /// Takes a chunk of output; redraws when it completed an evaluation line.
     public func feed(_ text: String) {
@@ -47,6 +45,5 @@ public final class LiveCurves {
         guard changed else { return }
         let title = order.count == 1 ? order[0] : "\(order.count) runs"
         plot.draw(order.map { series[$0]! }, title: "live: \(title)")
-        frames += 1
     }
 }

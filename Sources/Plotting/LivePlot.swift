@@ -59,21 +59,21 @@ public final class LivePlot {
     public func draw(_ series: [Series], title: String) {
         let drawn = series.filter { !$0.steps.isEmpty }
         guard !drawn.isEmpty else { return }
-        func plotCommand(_ label: (Series) -> String) -> String {
-            "plot " + drawn.map { "'-' using 1:2 with lines title \(gnuplotQuoted(label($0)))" }.joined(separator: ", ") + "\n"
-        }
+        let plotCommand = "plot " + drawn.map { "'-' using 1:2 with lines title \(gnuplotQuoted($0.label))" }.joined(separator: ", ") + "\n"
         var setup = terminal.command
         setup += "set multiplot layout 1,2 title \(gnuplotQuoted(title))\n"
         setup += "set xlabel 'step'\nset key top left\nset title 'held-out accuracy'\nset yrange [0:1]\n"
-        setup += plotCommand(\.label)
+        setup += plotCommand
+        /// One panel's data: each series' (step, value) block.
+        func send(_ values: KeyPath<Series, [Double]>) {
+            for s in drawn { s.steps.withUnsafeBufferPointer { x in s[keyPath: values].withUnsafeBufferPointer { y in
+                _ = scanlab_live_plot_series(handle, x.baseAddress, y.baseAddress, x.count)
+            } } }
+        }
         _ = scanlab_live_plot_command(handle, setup)
-        for s in drawn { s.steps.withUnsafeBufferPointer { x in s.accuracies.withUnsafeBufferPointer { y in
-            _ = scanlab_live_plot_series(handle, x.baseAddress, y.baseAddress, x.count)
-        } } }
-        _ = scanlab_live_plot_command(handle, "set title 'training loss'\nset key top right\nset autoscale y\n" + plotCommand(\.label))
-        for s in drawn { s.steps.withUnsafeBufferPointer { x in s.losses.withUnsafeBufferPointer { y in
-            _ = scanlab_live_plot_series(handle, x.baseAddress, y.baseAddress, x.count)
-        } } }
+        send(\.accuracies)
+        _ = scanlab_live_plot_command(handle, "set title 'training loss'\nset key top right\nset autoscale y\n" + plotCommand)
+        send(\.losses)
         _ = scanlab_live_plot_command(handle, "unset multiplot\n")
         _ = scanlab_live_plot_flush(handle)
     }

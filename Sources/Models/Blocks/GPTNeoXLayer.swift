@@ -3,7 +3,7 @@ import TensorCore
 
 /// transformers' GPTNeoXLayer: LayerNorm → fused qkv attention with NeoX partial rotary →
 /// dense, and LayerNorm → exact-GELU MLP, added in parallel (Pythia) or in sequence.
-public final class GPTNeoXLayer: Block {
+public final class GPTNeoXLayer: RefiningBlock {
     public let inputLayerNorm: LayerNorm
     public let postAttentionLayerNorm: LayerNorm
     public let queryKeyValue: Linear    // (3·hidden, hidden)
@@ -40,8 +40,6 @@ public final class GPTNeoXLayer: Block {
 
     func mlp(_ t: Tensor) -> Tensor { down(up(t).gelu()) }
 
-    public func forward(_ x: Tensor) -> Tensor { forward(BlockInput(x: x, tokens: TokenBatch(shapeOf: x))) }
-
     /// At `positions` q·k, dense and the MLP run for those rows only (keys and values still span
     /// the prefix). With a table, qkv (and with the parallel residual the MLP) run on the
     /// embedding table: their input there is the embedding row of each token.
@@ -74,9 +72,4 @@ public final class GPTNeoXLayer: Block {
         if r.answerOnly { f.perSequence += 2 * H * H + 2 * 2 * T * H } else { f.perToken += 2 * H * H + 2 * 2 * (T / 2) * H }
         return f
     }
-}
-
-extension TokenBatch {
-    /// A batch of the shape of a (B, L, ·) tensor for blocks that need no ids (no table).
-    init(shapeOf x: Tensor) { self.init(ids: [Int](repeating: 0, count: x.shape[0] * x.shape[1]), batch: x.shape[0], length: x.shape[1]) }
 }

@@ -5,7 +5,7 @@ import TensorCore
 /// transformers' Mamba2Block: x + mixer(RMSNorm(x)), the mixer as in the Mamba-2 paper's
 /// figure: in_proj → [z | xBC | Δ]; xBC → causal conv1d → SiLU → [x | B | C]; the SSD scan over
 /// (Δ, A, B, C, D) with one scalar A per head; the gated RMSNorm (per group) with z; out_proj.
-public final class Mamba2Block: Block {
+public final class Mamba2Block: RefiningBlock {
     public let norm: RMSNorm
     public let inProj: Linear        // (d_inner + conv_dim + heads, hidden): z, then xBC, then Δ
     public let convWeight: Tensor    // (conv_dim, 1, kernel)
@@ -50,8 +50,6 @@ public final class Mamba2Block: Block {
         store.add(m + "norm.weight", gatedNormWeight, decay: false)
         outProj.register(in: store, prefix: m + "out_proj.")
     }
-
-    public func forward(_ x: Tensor) -> Tensor { forward(BlockInput(x: x, tokens: TokenBatch(shapeOf: x))) }
 
     /// At `positions` the gate z, the gated norm and out_proj run for those rows only (the scan
     /// still spans the prefix). With a table, the norm and in_proj run on it.

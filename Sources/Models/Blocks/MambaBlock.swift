@@ -5,7 +5,7 @@ import TensorCore
 /// transformers' MambaBlock: x + mixer(RMSNorm(x)), the mixer as in the Mamba paper's figure:
 /// in_proj → [x | z]; x → causal conv1d → SiLU → x_proj → [Δ_r | B | C]; Δ = dt_proj(Δ_r);
 /// selective scan over (Δ, A, B, C, D) gated by SiLU(z) → out_proj. Sequences are (B, L, D).
-public final class MambaBlock: Block {
+public final class MambaBlock: RefiningBlock {
     public let norm: RMSNorm
     public let inProj: Linear        // (2·d_inner, hidden): x then z
     public let convWeight: Tensor    // (d_inner, 1, kernel)
@@ -55,8 +55,6 @@ public final class MambaBlock: Block {
         store.add(m + "D", D, decay: false)
         outProj.register(in: store, prefix: m + "out_proj.")
     }
-
-    public func forward(_ x: Tensor) -> Tensor { forward(BlockInput(x: x, tokens: TokenBatch(shapeOf: x))) }
 
     /// At `positions` the gate z, C, the scan's output and out_proj run for those rows only (the
     /// recurrence still spans the prefix). With a table, the norm and in_proj run on it.

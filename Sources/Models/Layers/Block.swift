@@ -17,6 +17,11 @@ public struct BlockInput {
         self.x = x; self.tokens = tokens; self.table = table; self.positions = positions
     }
 
+    /// The plain forward's input: x alone (its token ids are never read without a table).
+    init(plain x: Tensor) {
+        self.init(x: x, tokens: TokenBatch(ids: [Int](repeating: 0, count: x.shape[0] * x.shape[1]), batch: x.shape[0], length: x.shape[1]))
+    }
+
     /// Flat row indices b·L + p_b of `positions`.
     public var rows: [Int]? { positions.map { tokens.rows(at: $0) } }
 
@@ -43,6 +48,14 @@ extension Block {
         let y = forward(input.x)
         return input.rows.map { y.tokenRows($0) } ?? y
     }
+}
+
+/// A block that implements the shortcuts itself (`forward(_: BlockInput)`): its plain forward
+/// is that one without them.
+public protocol RefiningBlock: Block {}
+
+extension RefiningBlock {
+    public func forward(_ x: Tensor) -> Tensor { forward(BlockInput(plain: x)) }
 }
 
 /// Which of the trainer's shortcuts a block's forward takes.
