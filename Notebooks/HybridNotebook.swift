@@ -55,8 +55,9 @@ func hybridStudy(_ ctx: CellContext) throws -> StudySpec {
     base.pattern = ctx.parameter("pattern")
     let models = ctx.parameter("models").split(separator: ",").compactMap { ModelFamily(rawValue: String($0)) }
     let length = ctx.integers("length")[0], variant = QueryPlacement(rawValue: ctx.parameter("variant"))!
-    let spec = StudySpec(name: "hybrid-\(ctx.parameter("pattern"))-L\(length)-\(variant.rawValue)", models: models,
-                         lengths: [length], variants: [variant], lrs: [1e-3], seeds: ctx.integers("seeds").map(UInt64.init), base: base)
+    let spec = StudySpec(name: "", models: models, lengths: [length], variants: [variant], lrs: [1e-3],
+                         seeds: ctx.integers("seeds").map(UInt64.init), base: base)
+        .named(byGrid: "hybrid-\(ctx.parameter("pattern"))-L\(length)-\(variant.rawValue)")
     try spec.validate()
     return spec
 }

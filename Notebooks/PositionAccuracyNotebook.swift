@@ -11,19 +11,10 @@ let positionAccuracy = Notebook("position-accuracy", summary: "Which target posi
     .integers("steps", default: "2500", help: "step budget per run", range: 1...10_000_000),
     .integers("seed", default: "0", help: "the one seed the heatmap shows", range: 0...1_000_000),
 ] + modelSourceParameters, cells: [
-    Cell("train") { ctx in
-        var spec = StudySpec.quick
-        spec.seeds = ctx.integers("seed").map(UInt64.init)
-        spec.name = "position-accuracy-L\(ctx.parameter("length"))-\(ctx.parameter("variant"))"
-        spec.lengths = ctx.integers("length")
-        spec.variants = [QueryPlacement(rawValue: ctx.parameter("variant"))!]
-        spec.base.steps = ctx.integers("steps")[0]
-        try applyModelSource(ctx, to: &spec)
-        try ctx.train(spec)
-    },
+    Cell("train") { ctx in try ctx.train(try positionAccuracyStudy(ctx)) },
     Cell("heatmap") { ctx in
-        let name = "position-accuracy-L\(ctx.parameter("length"))-\(ctx.parameter("variant"))"
-        let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + name).runs
+        let spec = try positionAccuracyStudy(ctx)
+        let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + spec.name).runs
         for r in runs {
             ctx.store("\(r.config.model.rawValue)-run", .run(ctx.dataDirectory + "/runs/" + r.config.folderName))
             // evaluations × L, kept as a tensor value for `show`
@@ -33,7 +24,18 @@ let positionAccuracy = Notebook("position-accuracy", summary: "Which target posi
         }
         let f = try StudyFigures.positionAccuracy(runs, length: ctx.integers("length")[0],
                                                   variant: QueryPlacement(rawValue: ctx.parameter("variant"))!,
-                                                  in: ctx.figuresDirectory + "/" + name)
+                                                  in: ctx.figuresDirectory + "/" + spec.name)
         ctx.store([f])
     },
 ])
+
+/// Both models at one length and placement, one seed, the quick preset's settings.
+func positionAccuracyStudy(_ ctx: CellContext) throws -> StudySpec {
+    var spec = StudySpec.quick
+    spec.seeds = ctx.integers("seed").map(UInt64.init)
+    spec.lengths = ctx.integers("length")
+    spec.variants = [QueryPlacement(rawValue: ctx.parameter("variant"))!]
+    spec.base.steps = ctx.integers("steps")[0]
+    try applyModelSource(ctx, to: &spec)
+    return spec.named(byGrid: "position-accuracy-L\(ctx.parameter("length"))-\(ctx.parameter("variant"))")
+}

@@ -10,12 +10,7 @@ let prefixVersusSuffix = Notebook("prefix-vs-suffix", summary: "Query before or 
     .integers("seeds", default: "0,1,2", help: "seeds: replicates of every run (each drawn thin, their median thick)", range: 0...1_000_000),
 ] + modelSourceParameters, cells: [
     Cell("train") { ctx in
-        var spec = StudySpec.quick
-        spec.name = "prefix-vs-suffix-L\(ctx.parameter("length"))"
-        spec.lengths = ctx.integers("length")
-        spec.base.steps = ctx.integers("steps")[0]
-        spec.seeds = ctx.integers("seeds").map(UInt64.init)
-        try applyModelSource(ctx, to: &spec)
+        let spec = try prefixVersusSuffixStudy(ctx)
         let rows = try Study(spec, dataDirectory: ctx.dataDirectory).run()
         ctx.store("comparison", .table([["model", "variant", "seed", "steps to threshold", "final accuracy"]] + rows.map {
             [$0.model.rawValue, $0.variant.rawValue, "\($0.seed)", $0.reachedStep.map(String.init) ?? "not reached",
@@ -24,9 +19,19 @@ let prefixVersusSuffix = Notebook("prefix-vs-suffix", summary: "Query before or 
         ctx.log(Study.summaryTable(rows))
     },
     Cell("figure") { ctx in
-        let folder = ctx.dataDirectory + "/studies/prefix-vs-suffix-L\(ctx.parameter("length"))"
+        let folder = ctx.dataDirectory + "/studies/" + (try prefixVersusSuffixStudy(ctx)).name
         let runs = try RunRecord.load(studyFolder: folder).runs
         let f = try StudyFigures.prefixVersusSuffix(runs, length: ctx.integers("length")[0], in: ctx.figuresDirectory + "/prefix-vs-suffix")
         ctx.store([f])
     },
 ])
+
+/// Both models and both placements at one length, the quick preset's settings.
+func prefixVersusSuffixStudy(_ ctx: CellContext) throws -> StudySpec {
+    var spec = StudySpec.quick
+    spec.lengths = ctx.integers("length")
+    spec.base.steps = ctx.integers("steps")[0]
+    spec.seeds = ctx.integers("seeds").map(UInt64.init)
+    try applyModelSource(ctx, to: &spec)
+    return spec.named(byGrid: "prefix-vs-suffix-L\(ctx.parameter("length"))")
+}

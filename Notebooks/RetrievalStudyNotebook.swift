@@ -56,7 +56,7 @@ func studySpec(_ ctx: CellContext) throws -> StudySpec {
     if spec.models.contains(.hybrid) { spec.base.pattern = ctx.parameter("pattern") }
     try applyModelSource(ctx, to: &spec)
     let families = ctx.parameter("models") == "preset" ? "" : "-" + spec.models.map { $0 == .hybrid ? "hybrid\(ctx.parameter("pattern"))" : $0.rawValue }.joined(separator: "_")
-    spec.name = "notebook-\(spec.name)-L\(spec.lengths.map(String.init).joined(separator: "_"))\(families)"
+    spec = spec.named(byGrid: "notebook-\(spec.name)-L\(spec.lengths.map(String.init).joined(separator: "_"))\(families)")
     try spec.validate()
     return spec
 }

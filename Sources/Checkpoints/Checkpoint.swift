@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 import Models
 import TensorCore
 
@@ -8,7 +9,9 @@ import TensorCore
 ///                tied weights appear under every key transformers lists
 ///   /optimizer   (training) attributes step, beta1, beta2, eps, weight_decay; m/KEY, v/KEY
 ///   /rng         (training) uint64 generator states by name
-///   /trainer     (training) integer attributes (step, data cursor, …)
+///   /trainer     (training) integer attributes (step, data cursor, …); string attributes
+///                run_config (the run's configuration as JSON) and run_config_hash
+///                (FNV-1a of that text), the record of what was trained
 ///   /metrics     (training) float64 datasets by name
 /// Unknown groups and attributes are ignored on load.
 public enum Checkpoint {
@@ -27,6 +30,8 @@ public enum Checkpoint {
         public var generators: [String: [UInt64]] = [:]
         public var trainer: [String: Int] = [:]
         public var metrics: [String: (values: [Double], shape: [Int])] = [:]
+        /// The configuration this state was trained under, as the trainer wrote it (JSON).
+        public var runConfiguration: String?
         public init(optimizer: AdamW? = nil) { self.optimizer = optimizer }
     }
 
@@ -60,6 +65,10 @@ public enum Checkpoint {
         }
         try f.createGroups("trainer")
         for (name, value) in s.trainer { try f.setAttribute(name, value, on: "trainer") }
+        if let text = s.runConfiguration {
+            try f.setAttribute("run_config", text, on: "trainer")
+            try f.setAttribute("run_config_hash", ContentHash.fnv1a(text), on: "trainer")
+        }
         if !s.metrics.isEmpty {
             try f.createGroups("metrics")
             for (name, m) in s.metrics { try f.write("metrics/" + name, doubles: m.values, shape: m.shape) }
@@ -92,8 +101,9 @@ public enum Checkpoint {
         return model
     }
 
-    /// Loads every parameter after checking the file has exactly the model's keys and shapes;
-    /// all problems are reported together, and the model is untouched unless all pass.
+    /// Loads every parameter after checking the file has exactly the model's keys and shapes
+    /// and that every value is finite; all problems are reported together, and the model is
+    /// untouched unless all pass.
     public static func loadParameters(into model: CausalLM, from f: HDF5File) throws {
         guard try f.exists("params") else { throw HDF5Error("\(f.path): group params is missing") }
         let stored = try listDatasets(f, under: "params")
@@ -117,7 +127,9 @@ public enum Checkpoint {
             let info = try f.datasetInfo(dataset)
             guard info.shape == want else { problems.append("\(key) has shape \(info.shape), expected \(want)"); continue }
             guard info.isFloat else { problems.append("\(key) is not floating point"); continue }
-            loaded[key] = try f.readTensor(dataset)
+            let t = try f.readTensor(dataset)
+            if let bad = t.firstNonFinite { problems.append("\(key) holds \(bad.value) at flat index \(bad.index)"); continue }
+            loaded[key] = t
         }
         for (alias, primary) in model.parameters.aliases {
             if let a = loaded[alias], let p = loaded[primary], a.values != p.values {
@@ -153,8 +165,15 @@ public enum Checkpoint {
             guard try f.exists("optimizer") else { throw HDF5Error("\(path): group optimizer is missing") }
             var m: [String: Tensor] = [:], v: [String: Tensor] = [:]
             for (key, _) in model.parameters.all {
-                m[key] = try f.readTensor("optimizer/m/" + key)
-                v[key] = try f.readTensor("optimizer/v/" + key)
+                func moment(_ name: String) throws -> Tensor {
+                    let t = try f.readTensor("optimizer/\(name)/" + key)
+                    if let bad = t.firstNonFinite {
+                        throw HDF5Error("\(path): optimizer/\(name)/\(key) holds \(bad.value) at flat index \(bad.index)")
+                    }
+                    return t
+                }
+                m[key] = try moment("m")
+                v[key] = try moment("v")
             }
             do { try optimizer.restore(step: try f.intAttribute("step", on: "optimizer"), m: m, v: v) } catch let e as OptimizerError {
                 throw HDF5Error("\(path): \(e)")
@@ -167,6 +186,9 @@ public enum Checkpoint {
             for name in ["step", "cursor", "epoch", "seed", "loss_sum_bits", "loss_count"] {
                 if try f.hasAttribute(name, on: "trainer") { s.trainer[name] = try f.intAttribute(name, on: "trainer") }
             }
+        }
+        if try f.hasAttribute("run_config", on: "trainer") {
+            s.runConfiguration = try f.stringAttribute("run_config", on: "trainer")
         }
         if try f.exists("metrics") {
             for name in try f.children("metrics") {

@@ -70,9 +70,7 @@ public struct NotebookRunner {
     public func parameterSetTag(_ d: NotebookDescription, _ values: [String: String]) -> String {
         let changed = d.parameters.filter { values[$0.name] != $0.defaultValue }.map { "\($0.name)=\(values[$0.name]!)" }.sorted()
         guard !changed.isEmpty else { return "defaults" }
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in changed.joined(separator: "\n").utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return String(String(h, radix: 16).suffix(10))
+        return String(ContentHash.fnv1a(changed.joined(separator: "\n")).suffix(10))
     }
 
     /// The Jupyter report of this parameter set (NotebookReport).

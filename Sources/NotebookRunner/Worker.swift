@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 /// What the runner needs to know of a notebook, as the worker reports it.
 public struct NotebookDescription: Codable, Equatable {
@@ -44,9 +45,7 @@ extension Notebook {
     /// A hash of the cell's lines: an edit makes the cell stale.
     func sourceHash(of index: Int) -> String {
         guard let body = sourceLines(of: index)?.joined(separator: "\n") else { return "unreadable" }
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in body.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return String(h, radix: 16)
+        return ContentHash.fnv1a(body)
     }
 
     /// Parameter values: defaults overridden by name=value pairs; problems are named.

@@ -1,5 +1,6 @@
 import Foundation
 import RetrievalStudy
+import SystemIO
 
 public struct PlotError: Error, CustomStringConvertible {
     public let description: String
@@ -7,31 +8,50 @@ public struct PlotError: Error, CustomStringConvertible {
 }
 
 extension RunRecord {
-    /// Reads a run folder's config.json and metrics.h5.
+    /// Reads a run folder's metrics.h5 and the configuration it was trained under: the record
+    /// in metrics.h5 (what the trainer wrote), so a hand-edited config.json never relabels a
+    /// figure; config.json only for runs from before ScanLab kept that record.
     public static func load(runFolder: String) throws -> RunRecord {
-        let configPath = runFolder + "/config.json"
-        guard let data = FileManager.default.contents(atPath: configPath) else {
-            throw PlotError("\(runFolder): no config.json (not a run folder)")
-        }
-        let config: RunConfig
-        do { config = try JSONDecoder().decode(RunConfig.self, from: data) } catch {
-            throw PlotError("\(configPath): not a ScanLab run configuration (\(error))")
-        }
         let metricsPath = runFolder + "/metrics.h5"
+        let configPath = runFolder + "/config.json"
         guard FileManager.default.fileExists(atPath: metricsPath) else {
+            if !FileManager.default.fileExists(atPath: configPath) { throw PlotError("\(runFolder): no config.json (not a run folder)") }
             throw PlotError("\(runFolder): no metrics.h5 yet (the run has not reached its first evaluation)")
         }
-        return RunRecord(config: config, metrics: try RunMetrics.read(metricsPath))
+        let metrics = try RunMetrics.read(metricsPath)
+        if let recorded = try metrics.recordedConfiguration(source: metricsPath + " (attribute run_config)") {
+            return RunRecord(config: recorded, metrics: metrics)
+        }
+        do {
+            guard let config = try JSONRecord.read(RunConfig.self, from: configPath) else {
+                throw PlotError("\(runFolder): no config.json, and its metrics.h5 records no configuration")
+            }
+            return RunRecord(config: config, metrics: metrics)
+        } catch let e as SystemIOError {
+            throw PlotError("\(e.description) (not a ScanLab run configuration, and metrics.h5 records none)")
+        }
     }
 
-    /// The runs of a study folder (<data>/studies/<name>) that have metrics.
+    /// The runs of a study folder (<data>/studies/<name>) that have metrics. A run that has
+    /// metrics but cannot be read is an error naming it, never a run silently left out.
     public static func load(studyFolder: String) throws -> (spec: StudySpec, runs: [RunRecord]) {
-        guard let data = FileManager.default.contents(atPath: studyFolder + "/study.json") else {
-            throw PlotError("\(studyFolder): no study.json (not a study folder)")
-        }
-        let spec = try JSONDecoder().decode(StudySpec.self, from: data)
+        let specPath = studyFolder + "/study.json"
+        let spec: StudySpec
+        do {
+            guard let s = try JSONRecord.read(StudySpec.self, from: specPath) else {
+                throw PlotError("\(studyFolder): no study.json (not a study folder)")
+            }
+            spec = s
+        } catch let e as SystemIOError { throw PlotError(e.description) }
         let dataDirectory = URL(fileURLWithPath: studyFolder).deletingLastPathComponent().deletingLastPathComponent().path
-        let runs = spec.runs.compactMap { try? load(runFolder: dataDirectory + "/runs/" + $0.folderName) }
+        var runs: [RunRecord] = []
+        for c in spec.runs {
+            let folder = dataDirectory + "/runs/" + c.folderName
+            guard FileManager.default.fileExists(atPath: folder + "/metrics.h5") else { continue }
+            do { runs.append(try load(runFolder: folder)) } catch {
+                throw PlotError("study \(spec.name): run \(c.folderName) cannot be drawn: \(error)")
+            }
+        }
         guard !runs.isEmpty else { throw PlotError("\(studyFolder): none of the study's runs has metrics yet") }
         return (spec, runs)
     }

@@ -21,7 +21,13 @@ public struct RunResult: Equatable {
 ///
 /// Folder layout: config.json, tokens.json (the task's token ids, see TokenLayout),
 /// provenance.json (machines and builds that trained it), metrics.h5,
-/// checkpoints/step-NNNNNNNN.h5 (the last three kept), lock (FolderLock: one trainer at a time).
+/// checkpoints/step-NNNNNNNN.h5 (the newest three of the current line of training kept;
+/// checkpoints that cannot be used are moved to checkpoints/unusable/, never deleted),
+/// lock (FolderLock: one trainer at a time).
+///
+/// config.json is for people and for `train --config`; what a run was trained under is
+/// recorded in every checkpoint and in metrics.h5, and a run whose config.json no longer
+/// matches that record refuses to go on (naming the fields) instead of silently changing.
 ///
 /// A SIGTERM or SIGINT (when StopSignal is installed) ends training after the current step
 /// with a checkpoint and throws Interrupted; running again continues as if never stopped. A
@@ -49,18 +55,43 @@ public final class RetrievalRun {
 
     var checkpointDirectory: String { folder + "/checkpoints" }
 
-    /// Creates the run folder with its config.json (or checks that an existing one matches).
+    /// Creates the run folder with its config.json, or checks that an existing one holds the
+    /// same values (its formatting does not matter).
     public func prepareFolder() throws {
-        try FileManager.default.createDirectory(atPath: checkpointDirectory, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: checkpointDirectory, withIntermediateDirectories: true) } catch {
+            throw StudyError("\(folder): cannot create the run folder: \(SystemIOError.reason(error))")
+        }
         let configPath = folder + "/config.json"
-        if let existing = try? String(contentsOfFile: configPath, encoding: .utf8) {
-            guard existing == config.json else {
-                throw StudyError("\(folder) holds a run with another configuration (see its config.json); choose another --out")
+        let existing: RunConfig?
+        do { existing = try JSONRecord.read(RunConfig.self, from: configPath) } catch let e as SystemIOError {
+            throw StudyError("\(e.description) (the run folder's configuration; restore it, or train into another folder)")
+        }
+        if let existing {
+            let differences = existing.differences(to: config)
+            guard differences.isEmpty else {
+                throw StudyError("\(folder) holds a run with another configuration (its config.json → this one: " +
+                                 differences.joined(separator: "; ") + "); train into another folder")
             }
         } else {
             try AtomicFile.write(configPath, text: config.json)
         }
         try AtomicFile.write(tokensPath, text: task.layout.json)
+    }
+
+    /// Refuses to go on with a run whose configuration differs from the one recorded where it
+    /// was trained (`source`: a checkpoint or metrics.h5), naming the fields.
+    func checkRecord(_ record: String?, source: String) throws {
+        guard let record else { return }
+        let recorded: RunConfig
+        do { recorded = try JSONRecord.decode(RunConfig.self, from: Data(record.utf8), source: folder + "/" + source) } catch let e as SystemIOError {
+            throw StudyError("\(e.description) (the recorded configuration)")
+        }
+        let differences = recorded.differences(to: config)
+        guard differences.isEmpty else {
+            throw StudyError("\(folder): this configuration differs from the one the run was trained under (recorded in \(source); " +
+                             "recorded → now: " + differences.joined(separator: "; ") + "). A run's configuration cannot change: " +
+                             "restore its config.json, or train the new configuration in another folder")
+        }
     }
 
     /// Finished, diverged, interrupted (at the last evaluated step) or not started, from the folder alone.
@@ -99,7 +130,9 @@ public final class RetrievalRun {
         }
         defer { lock.release() }
         try prepareFolder()
-        if let done = try? RunMetrics.read(metricsPath), done.finished {
+        let recordedMetrics = try? RunMetrics.read(metricsPath)
+        try checkRecord(recordedMetrics?.runConfiguration, source: "metrics.h5")
+        if let done = recordedMetrics, done.finished {
             reporter.log("\(config.folderName): already finished (\(describe(done))); nothing to do")
             return RunResult(config: config, folder: folder, metrics: done, trained: false)
         }
@@ -110,16 +143,18 @@ public final class RetrievalRun {
         var optimizer = AdamW(model.parameters, hyper: .init(weightDecay: config.weightDecay))
         let schedule = WarmupCosineSchedule(base: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps)
         var metrics = RunMetrics(threshold: config.threshold)
+        metrics.runConfiguration = config.json
         var step = 0, epoch = 0, cursor = 0
         // The mean training loss recorded at an evaluation covers the steps since the previous
         // one; a checkpoint between evaluations carries the partial sum, bit for bit.
         var lossSum = 0.0, lossCount = 0
-        switch resume(model: model, optimizer: optimizer) {
+        switch try resume(model: model, optimizer: optimizer) {
         case .resumed(let state, let path):
             let t = state.trainer
             (step, epoch, cursor) = (t["step"] ?? 0, t["epoch"] ?? 0, t["cursor"] ?? 0)
             (lossSum, lossCount) = (Double(bitPattern: UInt64(bitPattern: Int64(t["loss_sum_bits"] ?? 0))), t["loss_count"] ?? 0)
             metrics = RunMetrics(checkpoint: state.metrics, threshold: config.threshold)
+            metrics.runConfiguration = config.json
             reporter.log("\(config.folderName): resuming at step \(step) from \((path as NSString).lastPathComponent)")
         case .none(let damaged):
             if damaged {
@@ -130,13 +165,14 @@ public final class RetrievalRun {
             }
             reporter.log("\(config.folderName): training \(config.model.rawValue) (\(model.parameters.count) parameters) on L=\(config.length) \(config.variant.rawValue), \(config.steps) steps")
         }
-        try RunProvenance.record(at: provenancePath, fromStep: step)
+        if let warning = try RunProvenance.record(at: provenancePath, fromStep: step) { reporter.log("\(config.folderName): \(warning)") }
 
         func checkpoint() throws {
             var state = Checkpoint.TrainingState(optimizer: optimizer)
             state.trainer = ["step": step, "epoch": epoch, "cursor": cursor,
                              "loss_sum_bits": Int(Int64(bitPattern: lossSum.bitPattern)), "loss_count": lossCount]
             state.metrics = metrics.checkpointMetrics
+            state.runConfiguration = config.json
             try saveCheckpoint(model, state, step: step)
         }
 
@@ -276,15 +312,40 @@ public final class RetrievalRun {
 
     func checkpointPath(_ step: Int) -> String { checkpointDirectory + String(format: "/step-%08d.h5", step) }
 
+    /// Where checkpoints that could not be used are kept (named as they were), for a person to look at.
+    var unusableDirectory: String { checkpointDirectory + "/unusable" }
+
+    /// Saves, then keeps the newest checkpoints of this line of training: those up to this
+    /// step. (Newer ones would be from a line the run fell back from; resume has moved them
+    /// aside already, and retention never deletes what it did not supersede.)
     func saveCheckpoint(_ model: CausalLM, _ state: Checkpoint.TrainingState, step: Int) throws {
         try Checkpoint.save(model, to: checkpointPath(step), training: state)
-        let all = savedCheckpoints()
-        for old in all.dropLast(Self.keptCheckpoints) { try? FileManager.default.removeItem(atPath: old) }
+        let line = savedCheckpoints().filter { $0.step <= step }
+        for old in line.dropLast(Self.keptCheckpoints) { try? FileManager.default.removeItem(atPath: old.path) }
     }
 
-    func savedCheckpoints() -> [String] {
+    /// The checkpoints in the run folder (not those set aside), oldest first.
+    func savedCheckpoints() -> [(step: Int, path: String)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory)) ?? []
-        return names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".h5") }.sorted().map { checkpointDirectory + "/" + $0 }
+        return names.compactMap { name -> (Int, String)? in
+            guard name.hasPrefix("step-"), name.hasSuffix(".h5"), let step = Int(name.dropFirst(5).dropLast(3)) else { return nil }
+            return (step, checkpointDirectory + "/" + name)
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    /// Moves a checkpoint that cannot be used into unusable/ (never over an earlier one);
+    /// returns where it went.
+    func setAside(_ path: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: unusableDirectory, withIntermediateDirectories: true)
+        let name = (path as NSString).lastPathComponent
+        var target = unusableDirectory + "/" + name, n = 1
+        while FileManager.default.fileExists(atPath: target) {
+            target = unusableDirectory + "/" + (name as NSString).deletingPathExtension + "-\(n).h5"; n += 1
+        }
+        guard rename(path, target) == 0 else {
+            throw StudyError("\(path): cannot move the unusable checkpoint aside to \(target): \(String(cString: strerror(errno)))")
+        }
+        return target
     }
 
     enum Resumption {
@@ -293,17 +354,22 @@ public final class RetrievalRun {
         case none(damaged: Bool)
     }
 
-    /// The newest checkpoint that loads. A damaged one (failed checksum, truncated) is reported
-    /// with the one the run falls back to.
-    func resume(model: CausalLM, optimizer: AdamW) -> Resumption {
+    /// The newest checkpoint that loads. One that does not (failed checksum, truncated, a
+    /// non-finite value) is moved aside and reported with the one the run falls back to, so
+    /// the new line of training that follows is what retention keeps. A checkpoint trained
+    /// under another configuration is an error, not a fallback.
+    func resume(model: CausalLM, optimizer: AdamW) throws -> Resumption {
         let saved = savedCheckpoints()
-        for (i, path) in saved.enumerated().reversed() {
-            do {
-                return .resumed(try Checkpoint.loadTrainingState(path, model: model, optimizer: optimizer), path: path)
-            } catch {
-                let fallback = i > 0 ? "falling back to \((saved[i - 1] as NSString).lastPathComponent)" : "no earlier checkpoint is left"
-                reporter.log("warning: checkpoint \(path) cannot be used (\(error)); \(fallback)")
+        for (i, checkpoint) in saved.enumerated().reversed() {
+            let state: Checkpoint.TrainingState
+            do { state = try Checkpoint.loadTrainingState(checkpoint.path, model: model, optimizer: optimizer) } catch {
+                let fallback = i > 0 ? "falling back to \((saved[i - 1].path as NSString).lastPathComponent)" : "no earlier checkpoint is left"
+                let aside = try setAside(checkpoint.path)
+                reporter.log("warning: checkpoint \(checkpoint.path) cannot be used (\(error)); moved to \(aside); \(fallback)")
+                continue
             }
+            try checkRecord(state.runConfiguration, source: "checkpoints/" + (checkpoint.path as NSString).lastPathComponent)
+            return .resumed(state, path: checkpoint.path)
         }
         return .none(damaged: !saved.isEmpty)
     }

@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Models
+import SystemIO
 import TensorCore
 
 /// Which architecture a run trains.
@@ -94,6 +95,17 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public mutating func keepOnlyWhatTheFamilyUses() {
         if model != .hybrid { pattern = nil } else { layers = nil }
         if !(model == .mamba2 || model == .hybrid && patternText.contains("S")) { headDim = nil }
+    }
+
+    /// The fields in which `other` differs from this configuration ("lr: 0.001 → 0.002").
+    public func differences(to other: RunConfig) -> [String] { JSONRecord.differences(self, other) }
+
+    /// Reads a run configuration a person may have edited, with errors naming the file and key.
+    public static func read(_ path: String) throws -> RunConfig {
+        do {
+            guard let c = try JSONRecord.read(RunConfig.self, from: path) else { throw StudyError("\(path): no such file") }
+            return c
+        } catch let e as SystemIOError { throw StudyError("\(e.description) (not a ScanLab run configuration)") }
     }
 
     /// Refuses bad values before anything runs, naming the field.
@@ -192,20 +204,15 @@ public struct RunConfig: Codable, Equatable, Sendable {
         Mamba2Config(vocabSize: vocabulary, hiddenSize: hidden, layers: layerCount, stateSize: stateSize, headDim: headDimension, groups: 1)
     }
 
-    /// Canonical JSON (sorted keys): the run folder's config.json and the input of its hash.
-    public var json: String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try! e.encode(self), as: UTF8.self)
-    }
+    /// Canonical JSON (sorted keys): the run folder's config.json, the record in its
+    /// checkpoints and metrics, and the input of its hash.
+    public var json: String { JSONRecord.text(self) }
 
     /// A readable, unique folder name: model, length, variant, lr, seeds and a hash of the rest.
     public var folderName: String {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in json.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         let lrText = String(format: "%g", lr)
         let name = size ?? (model == .hybrid ? "hybrid-\(patternText)" : model.rawValue)
-        return "\(name)-L\(length)-\(variant.rawValue)-lr\(lrText)-s\(seed)-e\(embeddingSeed)-\(String(h, radix: 16).suffix(8))"
+        return "\(name)-L\(length)-\(variant.rawValue)-lr\(lrText)-s\(seed)-e\(embeddingSeed)-\(ContentHash.fnv1a(json).suffix(8))"
     }
 }
 

@@ -1,11 +1,14 @@
 import Checkpoints
 import Foundation
+import SystemIO
 
 /// What a run records at every evaluation, saved as <run>/metrics.h5:
 /// datasets step (int64), loss (mean training loss since the previous evaluation), accuracy
 /// (held-out), position_accuracy (evaluations × L); attributes finished (0/1), reached_step
 /// (first evaluated step at or above the threshold, −1 if none), threshold, and for a run that
-/// diverged diverged_step and diverged_value (what was not finite).
+/// diverged diverged_step and diverged_value (what was not finite); run_config, the
+/// configuration the run was trained under (its canonical JSON), which readers trust over the
+/// hand-editable config.json.
 public struct RunMetrics: Equatable {
     public var steps: [Int] = []
     public var losses: [Double] = []
@@ -17,6 +20,9 @@ public struct RunMetrics: Equatable {
     public var threshold: Double
     /// Set when a step met a non-finite loss or gradient (the run then ends, finished).
     public var divergence: Divergence?
+    /// The configuration these metrics were trained under (RunConfig.json); nil in files
+    /// written before ScanLab recorded it.
+    public var runConfiguration: String?
 
     public struct Divergence: Equatable, Sendable {
         public let step: Int
@@ -45,6 +51,7 @@ public struct RunMetrics: Equatable {
                 try f.setAttribute("diverged_step", divergence.step)
                 try f.setAttribute("diverged_value", divergence.what)
             }
+            if let runConfiguration { try f.setAttribute("run_config", runConfiguration) }
         }
     }
 
@@ -63,7 +70,16 @@ public struct RunMetrics: Equatable {
         if try f.hasAttribute("diverged_step") {
             m.divergence = Divergence(step: try f.intAttribute("diverged_step"), what: try f.stringAttribute("diverged_value"))
         }
+        if try f.hasAttribute("run_config") { m.runConfiguration = try f.stringAttribute("run_config") }
         return m
+    }
+
+    /// The configuration these metrics record, decoded; nil when none is recorded.
+    public func recordedConfiguration(source: String) throws -> RunConfig? {
+        guard let runConfiguration else { return nil }
+        do { return try JSONRecord.decode(RunConfig.self, from: Data(runConfiguration.utf8), source: source) } catch let e as SystemIOError {
+            throw StudyError(e.description)
+        }
     }
 
     /// As a flat dictionary for training checkpoints.

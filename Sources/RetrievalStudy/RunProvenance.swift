@@ -24,19 +24,29 @@ public struct RunProvenance: Codable, Equatable, Sendable {
         return seen
     }
 
+    /// The record at `path`; nil when there is none or it cannot be read (status lines).
     public static func read(_ path: String) -> RunProvenance? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(RunProvenance.self, from: data)
+        try? JSONRecord.read(RunProvenance.self, from: path)
     }
 
-    /// Appends this process's session to the file at `path` (creating it).
-    public static func record(at path: String, fromStep: Int) throws {
-        var p = read(path) ?? RunProvenance()
+    /// Appends this process's session to the file at `path` (creating it). A file that does
+    /// not decode is never overwritten: it is renamed aside (provenance.json.unreadable-N) and
+    /// the returned warning says where, so the earlier sessions stay for a person to recover.
+    @discardableResult
+    public static func record(at path: String, fromStep: Int) throws -> String? {
+        var p = RunProvenance(), warning: String?
+        do { p = try JSONRecord.read(RunProvenance.self, from: path) ?? RunProvenance() } catch {
+            var aside = path + ".unreadable", n = 1
+            while FileManager.default.fileExists(atPath: aside) { aside = path + ".unreadable-\(n)"; n += 1 }
+            guard rename(path, aside) == 0 else {
+                throw SystemIOError("\(path) cannot be read (\(error)) nor moved aside: \(String(cString: strerror(errno)))")
+            }
+            warning = "warning: \(error); kept it as \(aside) and started a new provenance.json (the sessions recorded there are not in it)"
+        }
         p.sessions.append(Session(started: ISO8601DateFormatter().string(from: Date()), host: ProcessInfo.processInfo.hostName,
                                   fromStep: fromStep, machine: .current, scanlab: ScanLabCommit.current))
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(path, contents: try e.encode(p))
+        try JSONRecord.write(p, to: path)
+        return warning
     }
 }
 

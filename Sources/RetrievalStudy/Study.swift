@@ -26,6 +26,17 @@ public struct StudySpec: Codable, Equatable, Sendable {
         self.seeds = seeds; self.base = base; self.initFrom = initFrom; self.sizes = sizes; self.requiresPretrained = requiresPretrained
     }
 
+    /// This grid under `prefix` and a hash of the definition. A study name binds one grid, so
+    /// a notebook, whose parameters change the grid, names its studies this way: each
+    /// parameter set gets a study of its own.
+    public func named(byGrid prefix: String) -> StudySpec {
+        var unnamed = self
+        unnamed.name = ""
+        var spec = self
+        spec.name = prefix + "-" + ContentHash.fnv1a(JSONRecord.text(unnamed)).suffix(8)
+        return spec
+    }
+
     public var runs: [RunConfig] {
         var out: [RunConfig] = []
         for l in lengths { for v in variants { for m in models { for lr in lrs { for s in seeds {
@@ -166,6 +177,15 @@ extension StudySpec {
     }
 }
 
+/// Refuses a data folder that is a file, naming it, before anything reads or trains. (A
+/// folder that cannot be written is named by the first lock or write that needs it.)
+func checkDataDirectory(_ path: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+        throw StudyError("data folder \(path) is a file, not a folder (--data or $SCANLAB_DATA)")
+    }
+}
+
 /// Median over seeds of the step at which the threshold was reached; runs that never reached
 /// it count as +∞, so the result is infinite when most of them did not.
 public func medianSteps(_ reached: [Int?]) -> Double {
@@ -197,20 +217,57 @@ public struct SummaryRow: Equatable {
 }
 
 /// Runs a study (reusing finished runs, resuming interrupted ones) and writes its summary.
+///
+/// A study's name binds its grid: the folder's study.json records the definition the first
+/// time the study runs, and from then on a study of that name with another definition is an
+/// error naming the fields (seeds can be added on purpose: `addedSeeds`). A process that
+/// changes the folder (study.json, summary.csv) holds its lock (FolderLock).
 public final class Study {
     public let spec: StudySpec
     public let dataDirectory: String
     public let folder: String
     let reporter: ProgressReporter
+    /// Seeds this definition adds on purpose to the recorded one (`--add-seeds`).
+    public let addedSeeds: [UInt64]
     /// Passed to every run (see RetrievalRun.afterEvaluation).
     public var afterEvaluation: ((RunConfig, RunMetrics) -> Void)?
 
-    public init(_ spec: StudySpec, dataDirectory: String, reporter: ProgressReporter = ProgressReporter()) throws {
+    public init(_ spec: StudySpec, dataDirectory: String, addedSeeds: [UInt64] = [], reporter: ProgressReporter = ProgressReporter()) throws {
         try spec.validate()
         self.spec = spec
         self.dataDirectory = dataDirectory
         self.folder = dataDirectory + "/studies/" + spec.name
+        self.addedSeeds = addedSeeds
         self.reporter = reporter
+        try checkDataDirectory(dataDirectory)
+        try checkAgainstRecord()
+    }
+
+    /// The definition recorded in a study folder's study.json; nil when there is none yet.
+    public static func recordedSpec(name: String, dataDirectory: String) throws -> StudySpec? {
+        try checkDataDirectory(dataDirectory)
+        let path = dataDirectory + "/studies/" + name + "/study.json"
+        do { return try JSONRecord.read(StudySpec.self, from: path) } catch let e as SystemIOError {
+            throw StudyError("\(e.description) (the study's recorded definition; restore it, or choose another --name)")
+        }
+    }
+
+    /// Refuses a definition that differs from the recorded one (beyond the seeds it adds).
+    func checkAgainstRecord() throws {
+        guard let recorded = try Self.recordedSpec(name: spec.name, dataDirectory: dataDirectory) else {
+            if !addedSeeds.isEmpty {
+                throw StudyError("study \(spec.name) has no recorded definition to add seeds to (\(folder)/study.json); give its seeds with --seeds")
+            }
+            return
+        }
+        var allowed = recorded
+        allowed.seeds += addedSeeds.filter { !recorded.seeds.contains($0) }
+        let differences = JSONRecord.differences(allowed, spec)
+        guard differences.isEmpty else {
+            throw StudyError("study \(spec.name) is recorded in \(folder)/study.json with another definition (recorded → given: " +
+                             differences.joined(separator: "; ") + "). Run it with no grid options to use the recorded " +
+                             "definition, add seeds with --add-seeds, or choose another --name")
+        }
     }
 
     /// Runs every configuration in order; each run lives in <data>/runs/ and is reused. With
@@ -218,7 +275,9 @@ public final class Study {
     /// summary is collected from their folders once all are done: the same per-run numbers.
     @discardableResult
     public func run(jobs: LocalJobs? = nil) throws -> [SummaryRow] {
-        try writeSpec()
+        let lock = try lockFolder()
+        defer { lock.release() }
+        try writeSpec(locked: true)
         if let jobs, jobs.jobs > 1 {
             try jobs.run(self, reporter: reporter)
             return try collect()
@@ -260,17 +319,31 @@ public final class Study {
         guard pending.isEmpty else {
             throw StudyError("study \(spec.name): \(pending.count) of \(spec.runs.count) runs are not finished: " + pending.joined(separator: ", "))
         }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let lock = try lockFolder(wait: true)
+        defer { lock.release() }
         try AtomicFile.write(folder + "/summary.csv", text: Self.summaryCSV(rows))
         return rows
     }
 
-    /// Writes study.json (the grid) into the study folder.
-    public func writeSpec() throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(folder + "/study.json", contents: try e.encode(spec))
+    /// Takes the study folder's lock (created if missing). Without `wait`, another process
+    /// changing the study is an error naming it.
+    func lockFolder(wait: Bool = false) throws -> FolderLock {
+        do {
+            return try FolderLock(folder, wait: wait) { holder in
+                self.reporter.log("study \(self.spec.name): waiting for \(holder?.description ?? "another process"), which changes it")
+            }
+        } catch let e as SystemIOError {
+            throw StudyError("study \(spec.name): \(e.description)")
+        }
+    }
+
+    /// Records the definition in study.json, after checking (under the folder's lock) that it
+    /// still agrees with what is recorded there: another process may have recorded one since.
+    public func writeSpec(locked: Bool = false) throws {
+        let lock = locked ? nil : try lockFolder(wait: true)
+        defer { lock?.release() }
+        try checkAgainstRecord()
+        try JSONRecord.write(spec, to: folder + "/study.json")
     }
 
     /// summary.csv: model,length,variant,lr,seed,reached_step,final_accuracy,machine,diverged_step

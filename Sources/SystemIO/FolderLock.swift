@@ -23,10 +23,15 @@ public final class FolderLock {
     /// Takes the lock on `folder` (created if missing). When another process holds it: throws
     /// an error naming the holder, or with `wait` calls `waiting` once and blocks until it is free.
     public init(_ folder: String, wait: Bool = false, waiting: ((Holder?) -> Void)? = nil) throws {
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         path = folder + "/lock"
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw SystemIOError("\(folder): cannot create the folder: \(SystemIOError.reason(error))")
+        }
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemIOError.errno(path, "opening the lock file") }
+        guard fd >= 0 else {
+            let reason = errno == EROFS || errno == EACCES ? " (a read-only folder? choose a writable --data)" : ""
+            throw SystemIOError.errno(path, "opening the lock file" + reason)
+        }
         var code = scanlab_lock_whole_file(fd, 0)
         if code == EAGAIN || code == EACCES {
             let holder = Self.holder(path)

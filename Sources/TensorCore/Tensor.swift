@@ -81,3 +81,13 @@ extension Tensor: CustomStringConvertible {
 }
 
 import Foundation
+
+extension Tensor {
+    /// The first entry that is NaN or infinite, with its flat index: what a reader of stored
+    /// weights names when it refuses them.
+    public var firstNonFinite: (index: Int, value: Float)? {
+        let p = data
+        for i in 0..<count where !p[i].isFinite { return (i, p[i]) }
+        return nil
+    }
+}

@@ -111,12 +111,9 @@ struct BenchTrain: ParsableCommand {
             do { return try PublishedSize(named: name) } catch { throw ValidationError("--size: \(error)") }
         }
         guard let family = model ?? published.map({ ModelFamily($0.config) }) else { throw ValidationError("give --model or --size") }
-        let row: TrainBenchmarkRow
-        do {
-            row = try TrainBenchmark.run(model: family, size: published, length: length, variant: variant, batch: batch,
+        let row = try TrainBenchmark.run(model: family, size: published, length: length, variant: variant, batch: batch,
                                          microBatch: microBatch, pattern: pattern, steps: steps, fullForward: fullForward,
                                          profile: profile)
-        } catch let e as StudyError { throw ValidationError(e.description) }
         print(TrainBenchmark.table([row]))
         if profile { print(TrainBenchmark.profileTable(steps: steps)) }
         if let json {

@@ -6,25 +6,41 @@ import SystemIO
 import TensorCore
 
 /// Which study: a preset with any field and axis overridden (shared by run, status, collect).
+/// A study that has run before is bound to the definition in its study.json: with no grid
+/// options that definition is used; options that would change it are refused, naming the
+/// fields (Study.checkAgainstRecord), except seeds added on purpose with --add-seeds.
 struct StudySelection: ParsableArguments {
-    @Option(help: "Preset: \(StudySpec.presetNames.joined(separator: ", ")).") var preset: String = "quick"
+    @Option(help: "Preset: \(StudySpec.presetNames.joined(separator: ", ")) (default: quick, or the recorded definition of an existing --name).")
+    var preset: String?
     @Option(help: "Study name (default: the preset's); its folder is <data>/studies/<name>.") var name: String?
     @Option(help: "Comma-separated models, e.g. pythia,mamba.") var models: String?
     @Option(help: "Comma-separated lengths, e.g. 50,100,200.") var lengths: String?
     @Option(help: "Comma-separated variants: suffix,prefix.") var variants: String?
     @Option(help: "Comma-separated learning rates.") var lrs: String?
     @Option(help: "Comma-separated seeds.") var seeds: String?
+    @Option(help: "Comma-separated seeds to add to an existing study's recorded definition (its other runs are reused).")
+    var addSeeds: String?
     @Flag(help: "With --preset paper: run its protocol on tiny models trained from scratch (learning rates 1e-3, 5e-4, 2e-4) instead of fine-tuning pretrained checkpoints.")
     var fromScratch = false
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
 
-    func study() throws -> Study {
-        var spec: StudySpec
-        do { spec = try StudySpec.preset(preset, fromScratch: fromScratch) } catch let e as StudyError { throw ValidationError(e.description) }
+    func validate() throws {
         if fromScratch && preset != "paper" { throw ValidationError("--from-scratch applies to --preset paper only") }
         if fromScratch && runOptions.initFrom != nil { throw ValidationError("--from-scratch and --init-from contradict each other") }
-        if let name { spec.name = name }
+        if addSeeds != nil && seeds != nil { throw ValidationError("give --seeds (the whole axis) or --add-seeds (more of it), not both") }
+        try runOptions.checkShapeFlags()
+    }
+
+    func study() throws -> Study {
+        let presetName = preset ?? "quick"
+        var spec = try StudySpec.preset(presetName, fromScratch: fromScratch)
+        let studyName = name ?? spec.name
+        // An existing study starts from its recorded definition unless a preset is named.
+        if preset == nil, let recorded = try Study.recordedSpec(name: studyName, dataDirectory: dataOptions.directory) {
+            spec = recorded
+        }
+        spec.name = studyName
         func list<T>(_ text: String?, _ flag: String, _ parse: (String) -> T?) throws -> [T]? {
             guard let text else { return nil }
             return try text.split(separator: ",").map { part in
@@ -38,14 +54,11 @@ struct StudySelection: ParsableArguments {
         if let v = try list(variants, "--variants", { QueryPlacement(rawValue: $0) }) { spec.variants = v }
         if let v = try list(lrs, "--lrs", { Double($0) }) { spec.lrs = v }
         if let v = try list(seeds, "--seeds", { UInt64($0) }) { spec.seeds = v }
+        let added = try list(addSeeds, "--add-seeds", { UInt64($0) }) ?? []
+        spec.seeds += added.filter { !spec.seeds.contains($0) }
         runOptions.apply(to: &spec.base)
-        try runOptions.checkShapeFlags()
-        do { try spec.setPerFamily(initFrom: runOptions.initFrom, sizes: runOptions.size) } catch let e as StudyError {
-            throw ValidationError(e.description)
-        }
-        do { return try Study(spec, dataDirectory: dataOptions.directory) } catch let e as StudyError {
-            throw ValidationError(e.description)
-        }
+        try spec.setPerFamily(initFrom: runOptions.initFrom, sizes: runOptions.size)
+        return try Study(spec, dataDirectory: dataOptions.directory, addedSeeds: added)
     }
 }
 
@@ -84,6 +97,11 @@ struct StudyRun: ParsableCommand {
 
     @OptionGroup var threadOptions: ThreadOptions
 
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let jobs, jobs > 1, plotLive { throw ValidationError("--plot-live needs --jobs 1 (runs in child processes draw no live figures)") }
+    }
+
     func run() throws {
         threadOptions.apply()
         let study = try selection.study()
@@ -100,8 +118,6 @@ struct StudyRun: ParsableCommand {
         }
         if plotLive { study.afterEvaluation = liveCurves(figures: figuresDirectory(figures, data: dataOptions)) }
         let start = Date()
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
-        if let jobs, jobs > 1, plotLive { throw ValidationError("--plot-live needs --jobs 1 (runs in child processes draw no live figures)") }
         // Tiny models use two cores poorly, so separate runs on separate cores finish sooner; the
         // large shapes are matrix products that use every core (and each run needs its memory).
         let tiny = study.spec.runs.allSatisfy { $0.initFrom == nil && $0.size == nil }
@@ -135,8 +151,7 @@ struct StudyCollect: ParsableCommand {
 
     func run() throws {
         let study = try selection.study()
-        let rows: [SummaryRow]
-        do { rows = try study.collect() } catch let e as StudyError { throw ValidationError(e.description) }
+        let rows = try study.collect()
         print(Study.summaryTable(rows))
         print("summary: \(study.folder)/summary.csv")
         let runs = try RunRecord.load(studyFolder: study.folder).runs

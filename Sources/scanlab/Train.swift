@@ -111,33 +111,28 @@ struct Train: ParsableCommand {
         var c: RunConfig
         if let config {
             guard model == nil, length == nil else { throw ValidationError("--config already names the model and length") }
-            guard let data = FileManager.default.contents(atPath: config) else { throw ValidationError("--config: cannot read \(config)") }
-            do { c = try JSONDecoder().decode(RunConfig.self, from: data) } catch {
-                throw ValidationError("--config: \(config) is not a ScanLab run configuration (\(error))")
-            }
+            c = try RunConfig.read(config)
         } else {
             guard let model, let length else { throw ValidationError("give --model and --length (or --config FILE)") }
             c = RunConfig(model: model, length: length)
             c.variant = variant
             runOptions.apply(to: &c)
             try runOptions.checkShapeFlags()
-            do {
-                if let text = runOptions.size {
-                    let sizes = try PerFamily.sizes(text)
-                    guard let size = sizes[model], sizes.count == 1 else {
-                        throw StudyError("--size \(text) is not one \(model.rawValue) shape (\(PublishedSize.names))")
-                    }
-                    c.size = size.rawValue
+            if let text = runOptions.size {
+                let sizes = try PerFamily.sizes(text)
+                guard let size = sizes[model], sizes.count == 1 else {
+                    throw StudyError("--size \(text) is not one \(model.rawValue) shape (\(PublishedSize.names))")
                 }
-                if let text = runOptions.initFrom {
-                    guard let file = try PerFamily.checkpoints(text)[model] else {
-                        throw StudyError("--init-from \(text) names no \(model.rawValue) checkpoint")
-                    }
-                    c.initFrom = file
+                c.size = size.rawValue
+            }
+            if let text = runOptions.initFrom {
+                guard let file = try PerFamily.checkpoints(text)[model] else {
+                    throw StudyError("--init-from \(text) names no \(model.rawValue) checkpoint")
                 }
-            } catch let e as StudyError { throw ValidationError(e.description) }
+                c.initFrom = file
+            }
         }
-        do { try c.validate() } catch let e as StudyError { throw ValidationError(e.description) }
+        try c.validate()
         let run = try RetrievalRun(c, dataDirectory: dataOptions.directory, folder: out)
         if plotLive { run.afterEvaluation = liveCurves(figures: figuresDirectory(figures, data: dataOptions)) }
         run.waitForLock = wait

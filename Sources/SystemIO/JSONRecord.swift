@@ -1,0 +1,100 @@
+import Foundation
+
+/// The one way ScanLab reads and writes its JSON files (config.json, study.json,
+/// provenance.json): canonical text (pretty, sorted keys) written atomically, and decoding
+/// errors that name the file, the key and what was wrong, since people edit these files by hand.
+public enum JSONRecord {
+    /// Canonical text: two records are equal exactly when their texts are.
+    public static func text<T: Encodable>(_ value: T) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // Encoding plain Codable records of numbers, strings and arrays cannot fail.
+        return String(decoding: try! e.encode(value), as: UTF8.self)
+    }
+
+    public static func write<T: Encodable>(_ value: T, to path: String) throws {
+        try AtomicFile.write(path, text: text(value))
+    }
+
+    /// Decodes `path`; nil when the file does not exist. A file that cannot be read or decoded
+    /// is an error naming it (describe's wording).
+    public static func read<T: Decodable>(_ type: T.Type, from path: String) throws -> T? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SystemIOError.errno(path, "reading")
+        }
+        return try decode(type, from: data, source: path)
+    }
+
+    /// Decodes `data`; `source` (a file name, "the checkpoint's record") prefixes any error.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws -> T {
+        do { return try JSONDecoder().decode(type, from: data) } catch let error as DecodingError {
+            throw SystemIOError("\(source): \(describe(error))")
+        } catch {
+            throw SystemIOError("\(source): \(error.localizedDescription)")
+        }
+    }
+
+    /// A decoding error as a person reads it: where (the key path) and what.
+    public static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            let parts = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return parts.isEmpty ? "the top level" : "key " + parts.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .typeMismatch(let type, let c):
+            return "\(path(c.codingPath)): expected \(typeName(type)) (\(c.debugDescription))"
+        case .valueNotFound(let type, let c):
+            return "\(path(c.codingPath)): expected \(typeName(type)), found null"
+        case .keyNotFound(let key, let c):
+            return "\(path(c.codingPath + [key])): missing"
+        case .dataCorrupted(let c):
+            if c.codingPath.isEmpty, let underlying = c.underlyingError {
+                return "not valid JSON (\(underlying.localizedDescription))"
+            }
+            return c.codingPath.isEmpty ? "not valid JSON (\(c.debugDescription))" : "\(path(c.codingPath)): \(c.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type, is UInt64.Type, is Int64.Type, is Int32.Type: return "an integer"
+        case is Double.Type, is Float.Type: return "a number"
+        case is String.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        default: return "\(type)"
+        }
+    }
+
+    /// The fields whose values differ between two records, as "key: A → B", nested fields
+    /// by dotted path ("base.steps: 60 → 2500"; absent ones shown as "unset"); empty when equal.
+    public static func differences<T: Encodable>(_ a: T, _ b: T) -> [String] {
+        func object(_ v: T) -> Any? {
+            let e = JSONEncoder()
+            e.outputFormatting = [.sortedKeys]
+            return (try? e.encode(v)).flatMap { try? JSONSerialization.jsonObject(with: $0, options: [.fragmentsAllowed]) }
+        }
+        func text(_ value: Any?) -> String {
+            guard let value else { return "unset" }
+            guard let d = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else {
+                return "\(value)"
+            }
+            return String(decoding: d, as: UTF8.self)
+        }
+        func compare(_ x: Any?, _ y: Any?, _ path: String, _ out: inout [String]) {
+            if let dx = x as? [String: Any], let dy = y as? [String: Any] {
+                for key in Set(dx.keys).union(dy.keys).sorted() {
+                    compare(dx[key], dy[key], path.isEmpty ? key : path + "." + key, &out)
+                }
+                return
+            }
+            let tx = text(x), ty = text(y)
+            if tx != ty { out.append("\(path.isEmpty ? "the record" : path): \(tx) → \(ty)") }
+        }
+        var out: [String] = []
+        compare(object(a), object(b), "", &out)
+        return out
+    }
+}
