@@ -280,7 +280,7 @@ public final class Study {
         try writeSpec(locked: true)
         if let jobs, jobs.jobs > 1 {
             try jobs.run(self, reporter: reporter)
-            return try collect()
+            return try collect(locked: true)
         }
         let runs = spec.runs
         var rows: [SummaryRow] = []
@@ -306,8 +306,8 @@ public final class Study {
     }
 
     /// The summary from finished runs on disk, without training (after a cluster ran them).
-    /// Throws naming the runs that are not finished.
-    public func collect() throws -> [SummaryRow] {
+    /// Throws naming the runs that are not finished. `locked`: this process holds the folder.
+    public func collect(locked: Bool = false) throws -> [SummaryRow] {
         var rows: [SummaryRow] = [], pending: [String] = []
         for c in spec.runs {
             let run = try RetrievalRun(c, dataDirectory: dataDirectory, reporter: reporter)
@@ -319,8 +319,8 @@ public final class Study {
         guard pending.isEmpty else {
             throw StudyError("study \(spec.name): \(pending.count) of \(spec.runs.count) runs are not finished: " + pending.joined(separator: ", "))
         }
-        let lock = try lockFolder(wait: true)
-        defer { lock.release() }
+        let lock = locked ? nil : try lockFolder(wait: true)
+        defer { lock?.release() }
         try AtomicFile.write(folder + "/summary.csv", text: Self.summaryCSV(rows))
         return rows
     }

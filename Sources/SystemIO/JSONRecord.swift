@@ -29,6 +29,9 @@ public enum JSONRecord {
     /// Decodes `data`; `source` (a file name, "the checkpoint's record") prefixes any error.
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws -> T {
         do { return try JSONDecoder().decode(type, from: data) } catch let error as DecodingError {
+            if case .dataCorrupted(let c) = error, c.codingPath.isEmpty {
+                throw SystemIOError("\(source): \(locateCorruption(type, data))")
+            }
             throw SystemIOError("\(source): \(describe(error))")
         } catch {
             throw SystemIOError("\(source): \(error.localizedDescription)")
@@ -56,6 +59,43 @@ public enum JSONRecord {
         @unknown default:
             return "\(error)"
         }
+    }
+
+    /// Foundation's decoder on Linux reports a fractional number where an integer belongs as
+    /// "not valid JSON", with no key. Tell the two apart: text that does not parse is invalid
+    /// JSON (with the parser's reason); otherwise the number that, made whole, lets the record
+    /// decode is the one to name.
+    static func locateCorruption<T: Decodable>(_ type: T.Type, _ data: Data) -> String {
+        let tree: Any
+        do { tree = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
+            let ns = error as NSError
+            return "not valid JSON (\(ns.userInfo["NSDebugDescription"] as? String ?? ns.localizedDescription))"
+        }
+        var fractional: [([Any], Double)] = []
+        func walk(_ node: Any, _ path: [Any]) {
+            if let d = node as? [String: Any] { for (k, v) in d { walk(v, path + [k]) } }
+            else if let a = node as? [Any] { for (i, v) in a.enumerated() { walk(v, path + [i]) } }
+            else if let n = node as? NSNumber {  // true and false are 1 and 0: whole, never named
+                let v = n.doubleValue
+                if v.isFinite, v != v.rounded() { fractional.append((path, v)) }
+            }
+        }
+        func replacing(_ node: Any, _ path: ArraySlice<Any>, _ value: Any) -> Any {
+            guard let head = path.first else { return value }
+            if var d = node as? [String: Any], let k = head as? String { d[k] = replacing(d[k] as Any, path.dropFirst(), value); return d }
+            if var a = node as? [Any], let i = head as? Int { a[i] = replacing(a[i], path.dropFirst(), value); return a }
+            return node
+        }
+        walk(tree, [])
+        for (path, value) in fractional {
+            let fixed = replacing(tree, path[...], Int(value.rounded(.towardZero)))
+            guard let d = try? JSONSerialization.data(withJSONObject: fixed, options: [.fragmentsAllowed]) else { continue }
+            do { _ = try JSONDecoder().decode(type, from: d) } catch DecodingError.dataCorrupted(let c) where c.codingPath.isEmpty { continue } catch {}
+            let parts: [String] = path.map { part in (part as? Int).map { "[\($0)]" } ?? ".\(part)" }
+            let key = String(parts.joined(separator: "").dropFirst(parts.first?.hasPrefix(".") == true ? 1 : 0))
+            return "key \(key): expected an integer, found \(value)"
+        }
+        return "the values do not fit a \(T.self) record"
     }
 
     private static func typeName(_ type: Any.Type) -> String {

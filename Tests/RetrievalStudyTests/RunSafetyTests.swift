@@ -165,4 +165,112 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try RunMetrics.read(parted + "/metrics.h5"), try RunMetrics.read(whole + "/metrics.h5"), context)
         XCTAssertEqual(try parameters(parted + "/checkpoints/step-00001500.h5"), try parameters(whole + "/checkpoints/step-00001500.h5"), context)
     }
+
+    /// Names of the checkpoints kept in a run folder (not those set aside).
+    func kept(_ folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder + "/checkpoints").filter { $0.hasSuffix(".h5") }.sorted()
+    }
+
+    /// #21: every checkpoint damaged after step 20 of 40; the run falls back to step 0, moves
+    /// the damaged ones aside (named, not deleted) and keeps the checkpoints of its new line of
+    /// training, so stopping again and resuming continues from them.
+    func testAfterFallingBackPastDamagedCheckpointsTheNewLineIsKept() throws {
+        var c = tiny(.mamba, steps: 40)
+        c.evalEvery = 4
+        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
+        let folder = dir + "/parted"
+        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 20)
+        XCTAssertEqual(try kept(folder), ["step-00000012.h5", "step-00000016.h5", "step-00000020.h5"])
+        for name in try kept(folder) { try damage(folder + "/checkpoints/" + name) }
+        let lines = Lines()
+        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: reporter(lines)).run(stopAfter: 8)
+        XCTAssertTrue(lines.text.contains("training from step 0"), lines.text)
+        XCTAssertTrue(lines.text.contains("moved to \(folder)/checkpoints/unusable/step-00000020.h5"), lines.text)
+        XCTAssertEqual(try kept(folder), ["step-00000004.h5", "step-00000008.h5"], "the new line's checkpoints are kept")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/checkpoints/unusable").sorted(),
+                       ["step-00000012.h5", "step-00000016.h5", "step-00000020.h5"])
+        let again = Lines()
+        let resumed = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: reporter(again)).run()
+        XCTAssertTrue(again.text.contains("resuming at step 8 from step-00000008.h5"), again.text)
+        XCTAssertEqual(resumed.metrics.steps, whole.metrics.steps)
+        XCTAssertEqual(resumed.metrics.accuracies, whole.metrics.accuracies)
+        XCTAssertEqual(try kept(folder), ["step-00000032.h5", "step-00000036.h5", "step-00000040.h5"])
+    }
+
+    /// #21: a NaN in the newest checkpoint is refused by name and the run falls back to the
+    /// good one before it (instead of ending as diverged).
+    func testANonFiniteNewestCheckpointIsSetAsideAndTheRunFallsBack() throws {
+        let c = tiny(.pythia)
+        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
+        let folder = dir + "/parted"
+        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 8)
+        let newest = folder + "/checkpoints/step-00000008.h5"
+        let model = try Checkpoint.loadModel(newest)
+        let key = model.parameters.keys[1]
+        model.parameters[key].data[2] = .nan
+        let optimizer = AdamW(model.parameters)
+        var state = try Checkpoint.loadTrainingState(newest, model: try Checkpoint.loadModel(newest), optimizer: optimizer)
+        state.optimizer = optimizer
+        try Checkpoint.save(model, to: newest, training: state)
+        XCTAssertThrowsError(try Checkpoint.loadModel(newest)) { error in
+            XCTAssertTrue("\(error)".contains("\(key) holds nan at flat index 2"), "\(error)")
+        }
+        let lines = Lines()
+        let resumed = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: reporter(lines)).run()
+        XCTAssertTrue(lines.text.contains("falling back to step-00000004.h5"), lines.text)
+        XCTAssertTrue(lines.text.contains("resuming at step 4"), lines.text)
+        XCTAssertNil(resumed.metrics.divergence)
+        XCTAssertEqual(resumed.metrics.accuracies, whole.metrics.accuracies)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/checkpoints/unusable/step-00000008.h5"))
+    }
+
+    /// #21: a hand-edited config.json never changes a run silently. An edited lr or a step
+    /// budget below the current step is refused naming the field; the same values reformatted
+    /// are accepted; a finished run's figures keep what it was trained with.
+    func testAnEditedConfigurationIsRefusedByFieldAndAReformattedOneAccepted() throws {
+        let c = tiny(.mamba, steps: 16)
+        let folder = dir + "/run"
+        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 8)
+        var edited = c
+        edited.lr = 5e-3
+        XCTAssertThrowsError(try RetrievalRun(edited, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
+            XCTAssertTrue("\(error)".contains("holds a run with another configuration"), "\(error)")
+            XCTAssertTrue("\(error)".contains("lr: 0.001 → 0.005"), "\(error)")
+        }
+        // Edited in place, as a person would, then resumed from that file: the checkpoint's record refuses it.
+        try AtomicFile.write(folder + "/config.json", text: edited.json)
+        XCTAssertThrowsError(try RetrievalRun(edited, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
+            XCTAssertTrue("\(error)".contains("differs from the one the run was trained under"), "\(error)")
+            XCTAssertTrue("\(error)".contains("lr: 0.001 → 0.005"), "\(error)")
+        }
+        var shorter = c
+        shorter.steps = 6
+        try AtomicFile.write(folder + "/config.json", text: shorter.json)
+        XCTAssertThrowsError(try RetrievalRun(shorter, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
+            XCTAssertTrue("\(error)".contains("steps: 16 → 6"), "\(error)")
+        }
+        // The original values in other formatting (one line, other key order) are the same run.
+        let object = try JSONSerialization.jsonObject(with: Data(c.json.utf8))
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: folder + "/config.json"))
+        XCTAssertNotEqual(try String(contentsOfFile: folder + "/config.json", encoding: .utf8), c.json)
+        let finished = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run()
+        XCTAssertTrue(finished.metrics.finished)
+        // A finished run whose config.json is edited afterwards: refused to train, and its record says what it was.
+        try AtomicFile.write(folder + "/config.json", text: edited.json)
+        XCTAssertThrowsError(try RetrievalRun(edited, dataDirectory: dir, folder: folder, reporter: quiet).run())
+        XCTAssertEqual(try RunMetrics.read(folder + "/metrics.h5").recordedConfiguration(source: "metrics.h5"), c)
+    }
+
+    /// #21: a damaged provenance.json is kept aside, named, and a new one started.
+    func testADamagedProvenanceIsKeptAsideAndReported() throws {
+        let c = tiny(.pythia, steps: 8)
+        let folder = dir + "/run"
+        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 4)
+        try AtomicFile.write(folder + "/provenance.json", text: "{\"sessions\": [ {\"host\": ")
+        let lines = Lines()
+        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: reporter(lines)).run()
+        XCTAssertTrue(lines.text.contains("kept it as \(folder)/provenance.json.unreadable"), lines.text)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/provenance.json.unreadable", encoding: .utf8), "{\"sessions\": [ {\"host\": ")
+        XCTAssertEqual(RunProvenance.read(folder + "/provenance.json")?.sessions.count, 1)
+    }
 }
