@@ -43,14 +43,18 @@ static void record_stop(int sig) {
     stop_signal = sig;
 }
 
-void scanlab_stop_install(void) {
+void scanlab_stop_install_signal(int sig) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = record_stop;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGINT, &action, NULL);
+    sigaction(sig, &action, NULL);
+}
+
+void scanlab_stop_install(void) {
+    scanlab_stop_install_signal(SIGTERM);
+    scanlab_stop_install_signal(SIGINT);
 }
 
 int scanlab_stop_signal(void) { return stop_signal; }

@@ -99,6 +99,10 @@ public struct NotebookRunner {
     public func runCell(_ d: NotebookDescription, _ cell: String, _ values: [String: String],
                         echo: ((String) -> Void)? = nil) throws -> String? {
         let assignments = d.parameters.map { "\($0.name)=\(values[$0.name] ?? $0.defaultValue)" }
+        // A cell whose state cannot be saved must not run at all: its work would be lost.
+        do { try AtomicFile.checkWritable((statePath(d, values) as NSString).deletingLastPathComponent) } catch let e as SystemIOError {
+            throw NotebookError("cell \(cell) not run: its state cannot be saved: \(e.description)")
+        }
         var printed = ""
         let o = try call(["run", d.name, cell, "--state", statePath(d, values), "--data", dataDirectory,
                           "--figures", figuresDirectory] + assignments, echo: { text in
@@ -112,6 +116,7 @@ public struct NotebookRunner {
             let fatal = lines.filter { $0.contains("Fatal error") || $0.contains("Precondition failed") }
             let detail = (fatal.isEmpty ? Array(lines.suffix(3)) : fatal).joined(separator: " | ")
             message = o.signal == SIGINT ? "cell \(cell) interrupted (Ctrl-C)"
+                : o.status == StopSignal.resumableStatus ? "cell \(cell) stopped by a signal (its training checkpointed); run it again to resume"
                 : o.signal.map { "cell \(cell) crashed (signal \($0)): \(detail)" } ?? "cell \(cell) failed: \(detail)"
         }
         // The worker saved the state when it could; a crashed worker recorded nothing, so the
@@ -137,6 +142,7 @@ public struct NotebookRunner {
         let d = try describe(name)
         let values = try parameters(d, assignments)
         for (cell, status) in statuses(d, try NotebookState.load(statePath(d, values)), values) where status != .done {
+            if StopSignal.received != nil { return "stopped by a signal before cell \(cell); run the same command again to continue" }
             echo("▶ \(d.name) / \(cell) (\(status.rawValue))\n")
             if let failure = try runCell(d, cell, values, echo: echo) { return failure }
         }

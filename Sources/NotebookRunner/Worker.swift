@@ -125,6 +125,7 @@ public enum Worker {
                 default: assignments.append(args[i]); i += 1
                 }
             }
+            StopSignal.installForTermination()
             return run(nb, cell, statePath: state, assignments: assignments, data: data, figures: figures)
         default:
             FileHandle.standardError.write(Data("unknown worker command \(command)\n".utf8))
@@ -151,11 +152,14 @@ public enum Worker {
             try state.save(statePath)
             return 0
         } catch {
+            // A SIGTERM (forwarded by `scanlab run`) stops a training cell after a checkpoint;
+            // the cell is not done and runs again (resuming) next time.
+            let stopped = StopSignal.received != nil
             state.cells[cell.name] = CellRecord(status: "failed", sourceHash: nb.sourceHash(of: index),
-                                                parametersRead: [:], message: "\(error)")
+                                                parametersRead: [:], message: stopped ? "interrupted: \(error)" : "\(error)")
             try? state.save(statePath)
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            return 1
+            Console.errors("\(error)\n")
+            return stopped ? StopSignal.resumableStatus : 1
         }
     }
 }

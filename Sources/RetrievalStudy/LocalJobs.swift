@@ -6,7 +6,9 @@ import SystemIO
 /// `scanlab train --config <run>/config.json --out <run>`, each with its share of the threads.
 /// Runs compute the same numbers on any thread count (see Parallel.reductionBlocks), so a
 /// study with jobs gives the per-run metrics a serial one gives. Each child's output lines
-/// reach the reporter, and an unfinished run resumes as in a serial study.
+/// reach the reporter, and an unfinished run resumes as in a serial study. Children stop
+/// (with a checkpoint) when this process dies, however it dies, and wait for a run that
+/// another process still trains, as Slurm tasks do.
 public struct LocalJobs {
     public let jobs: Int
     /// The scanlab executable the children run (this one, by default).
@@ -57,12 +59,13 @@ public struct LocalJobs {
                 lock.lock()
                 defer { lock.unlock() }
                 if status == StopSignal.resumableStatus { return }
-                tally.done += 1
-                if status != 0 { tally.failures.append("\(run.config.folderName) (exit status \(status))") }
-                let elapsed = Date().timeIntervalSince(start), finished = tally.done - alreadyDone
-                let left = finished > 0 ? elapsed / Double(finished) * Double(total - tally.done) : 0
-                reporter.log("[\(tally.done)/\(total) runs done] \(run.config.folderName)" +
-                             (tally.done < total ? String(format: "; about %.0f min left", (left / 60).rounded(.up)) : ""))
+                if status == 0 { tally.done += 1 } else { tally.failures.append("\(run.config.folderName) (exit status \(status))") }
+                let ended = tally.done + tally.failures.count
+                let elapsed = Date().timeIntervalSince(start), finished = ended - alreadyDone
+                let left = finished > 0 ? elapsed / Double(finished) * Double(total - ended) : 0
+                let failed = tally.failures.isEmpty ? "" : ", \(tally.failures.count) failed"
+                reporter.log("[\(tally.done)/\(total) runs done\(failed)] \(run.config.folderName)" + (status == 0 ? "" : " failed") +
+                             (ended < total ? String(format: "; about %.0f min left", (left / 60).rounded(.up)) : ""))
             }
         }
         group.wait()
@@ -79,7 +82,8 @@ public struct LocalJobs {
     /// One child process; its output lines (stdout and stderr together) go to the reporter.
     func train(_ run: RetrievalRun, study: Study, reporter: ProgressReporter, tally: JobTally) -> Int32 {
         let child = ChildProcess(scanlab, ["train", "--config", run.folder + "/config.json", "--out", run.folder,
-                                           "--data", study.dataDirectory, "--threads", "\(threadsPerJob)"])
+                                           "--data", study.dataDirectory, "--threads", "\(threadsPerJob)", "--wait"],
+                                 environment: [StopSignal.parentVariable: "\(getpid())"])
         do {
             // Both streams' lines go to the reporter as they come.
             var pid: Int32 = 0

@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 /// Reports training progress: a live line redrawn in place on a terminal, plain log lines
 /// otherwise (CI, pipes, files).
@@ -7,7 +8,7 @@ public final class ProgressReporter {
     private var lastDraw = Date.distantPast
     private let output: (String) -> Void
 
-    public init(interactive: Bool = isatty(STDOUT_FILENO) == 1, output: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+    public init(interactive: Bool = isatty(STDOUT_FILENO) == 1, output: @escaping (String) -> Void = { Console.output($0) }) {
         self.interactive = interactive
         self.output = output
     }

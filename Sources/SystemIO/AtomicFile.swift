@@ -51,6 +51,20 @@ public enum AtomicFile {
 
     public static func write(_ path: String, text: String) throws { try write(path, contents: Data(text.utf8)) }
 
+    /// Throws unless files can be created in `folder` (made if missing), naming it and the
+    /// system's reason: checked before work whose results would otherwise be lost at saving.
+    /// A real probe file, since permission bits do not tell for root or read-only mounts.
+    public static func checkWritable(_ folder: String) throws {
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw SystemIOError("\(folder): cannot create the folder: \(SystemIOError.reason(error))")
+        }
+        let probe = folder + "/.write-probe-\(getpid())-\(nextSerial())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SystemIOError.errno(folder, "creating a file (is it read-only?)") }
+        close(fd)
+        unlink(probe)
+    }
+
     /// fsync on a file or a folder.
     static func sync(_ path: String) throws {
         let fd = open(path, O_RDONLY)

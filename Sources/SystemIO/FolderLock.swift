@@ -17,7 +17,7 @@ public final class FolderLock {
     /// Who holds a lock, as its holder wrote it.
     public struct Holder: CustomStringConvertible, Sendable {
         public let pid: Int32, host: String, since: String
-        public var description: String { "pid \(pid) on \(host) since \(since)" }
+        public var description: String { pid == 0 ? FolderLock.starting : "pid \(pid) on \(host) since \(since)" }
     }
 
     /// Takes the lock on `folder` (created if missing). When another process holds it: throws
@@ -37,7 +37,7 @@ public final class FolderLock {
             let holder = Self.holder(path)
             guard wait else {
                 close(fd)
-                throw SystemIOError("\(folder) is in use by another process (\(holder?.description ?? "holder unknown")); " +
+                throw SystemIOError("\(folder) is in use by another process (\(holder?.description ?? Self.starting)); " +
                                     "wait for it with --wait, or stop that process")
             }
             waiting?(holder)
@@ -51,9 +51,14 @@ public final class FolderLock {
         fsync(fd)
     }
 
-    /// Releases the lock (closing the file releases an OFD lock); the file stays for the next holder.
+    /// What a holder is called before it has written its name: it took the lock an instant ago.
+    public static let starting = "a process that is starting; its pid is not written yet"
+
+    /// Releases the lock (closing the file releases an OFD lock); the file stays for the next
+    /// holder, emptied first so that nobody reads this process as the next holder.
     public func release() {
         guard fd >= 0 else { return }
+        ftruncate(fd, 0)
         close(fd)
         fd = -1
     }
@@ -71,11 +76,14 @@ public final class FolderLock {
         return holder(path) ?? Holder(pid: 0, host: "?", since: "?")
     }
 
-    /// The holder a lock file names, if it can be read.
+    /// The holder a lock file names, if it can be read: nil while the file is empty (a new
+    /// holder has the lock but has not written its name) or names a process of this host
+    /// that no longer exists (one that died; the new holder is about to overwrite it).
     public static func holder(_ path: String) -> Holder? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         let parts = text.split(separator: " ", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         guard parts.count >= 3, let pid = Int32(parts[0]) else { return nil }
+        if parts[1] == ProcessInfo.processInfo.hostName, kill(pid, 0) != 0, errno == ESRCH { return nil }
         return Holder(pid: pid, host: parts[1], since: parts[2])
     }
 }

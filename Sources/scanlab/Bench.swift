@@ -59,7 +59,7 @@ struct BenchKernels: ParsableCommand {
         let attention = try parseLengths(attentionLengths, name: "--attention-lengths") ?? KernelsBenchmark.attentionLengths
         let ssd = try parseLengths(ssdLengths, name: "--ssd-lengths") ?? KernelsBenchmark.ssdLengths
         let rows = KernelsBenchmark.run(seconds: options.seconds, scanLengths: scan, attentionLengths: attention, ssdLengths: ssd) {
-            FileHandle.standardError.write(Data(($0 + "\n").utf8))
+            Console.errors(($0 + "\n"))
         }
         print(KernelsBenchmark.table(rows))
         if let path = options.json { try writeJSON(rows, to: path); print("wrote \(path)") }

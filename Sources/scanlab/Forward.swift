@@ -19,17 +19,26 @@ struct Forward: ParsableCommand {
     @Option(help: "HDF5 file with an integer dataset input_ids [batch, seq].") var input: String
     @Option(help: "HDF5 file to write (replaced if it exists).") var output: String
 
+    func validate() throws {
+        // The output is replaced: it must not be one of the inputs (same file by any path).
+        let target = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
+        for (flag, path) in [("--checkpoint", checkpoint), ("--input", input)]
+            where URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path == target {
+            throw ValidationError("--output \(output) is the \(flag) file; it would be replaced: write elsewhere")
+        }
+    }
+
     func run() throws {
         let model = try Checkpoint.loadModel(checkpoint)
         let f = try HDF5File(input, mode: .read)
-        guard try f.exists("input_ids") else { throw ValidationError("\(input): dataset input_ids is missing") }
+        guard try f.exists("input_ids") else { throw HDF5Error("\(input): dataset input_ids is missing") }
         let ids = try f.readInts("input_ids")
-        guard ids.shape.count == 2, ids.shape[1] >= 2 else {
-            throw ValidationError("\(input): input_ids must be [batch, seq] with seq ≥ 2, got shape \(ids.shape)")
+        guard ids.shape.count == 2, ids.shape[0] >= 1, ids.shape[1] >= 2 else {
+            throw HDF5Error("\(input): input_ids must be [batch, seq] with batch ≥ 1 and seq ≥ 2, got shape \(ids.shape)")
         }
         let vocab = model.config.vocabSize
         if let bad = ids.values.first(where: { $0 < 0 || $0 >= vocab }) {
-            throw ValidationError("\(input): input_ids contains \(bad), outside the checkpoint's vocabulary 0..<\(vocab)")
+            throw HDF5Error("\(input): input_ids contains \(bad), outside the checkpoint's vocabulary 0..<\(vocab)")
         }
         let tokens = TokenBatch(ids: ids.values, batch: ids.shape[0], length: ids.shape[1])
         let (logits, loss) = nextTokenLoss(model, tokens)

@@ -15,9 +15,9 @@ enum Repl {
 
     static func start(data: DataOptions) {
         let runner = notebookRunner(data, figures: nil)
-        let live = LivePlotting(dataDirectory: runner.dataDirectory, output: { FileHandle.standardOutput.write(Data($0.utf8)) })
+        let live = LivePlotting(dataDirectory: runner.dataDirectory, output: { Console.output($0) })
         let session = ReplSession(runner: runner, output: { text in
-            FileHandle.standardOutput.write(Data(text.utf8))
+            Console.output(text)
         }, rebuild: rebuildWorker, extraCommands: [live.command], observer: live)
         Repl.session = session
         // Ctrl-C goes to the worker of a running cell (which stops, reported as interrupted);
@@ -32,7 +32,7 @@ enum Repl {
             while !session.finished, let line = readLine() {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-                FileHandle.standardOutput.write(Data("scanlab> \(trimmed)\n".utf8))
+                Console.output("scanlab> \(trimmed)\n")
                 session.execute(trimmed)
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SystemIO
 import NotebookRunner
 
 /// The notebook worker built beside this executable.
@@ -23,15 +24,21 @@ struct RunNotebook: ParsableCommand {
 
     func run() throws {
         let runner = notebookRunner(dataOptions, figures: figures)
-        do {
-            if let failure = try runner.runAll(notebook, assignments: assignments, echo: { FileHandle.standardOutput.write(Data($0.utf8)) }) {
-                FileHandle.standardError.write(Data("\(notebook): \(failure)\n".utf8))
-                throw ExitCode(1)
-            }
-            print("\(notebook): every cell is done")
-        } catch let e as NotebookError {
-            throw ValidationError(e.description)
+        // SIGTERM (a scheduler, `kill`) ends the batch as `train` does: passed to the worker,
+        // whose training checkpoints; then exit 75, resumable. The worker runs in its own process
+        // group, so the signal reaches it only this way.
+        StopSignal.installForTermination()
+        let forwarder = Thread {
+            while StopSignal.received == nil { Thread.sleep(forTimeInterval: 0.1) }
+            let worker = NotebookRunner.runningWorker
+            if worker > 0 { kill(worker, SIGTERM) }
         }
+        forwarder.start()
+        if let failure = try runner.runAll(notebook, assignments: assignments, echo: { Console.output($0) }) {
+            Console.errors("\(notebook): \(failure)\n")
+            throw ExitCode(StopSignal.received != nil ? StopSignal.resumableStatus : 1)
+        }
+        print("\(notebook): every cell is done")
     }
 }
 

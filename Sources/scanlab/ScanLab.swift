@@ -1,4 +1,5 @@
 import ArgumentParser
+import SystemIO
 import TensorCore
 
 @main
@@ -10,6 +11,12 @@ struct ScanLab: ParsableCommand {
         subcommands: [StudyCommand.self, Train.self, Plot.self, RunNotebook.self, ListNotebooks.self, Forward.self, Bench.self])
 
     @OptionGroup var dataOptions: DataOptions
+
+    /// A closed pipe (`scanlab train … | head -1`) must not kill a run between checkpoints.
+    static func main() {
+        Console.ignoreBrokenPipes()
+        main(nil)
+    }
 
     func run() throws { Repl.start(data: dataOptions) }
 }

@@ -108,6 +108,9 @@ struct Train: ParsableCommand {
     func run() throws {
         threadOptions.apply()
         StopSignal.install()
+        if let parent = ProcessInfo.processInfo.environment[StopSignal.parentVariable].flatMap(Int32.init) {
+            StopSignal.stopWhenParentDies(parent)
+        }
         var c: RunConfig
         if let config {
             guard model == nil, length == nil else { throw ValidationError("--config already names the model and length") }
@@ -145,7 +148,7 @@ struct Train: ParsableCommand {
 /// stderr and the exit status that says "interrupted, resumable".
 func exitResumably<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as Interrupted {
-        FileHandle.standardError.write(Data((e.description + "\n").utf8))
+        Console.errors((e.description + "\n"))
         throw ExitCode(StopSignal.resumableStatus)
     }
 }

@@ -21,6 +21,8 @@ int scanlab_lock_is_held(int fd);
 // its step and checkpoint; scanlab_stop_signal() is that signal, or 0. A second signal of the
 // same kind restores the default action, so a repeated Ctrl-C still ends the process.
 void scanlab_stop_install(void);
+// The same for one signal only (a notebook worker catches SIGTERM, leaving Ctrl-C to end it).
+void scanlab_stop_install_signal(int sig);
 int scanlab_stop_signal(void);
 void scanlab_stop_reset(void);
 
