@@ -59,14 +59,42 @@ public enum NotebookReport {
     }
 
     static func intro(_ d: NotebookDescription, _ values: [String: String]) -> String {
-        var text = "# \(d.name)\n\n\(d.summary)\n\n| parameter | value | default | meaning |\n|---|---|---|---|\n"
+        var text = "# \(escaped(d.name))\n\n\(escaped(d.summary))\n\n| parameter | value | default | meaning |\n|---|---|---|---|\n"
         for p in d.parameters {
             let value = values[p.name] ?? p.defaultValue
-            text += "| `\(p.name)` | \(value == p.defaultValue ? value : "**\(value)**") | \(p.defaultValue) | \(p.help.replacingOccurrences(of: "|", with: "\\|")) |\n"
+            text += "| \(escaped(p.name)) | \(value == p.defaultValue ? escaped(value) : "**\(escaped(value))**") | " +
+                "\(escaped(p.defaultValue)) | \(escaped(p.help)) |\n"
         }
         let assignments = d.parameters.filter { values[$0.name] != nil && values[$0.name] != $0.defaultValue }
-            .map { " --set \($0.name)=\(values[$0.name]!)" }.joined()
-        return text + "\nMade by ScanLab: `scanlab run \(d.name)\(assignments)`.\n"
+            .flatMap { ["--set", "\($0.name)=\(values[$0.name]!)"] }
+        return text + "\nMade by ScanLab:\n\n" + codeBlock(ShellQuoting.command(["scanlab", "run", d.name] + assignments), language: "sh")
+    }
+
+    /// Text that Markdown and the HTML it allows show literally, on one line (a table cell):
+    /// markup characters backslash-escaped, `<`, `>` and `&` as entities, line breaks as <br>.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\n": out += "<br>"
+            case "\r": continue
+            case "\\", "`", "*", "_", "[", "]", "|", "#", "!", "~", "{", "}", "(", ")", "+", "-", ".":
+                out += "\\" + String(ch)
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// A fenced code block that no run of backticks inside can close early.
+    static func codeBlock(_ code: String, language: String) -> String {
+        var longest = 0, run = 0
+        for ch in code { run = ch == "`" ? run + 1 : 0; longest = max(longest, run) }
+        let fence = String(repeating: "`", count: max(3, longest + 1))
+        return fence + language + "\n" + code + "\n" + fence + "\n"
     }
 
     static func output(_ name: String, _ value: NotebookValue, count: Int) -> [String: Any] {
@@ -114,7 +142,7 @@ public enum NotebookReport {
 
     static func markdownTable(_ rows: [[String]]) -> String {
         guard let header = rows.first else { return "" }
-        func row(_ r: [String]) -> String { "| " + r.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
+        func row(_ r: [String]) -> String { "| " + r.map(escaped).joined(separator: " | ") + " |" }
         return ([row(header), "|" + String(repeating: "---|", count: header.count)] + rows.dropFirst().map(row)).joined(separator: "\n")
     }
 }

@@ -30,6 +30,7 @@ public struct SlurmBackend {
         try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
         let path = dir + "/array.sbatch"
         guard !pending.isEmpty else { return (path, []) }
+        // Always quoted (not only when needed): the script's lines stay uniform to read.
         func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         var lines = [
             "#!/bin/bash",
