@@ -114,6 +114,8 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "RetrievalStudy", "SystemIO", "TestSupport"]),
         .testTarget(name: "NotebookRunnerTests", dependencies: ["NotebookRunner", "SystemIO", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
+        // The command line itself (Sources/scanlab), through the built executable.
+        .testTarget(name: "ScanlabTests", dependencies: ["Checkpoints", "Models", "SystemIO", "TensorCore", "TestSupport"]),
         .testTarget(name: "BridgesTests", dependencies: ["CBLAS", "CHDF5", "CReadline"]),
     ],
     cxxLanguageStandard: .cxx17

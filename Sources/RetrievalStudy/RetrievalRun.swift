@@ -58,9 +58,7 @@ public final class RetrievalRun {
     /// Creates the run folder with its config.json, or checks that an existing one holds the
     /// same values (its formatting does not matter).
     public func prepareFolder() throws {
-        do { try FileManager.default.createDirectory(atPath: checkpointDirectory, withIntermediateDirectories: true) } catch {
-            throw StudyError("\(folder): cannot create the run folder: \(SystemIOError.reason(error))")
-        }
+        try Folders.create(checkpointDirectory)
         let configPath = folder + "/config.json"
         let existing: RunConfig?
         do { existing = try JSONRecord.read(RunConfig.self, from: configPath) } catch let e as SystemIOError {

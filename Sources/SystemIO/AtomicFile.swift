@@ -10,9 +10,7 @@ public enum AtomicFile {
     public static func write(_ path: String, _ fill: (_ temporaryPath: String) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
-        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw SystemIOError("\(folder): cannot create the folder for \(url.lastPathComponent): \(error.localizedDescription)")
-        }
+        try Folders.create(folder)
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(nextSerial())"
         do {
             try fill(temporary)
@@ -55,9 +53,7 @@ public enum AtomicFile {
     /// system's reason: checked before work whose results would otherwise be lost at saving.
     /// A real probe file, since permission bits do not tell for root or read-only mounts.
     public static func checkWritable(_ folder: String) throws {
-        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw SystemIOError("\(folder): cannot create the folder: \(SystemIOError.reason(error))")
-        }
+        try Folders.create(folder)
         let probe = folder + "/.write-probe-\(getpid())-\(nextSerial())"
         let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemIOError.errno(folder, "creating a file (is it read-only?)") }

@@ -24,9 +24,7 @@ public final class FolderLock {
     /// an error naming the holder, or with `wait` calls `waiting` once and blocks until it is free.
     public init(_ folder: String, wait: Bool = false, waiting: ((Holder?) -> Void)? = nil) throws {
         path = folder + "/lock"
-        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw SystemIOError("\(folder): cannot create the folder: \(SystemIOError.reason(error))")
-        }
+        try Folders.create(folder)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             let reason = errno == EROFS || errno == EACCES ? " (a read-only folder? choose a writable --data)" : ""

@@ -1,5 +1,6 @@
 import Foundation
 import NotebookRunner
+import SystemIO
 import TensorCore
 import TestSupport
 import XCTest
@@ -106,5 +107,48 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(x.shape, [2, 3])
         XCTAssertEqual(x.values, [1, 2, 3, 4, 5, 6])
         XCTAssertTrue(NotebookValue.tensor(x).summary.contains("tensor [2, 3]: mean 3.5"))
+    }
+
+    /// #21: a cell whose state cannot be saved is not run at all (its work would be lost).
+    func testACellIsNotRunWhenItsStateCannotBeSaved() throws {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        try "x".write(toFile: dir + "/file", atomically: true, encoding: .utf8)
+        let r = NotebookRunner(worker: products.appendingPathComponent("scanlab-worker").path, dataDirectory: dir + "/file/Data",
+                               figuresDirectory: dir + "/Figures")
+        guard FileManager.default.isExecutableFile(atPath: r.worker) else { throw XCTSkip("scanlab-worker is not built next to the tests") }
+        var log = ""
+        XCTAssertThrowsError(try r.runAll("squares", assignments: [], echo: { log += $0 })) { error in
+            XCTAssertTrue("\(error)".contains("cell compute not run: its state cannot be saved"), "\(error)")
+            XCTAssertTrue("\(error)".contains(self.dir + "/file/Data"), "\(error)")
+        }
+        XCTAssertFalse(log.contains("computed 5 squares"), "the cell did not run: \(log)")
+    }
+
+    /// #21: SIGTERM to `scanlab run NOTEBOOK` reaches the worker, whose training checkpoints;
+    /// the command exits 75 with a message and leaves no worker behind.
+    func testSIGTERMStopsANotebookRunGracefully() throws {
+        guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
+        final class Pid: @unchecked Sendable { var value: Int32 = 0, signalled = false }
+        let pid = Pid()
+        let data = dir + "/Data"
+        let stopped = try ChildProcess(scanlab, ["run", "position-accuracy", "--set", "length=8", "--set", "steps=200000",
+                                                 "--data", data, "--figures", dir + "/Figures"])
+            .run(onStart: { pid.value = $0 }) { _, text in
+                guard !pid.signalled, text.contains("training pythia") else { return }
+                pid.signalled = true
+                DispatchQueue.global().asyncAfter(deadline: .now() + 1) { kill(pid.value, SIGTERM) }
+            }
+        XCTAssertEqual(stopped.status, StopSignal.resumableStatus, stopped.output + stopped.errors)
+        XCTAssertTrue(stopped.errors.contains("stopped by a signal"), stopped.errors)
+        XCTAssertTrue(stopped.output.contains("stopped by signal 15 at step"), stopped.output)
+        let workers = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).filter { p in
+            let raw = FileManager.default.contents(atPath: "/proc/\(p)/cmdline") ?? Data()
+            return String(decoding: raw, as: UTF8.self).contains(data)
+        }
+        XCTAssertEqual(workers, [], "no worker is left running")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: data + "/runs")
+        XCTAssertFalse(runs.isEmpty)
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: data + "/runs/" + runs[0] + "/checkpoints")
+        XCTAssertFalse(checkpoints.filter { $0.hasSuffix(".h5") }.isEmpty, "the stopped training checkpointed")
     }
 }

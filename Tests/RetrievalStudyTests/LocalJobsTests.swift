@@ -62,4 +62,58 @@ final class LocalJobsTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try String(contentsOfFile: dir + "/jobs/studies/jobs/summary.csv", encoding: .utf8),
                        try String(contentsOfFile: dir + "/serial/studies/jobs/summary.csv", encoding: .utf8))
     }
+
+    /// The `scanlab train` processes (their pids) whose command line names `folder`.
+    func trainers(under folder: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let args = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return args.contains("train") && args.contains { $0.hasPrefix(folder) }
+        }
+    }
+
+    /// #21: SIGKILL of a study with --jobs: its children stop with a checkpoint instead of
+    /// training on under pid 1, and an immediate rerun finishes with the serial numbers.
+    func testChildrenStopWhenTheStudyIsKilledAndARerunFinishes() throws {
+        guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
+        let serial = try ChildProcess.run(scanlab, arguments(dir + "/serial", steps: 1000, evalEvery: 250) + ["--jobs", "1"])
+        XCTAssertEqual(serial.status, 0, serial.errors)
+        final class Pid: @unchecked Sendable { var value: Int32 = 0, signalled = false }
+        let pid = Pid()
+        let killed = try ChildProcess(scanlab, arguments(dir + "/jobs", steps: 1000, evalEvery: 250) + ["--jobs", "2"])
+            .run(onStart: { pid.value = $0 }) { _, text in
+                guard !pid.signalled, text.contains("training mamba") || text.contains("training pythia") else { return }
+                pid.signalled = true
+                DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { kill(pid.value, SIGKILL) }
+            }
+        XCTAssertEqual(killed.signal, SIGKILL)
+        let deadline = Date().addingTimeInterval(20)
+        while !trainers(under: dir + "/jobs").isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        XCTAssertEqual(trainers(under: dir + "/jobs"), [], "no orphaned trainer is left 20 s after the study died")
+        let rerun = try ChildProcess.run(scanlab, arguments(dir + "/jobs", steps: 1000, evalEvery: 250) + ["--jobs", "2"])
+        XCTAssertEqual(rerun.status, 0, rerun.output + rerun.errors)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/jobs/studies/jobs/summary.csv", encoding: .utf8),
+                       try String(contentsOfFile: dir + "/serial/studies/jobs/summary.csv", encoding: .utf8))
+    }
+
+    /// #21: a run whose process fails is counted as failed, not done, and named.
+    func testAFailedRunIsCountedAsFailed() throws {
+        guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
+        let data = dir + "/failing"
+        // A study of four runs; then one run's newest checkpoint is replaced by another run's,
+        // so its trainer (not the study) finds a configuration record that differs, and fails.
+        let first = try ChildProcess.run(scanlab, arguments(data) + ["--jobs", "2"])
+        XCTAssertEqual(first.status, 0, first.errors)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: data + "/runs").sorted()
+        XCTAssertEqual(runs.count, 4)
+        try FileManager.default.removeItem(atPath: data + "/runs/" + runs[0] + "/metrics.h5")
+        let newest = "/checkpoints/step-00000012.h5"
+        try FileManager.default.removeItem(atPath: data + "/runs/" + runs[0] + newest)
+        try FileManager.default.copyItem(atPath: data + "/runs/" + runs[1] + newest, toPath: data + "/runs/" + runs[0] + newest)
+        let again = try ChildProcess.run(scanlab, arguments(data) + ["--jobs", "2"])
+        XCTAssertEqual(again.status, 1, again.output)
+        XCTAssertTrue(again.output.contains("[3/4 runs done, 1 failed] \(runs[0]) failed"), again.output)
+        XCTAssertTrue(again.errors.contains("1 runs failed: \(runs[0]) (exit status 1)"), again.errors)
+    }
 }

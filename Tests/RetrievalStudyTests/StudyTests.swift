@@ -76,6 +76,11 @@ final class StudyTests: TemporaryDirectoryTestCase {
         let status = try ChildProcess.run(scanlab, ["study", "status", "--name", "s1", "--data", dir])
         XCTAssertEqual(status.status, 0, status.errors)
         XCTAssertEqual(status.output.components(separatedBy: ": finished").count - 1, 1, status.output)
+        // The paper preset's refusal is a message, not a usage error.
+        let paper = try ChildProcess.run(scanlab, ["study", "--preset", "paper", "--data", dir])
+        XCTAssertEqual(paper.status, 1)
+        XCTAssertTrue(paper.errors.contains("fine-tunes pretrained models"), paper.errors)
+        XCTAssertFalse(paper.errors.contains("Usage:"), paper.errors)
         let added = try ChildProcess.run(scanlab, common + ["--add-seeds", "1"])
         XCTAssertEqual(added.status, 0, added.errors)
         XCTAssertTrue(added.output.contains("Study s1: 2 runs"), added.output)

@@ -63,4 +63,29 @@ final class FolderLockTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "the holder was killed")
         XCTAssertNoThrow(try FolderLock(dir))
     }
+
+    /// #21: a holder that has the lock but has not written its name yet is "starting", not
+    /// "unknown", and a released lock leaves no name behind for the next holder's instant.
+    func testAHolderNotYetWrittenIsStartingAndAReleasedLockNamesNobody() throws {
+        let held = try FolderLock(dir)
+        ftruncate(open(held.path, O_WRONLY), 0)   // as in the instant between taking the lock and writing
+        XCTAssertThrowsError(try FolderLock(dir)) { error in
+            XCTAssertTrue("\(error)".contains(FolderLock.starting), "\(error)")
+        }
+        XCTAssertEqual(FolderLock.currentHolder(of: dir)?.description, FolderLock.starting)
+        held.release()
+        XCTAssertEqual(try String(contentsOfFile: dir + "/lock", encoding: .utf8), "", "a released lock names nobody")
+        // A name left by a process that died (no release) is not reported as a holder.
+        try "999999999 \(ProcessInfo.processInfo.hostName) 2026-01-01T00:00:00Z\n".write(toFile: dir + "/lock", atomically: false, encoding: .utf8)
+        XCTAssertNil(FolderLock.holder(dir + "/lock"))
+    }
+
+    /// A folder that cannot be made is named with the system's reason, not a missing lock file.
+    func testAFolderThatCannotBeCreatedIsNamedWithTheReason() throws {
+        try AtomicFile.write(dir + "/file", text: "x")
+        XCTAssertThrowsError(try FolderLock(dir + "/file/run")) { error in
+            XCTAssertTrue("\(error)".contains("\(dir)/file/run: cannot create the folder"), "\(error)")
+            XCTAssertFalse("\(error)".contains("NSCocoaErrorDomain"), "\(error)")
+        }
+    }
 }
