@@ -39,28 +39,39 @@ final class LocalJobsTests: TemporaryDirectoryTestCase {
         XCTAssertFalse(again.output.contains("training pythia"), again.output)
     }
 
-    /// SIGTERM to the study alone: it passes the signal on, its runs checkpoint, it exits 75;
-    /// running it again finishes with a serial study's numbers.
-    func testAStoppedStudyStopsItsRunsAndResumesToTheSameNumbers() throws {
+    /// A serial reference study, then a study with --jobs 2 sent `signal` (once: a second
+    /// SIGTERM ends a process at once, by design) half a second into its first run's training.
+    func signalledStudy(_ signal: Int32) throws -> (scanlab: String, outcome: ChildProcess.Outcome) {
         guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
         let serial = try ChildProcess.run(scanlab, arguments(dir + "/serial", steps: 1000, evalEvery: 250) + ["--jobs", "1"])
         XCTAssertEqual(serial.status, 0, serial.errors)
         final class Pid: @unchecked Sendable { var value: Int32 = 0, signalled = false }
         let pid = Pid()
-        // One signal only: a second one ends a process at once, by design.
-        let stopped = try ChildProcess(scanlab, arguments(dir + "/jobs", steps: 1000, evalEvery: 250) + ["--jobs", "2"])
+        let outcome = try ChildProcess(scanlab, arguments(dir + "/jobs", steps: 1000, evalEvery: 250) + ["--jobs", "2"])
             .run(onStart: { pid.value = $0 }) { _, text in
                 guard !pid.signalled, text.contains("training mamba") || text.contains("training pythia") else { return }
                 pid.signalled = true
-                DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { kill(pid.value, SIGTERM) }
+                DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { kill(pid.value, signal) }
             }
-        XCTAssertEqual(stopped.status, StopSignal.resumableStatus, stopped.output + stopped.errors)
-        XCTAssertTrue(stopped.errors.contains("interrupted by signal 15"), stopped.errors)
-        let resumed = try ChildProcess.run(scanlab, arguments(dir + "/jobs", steps: 1000, evalEvery: 250) + ["--jobs", "2"])
-        XCTAssertEqual(resumed.status, 0, resumed.errors)
-        XCTAssertTrue(resumed.output.contains("resuming at step"), resumed.output)
+        return (scanlab, outcome)
+    }
+
+    /// Running the study again finishes it with the serial study's numbers.
+    func assertRerunGivesTheSerialNumbers(_ scanlab: String) throws {
+        let rerun = try ChildProcess.run(scanlab, arguments(dir + "/jobs", steps: 1000, evalEvery: 250) + ["--jobs", "2"])
+        XCTAssertEqual(rerun.status, 0, rerun.output + rerun.errors)
+        XCTAssertTrue(rerun.output.contains("resuming at step"), rerun.output)
         XCTAssertEqual(try String(contentsOfFile: dir + "/jobs/studies/jobs/summary.csv", encoding: .utf8),
                        try String(contentsOfFile: dir + "/serial/studies/jobs/summary.csv", encoding: .utf8))
+    }
+
+    /// SIGTERM to the study alone: it passes the signal on, its runs checkpoint, it exits 75;
+    /// running it again finishes with a serial study's numbers.
+    func testAStoppedStudyStopsItsRunsAndResumesToTheSameNumbers() throws {
+        let (scanlab, stopped) = try signalledStudy(SIGTERM)
+        XCTAssertEqual(stopped.status, StopSignal.resumableStatus, stopped.output + stopped.errors)
+        XCTAssertTrue(stopped.errors.contains("interrupted by signal 15"), stopped.errors)
+        try assertRerunGivesTheSerialNumbers(scanlab)
     }
 
     /// The `scanlab train` processes (their pids) whose command line names `folder`.
@@ -76,25 +87,12 @@ final class LocalJobsTests: TemporaryDirectoryTestCase {
     /// #21: SIGKILL of a study with --jobs: its children stop with a checkpoint instead of
     /// training on under pid 1, and an immediate rerun finishes with the serial numbers.
     func testChildrenStopWhenTheStudyIsKilledAndARerunFinishes() throws {
-        guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
-        let serial = try ChildProcess.run(scanlab, arguments(dir + "/serial", steps: 1000, evalEvery: 250) + ["--jobs", "1"])
-        XCTAssertEqual(serial.status, 0, serial.errors)
-        final class Pid: @unchecked Sendable { var value: Int32 = 0, signalled = false }
-        let pid = Pid()
-        let killed = try ChildProcess(scanlab, arguments(dir + "/jobs", steps: 1000, evalEvery: 250) + ["--jobs", "2"])
-            .run(onStart: { pid.value = $0 }) { _, text in
-                guard !pid.signalled, text.contains("training mamba") || text.contains("training pythia") else { return }
-                pid.signalled = true
-                DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { kill(pid.value, SIGKILL) }
-            }
+        let (scanlab, killed) = try signalledStudy(SIGKILL)
         XCTAssertEqual(killed.signal, SIGKILL)
         let deadline = Date().addingTimeInterval(20)
         while !trainers(under: dir + "/jobs").isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         XCTAssertEqual(trainers(under: dir + "/jobs"), [], "no orphaned trainer is left 20 s after the study died")
-        let rerun = try ChildProcess.run(scanlab, arguments(dir + "/jobs", steps: 1000, evalEvery: 250) + ["--jobs", "2"])
-        XCTAssertEqual(rerun.status, 0, rerun.output + rerun.errors)
-        XCTAssertEqual(try String(contentsOfFile: dir + "/jobs/studies/jobs/summary.csv", encoding: .utf8),
-                       try String(contentsOfFile: dir + "/serial/studies/jobs/summary.csv", encoding: .utf8))
+        try assertRerunGivesTheSerialNumbers(scanlab)
     }
 
     /// #21: a run whose process fails is counted as failed, not done, and named.
