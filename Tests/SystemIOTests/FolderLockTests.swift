@@ -74,6 +74,9 @@ final class FolderLockTests: TemporaryDirectoryTestCase {
         }
         XCTAssertEqual(FolderLock.currentHolder(of: dir)?.description, FolderLock.starting)
         held.release()
+        let next = try FolderLock(dir)
+        XCTAssertEqual(FolderLock.holder(next.path)?.pid, getpid())
+        next.release()
         XCTAssertEqual(try String(contentsOfFile: dir + "/lock", encoding: .utf8), "", "a released lock names nobody")
         // A name left by a process that died (no release) is not reported as a holder.
         try "999999999 \(ProcessInfo.processInfo.hostName) 2026-01-01T00:00:00Z\n".write(toFile: dir + "/lock", atomically: false, encoding: .utf8)
