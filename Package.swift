@@ -68,8 +68,10 @@ let package = Package(
         // HDF5 files: model and training checkpoints in transformers' parameter names.
         .target(name: "Checkpoints", dependencies: ["CHDF5", "TensorCore", "Models", "SystemIO"], swiftSettings: cpuFlags),
 
-        // The synthetic in-context retrieval task, training runs and studies.
-        .target(name: "RetrievalStudy", dependencies: ["TensorCore", "Models", "Checkpoints", "SystemIO"], swiftSettings: cpuFlags),
+        // The synthetic tasks: their generators, token layouts and stored example sets.
+        .target(name: "Tasks", dependencies: ["TensorCore", "Checkpoints"], swiftSettings: cpuFlags),
+        // Training runs of a task, studies (grids of runs), presets, backends and summaries.
+        .target(name: "Studies", dependencies: ["Tasks", "TensorCore", "Models", "Checkpoints", "SystemIO"], swiftSettings: cpuFlags),
 
         // gnuplot-iostream (C++, header-only on Boost iostreams and filesystem; Debian:
         // libgnuplot-iostream-dev libboost-iostreams-dev libboost-filesystem-dev) behind a C interface.
@@ -77,27 +79,27 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"), .linkedLibrary("stdc++")]),
 
         // Figures through gnuplot: scripts and data beside every PNG and SVG; live plots in the terminal.
-        .target(name: "Plotting", dependencies: ["RetrievalStudy", "SystemIO", "CGnuplotLive"]),
+        .target(name: "Plotting", dependencies: ["Studies", "Tasks", "SystemIO", "CGnuplotLive"]),
 
         // Notebooks: named cells and parameters, state in HDF5, one worker process per cell.
         .target(name: "NotebookRunner", dependencies: ["Checkpoints", "TensorCore", "SystemIO"]),
         // The experiment scripts themselves (Notebooks/ at the root), compiled into the worker;
         // their registry (`allNotebooks`) is generated from the files at every build.
-        .target(name: "Notebooks", dependencies: ["NotebookRunner", "RetrievalStudy", "Models", "Plotting", "TensorCore"],
+        .target(name: "Notebooks", dependencies: ["NotebookRunner", "Studies", "Tasks", "Models", "Plotting", "TensorCore"],
                 path: "Notebooks", plugins: ["NotebookRegistry"]),
         .executableTarget(name: "notebook-registry"),
         .plugin(name: "NotebookRegistry", capability: .buildTool(), dependencies: ["notebook-registry"]),
         .executableTarget(name: "scanlab-worker", dependencies: ["NotebookRunner", "Notebooks"]),
 
         // `scanlab bench …`: throughput measurements, never run by tests.
-        .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "Models", "RetrievalStudy", "CBLAS", "SystemIO"], swiftSettings: cpuFlags),
+        .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "Models", "Studies", "Tasks", "CBLAS", "SystemIO"], swiftSettings: cpuFlags),
 
         // libFuzzer target for the checkpoint reader (Scripts/fuzz-checkpoint); a normal build
         // replays inputs given on its command line.
         .executableTarget(name: "scanlab-fuzz", dependencies: ["Checkpoints", "Models", "TensorCore"]),
 
         .executableTarget(name: "scanlab", dependencies: [
-            "TensorCore", "Kernels", "Models", "Checkpoints", "RetrievalStudy", "Plotting", "NotebookRunner", "Benchmarks",
+            "TensorCore", "Kernels", "Models", "Checkpoints", "Studies", "Tasks", "Plotting", "NotebookRunner", "Benchmarks",
             "SystemIO", "CReadline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -109,9 +111,10 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoints", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Models", "SystemIO", "TensorCore", "TestSupport"]),
-        .testTarget(name: "RetrievalStudyTests", dependencies: ["RetrievalStudy", "Models", "Checkpoints", "TensorCore", "TestSupport"],
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "TestSupport"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Tasks", "Models", "Checkpoints", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures", "transformers_logits.py"]),
-        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "RetrievalStudy", "SystemIO", "TestSupport"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Studies", "Tasks", "SystemIO", "TestSupport"]),
         .testTarget(name: "NotebookRunnerTests", dependencies: ["NotebookRunner", "SystemIO", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         // The command line itself (Sources/scanlab), through the built executable.

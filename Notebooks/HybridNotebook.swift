@@ -2,7 +2,8 @@ import Foundation
 import Models
 import NotebookRunner
 import Plotting
-import RetrievalStudy
+import Studies
+import Tasks
 
 /// The paper's closing question at CPU scale: with one attention layer among Mamba layers,
 /// does the per-position pattern become uniform like Pythia's, and does the hybrid learn in

@@ -1,6 +1,7 @@
 import NotebookRunner
 import Plotting
-import RetrievalStudy
+import Studies
+import Tasks
 import TensorCore
 
 /// Per-target-position accuracy over training for one length and placement, both models:

@@ -1,6 +1,7 @@
 import NotebookRunner
 import Plotting
-import RetrievalStudy
+import Studies
+import Tasks
 
 /// The two query placements compared: both models on one length, query after the context
 /// (suffix) and before it (prefix), with the steps each needed and the accuracy curves.

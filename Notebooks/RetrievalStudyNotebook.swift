@@ -1,7 +1,8 @@
 import Models
 import NotebookRunner
 import Plotting
-import RetrievalStudy
+import Studies
+import Tasks
 
 /// Reproduce the synthetic in-context retrieval study end to end: the plan, training of both
 /// models for each length and variant, the summary table and the figures. The defaults are

@@ -13,7 +13,7 @@ whose last entries are special tokens, like GPT-NeoX's <|endoftext|>):
                 4 heads of 8 in 2 groups
 
 Run once after changing it, and commit the folders (about 100 kB):
-  .venv-torch/bin/python Scripts/make_pretrained_fixtures.py Tests/RetrievalStudyTests/Fixtures
+  .venv-torch/bin/python Scripts/make_pretrained_fixtures.py Tests/StudiesTests/Fixtures
 
 Published shapes at full size for benchmarks and for trying the conversion end to end
 (random weights; not committed, not used by the tests):

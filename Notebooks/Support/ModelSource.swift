@@ -1,6 +1,7 @@
 import Models
 import NotebookRunner
-import RetrievalStudy
+import Studies
+import Tasks
 
 /// The notebook parameters that choose which models a study trains: the tiny models from
 /// scratch (both empty), published shapes (`sizes`), or pretrained checkpoints (`init-from`),

@@ -1,5 +1,6 @@
 import NotebookRunner
-import RetrievalStudy
+import Studies
+import Tasks
 
 extension CellContext {
     /// Trains a study's runs (finished ones are kept), stores and logs its summary table.

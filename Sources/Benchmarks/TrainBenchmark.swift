@@ -1,6 +1,7 @@
 import Foundation
 import Models
-import RetrievalStudy
+import Studies
+import Tasks
 import TensorCore
 
 /// One row of `scanlab bench train`, with the PyTorch anchor script's field names plus gflops.

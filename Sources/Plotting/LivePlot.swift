@@ -1,6 +1,7 @@
 import CGnuplotLive
 import Foundation
-import RetrievalStudy
+import Studies
+import Tasks
 import SystemIO
 
 /// Held-out accuracy and training loss drawn in the terminal by one persistent gnuplot process

@@ -1,4 +1,5 @@
-import RetrievalStudy
+import Studies
+import Tasks
 
 /// The replicates of one setting: runs that differ only in their seed. Figures draw each run
 /// thin and the group's median thick, so a reader sees both the finding and its spread.

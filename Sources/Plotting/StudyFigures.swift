@@ -1,5 +1,6 @@
 import Foundation
-import RetrievalStudy
+import Studies
+import Tasks
 
 /// A run's configuration and what it recorded.
 public struct RunRecord {

@@ -2,7 +2,8 @@ import ArgumentParser
 import Benchmarks
 import Foundation
 import Models
-import RetrievalStudy
+import Studies
+import Tasks
 import SystemIO
 
 struct Bench: ParsableCommand {

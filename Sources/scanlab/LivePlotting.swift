@@ -1,7 +1,8 @@
 import Foundation
 import NotebookRunner
 import Plotting
-import RetrievalStudy
+import Studies
+import Tasks
 
 /// The REPL's live plots: while a cell trains, the held-out accuracy and loss curves redrawn
 /// in the terminal after every evaluation; `plot RUN` and `plot STUDY` draw a run or a study the

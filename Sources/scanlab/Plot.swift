@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Plotting
-import RetrievalStudy
+import Studies
+import Tasks
 
 /// Where figures go: --figures, else $SCANLAB_FIGURES, else Figures/ beside the data folder.
 func figuresDirectory(_ explicit: String?, data: DataOptions) -> String {

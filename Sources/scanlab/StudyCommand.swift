@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Plotting
-import RetrievalStudy
+import Studies
+import Tasks
 import SystemIO
 import TensorCore
 

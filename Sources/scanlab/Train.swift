@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Models
-import RetrievalStudy
+import Studies
+import Tasks
 import SystemIO
 
 /// Where generated data and runs live: --data, else $SCANLAB_DATA, else ./Data.

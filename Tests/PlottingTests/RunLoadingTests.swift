@@ -1,6 +1,7 @@
 import Foundation
 import Plotting
-import RetrievalStudy
+import Studies
+import Tasks
 import SystemIO
 import TestSupport
 import XCTest

@@ -62,7 +62,7 @@ final class ForwardTests: TemporaryDirectoryTestCase {
     }
 }
 
-/// metrics.h5's finished flag, read without the RetrievalStudy module.
+/// metrics.h5's finished flag, read without the Studies module.
 enum RunMetricsProbe {
     static func finished(_ path: String) throws -> Bool { try HDF5File(path, mode: .read).intAttribute("finished") == 1 }
 }

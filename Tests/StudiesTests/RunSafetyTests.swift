@@ -1,7 +1,8 @@
 import Checkpoints
 import Foundation
 import Models
-import RetrievalStudy
+import Studies
+import Tasks
 import SystemIO
 import TensorCore
 import TestSupport

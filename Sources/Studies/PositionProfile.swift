@@ -1,3 +1,4 @@
+import Tasks
 /// How evenly a run had learned the target positions part-way through: at its first
 /// evaluation with held-out accuracy at or above `level`, the mean accuracy over the first,
 /// middle and last third of the target positions, and the spread (standard deviation) over

@@ -1,6 +1,7 @@
 import Foundation
 import SystemIO
-import RetrievalStudy
+import Studies
+import Tasks
 import TestSupport
 import XCTest
 

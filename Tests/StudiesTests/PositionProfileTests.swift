@@ -1,4 +1,5 @@
-import RetrievalStudy
+import Studies
+import Tasks
 import XCTest
 
 final class PositionProfileTests: XCTestCase {

@@ -45,7 +45,7 @@ public struct RetrievalDataset {
         let f = try HDF5File(path, mode: .read)
         func examples(_ prefix: String, _ count: Int) throws -> RetrievalExamples {
             let o = try f.readInt32s(prefix + "_orders"), t = try f.readInt32s(prefix + "_targets")
-            guard o.shape == [count, length], t.shape == [count] else { throw StudyError("\(path): unexpected shapes") }
+            guard o.shape == [count, length], t.shape == [count] else { throw TaskError("\(path): unexpected shapes") }
             return RetrievalExamples(length: length, orders: o.values, targets: t.values)
         }
         return RetrievalDataset(length: length, train: try examples("train", trainSize), heldOut: try examples("eval", evalSize))

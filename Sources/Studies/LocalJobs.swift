@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Tasks
 import SystemIO
 
 /// Runs a study's runs side by side on this machine: up to `jobs` child processes of

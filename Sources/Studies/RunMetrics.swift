@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Tasks
 import SystemIO
 
 /// What a run records at every evaluation, saved as <run>/metrics.h5:

@@ -1,4 +1,5 @@
 import Foundation
+import Tasks
 import SystemIO
 
 /// Runs a study's unfinished runs as one Slurm job array: each array task calls

@@ -1,4 +1,5 @@
 import Foundation
+import Tasks
 import SystemIO
 
 /// Reports training progress: a live line redrawn in place on a terminal, plain log lines

@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Tasks
 import Models
 import SystemIO
 import TensorCore

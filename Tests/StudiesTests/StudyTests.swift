@@ -1,5 +1,6 @@
 import Foundation
-import RetrievalStudy
+import Studies
+import Tasks
 import SystemIO
 import TestSupport
 import XCTest

@@ -1,4 +1,5 @@
 import Foundation
+import Tasks
 import SystemIO
 
 /// A grid of runs: models × lengths × variants × learning rates × seeds, sharing every other

@@ -1,3 +1,4 @@
+import Tasks
 /// How far a run has come, read from its folder alone (so a scheduler or another process can ask).
 public enum RunProgress: Equatable, Sendable, CustomStringConvertible {
     case notPrepared

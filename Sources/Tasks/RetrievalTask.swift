@@ -18,10 +18,10 @@ public struct RetrievalTask: Equatable, Codable, Sendable {
     public let layout: TokenLayout
 
     public init(length: Int, placement: QueryPlacement, layout: TokenLayout? = nil) throws {
-        guard length >= 2 else { throw StudyError("sequence length must be at least 2, got \(length)") }
-        guard length <= 16_000 else { throw StudyError("sequence length \(length) is too large (at most 16000)") }
+        guard length >= 2 else { throw TaskError("sequence length must be at least 2, got \(length)") }
+        guard length <= 16_000 else { throw TaskError("sequence length \(length) is too large (at most 16000)") }
         if let layout, layout.length != length {
-            throw StudyError("token layout for L = \(layout.length) does not fit a task of length \(length)")
+            throw TaskError("token layout for L = \(layout.length) does not fit a task of length \(length)")
         }
         self.length = length
         self.placement = placement
@@ -70,7 +70,7 @@ public struct RetrievalExamples: Equatable {
                 if exclude.contains(key) {
                     attempts += 1
                     if attempts == 10_000 {
-                        throw StudyError("cannot draw held-out examples outside the training set: L = \(length) has only \(length)!·\(length) distinct examples; use a smaller --train-size or a larger length")
+                        throw TaskError("cannot draw held-out examples outside the training set: L = \(length) has only \(length)!·\(length) distinct examples; use a smaller --train-size or a larger length")
                     }
                     continue
                 }
@@ -100,9 +100,4 @@ public struct ExampleKey: Hashable {
         }
         fingerprint = h ^ (h >> 29)
     }
-}
-
-public struct StudyError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Tasks
 import Models
 
 /// Settings given once per model family on the command line or in a notebook: checkpoints

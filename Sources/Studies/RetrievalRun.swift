@@ -1,6 +1,7 @@
 import Checkpoints
 import Dispatch
 import Foundation
+import Tasks
 import Models
 import SystemIO
 import TensorCore

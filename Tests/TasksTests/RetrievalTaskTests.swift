@@ -1,5 +1,5 @@
 import Foundation
-import RetrievalStudy
+import Tasks
 import XCTest
 
 final class RetrievalTaskTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
-import RetrievalStudy
+import Studies
+import Tasks
 import SystemIO
 import TestSupport
 import XCTest
