@@ -70,6 +70,19 @@ final class MatmulTests: XCTestCase {
         }
     }
 
+    /// A weight gradient over every token (k far longer than the output: split into wide
+    /// bands) matches a naive sum, on both sides of each band edge.
+    func testTokenLongWeightGradientMatchesNaiveAcrossBandEdges() {
+        let dy = randn([3328, 256], seed: 3), x = randn([3328, 128], seed: 4)
+        let dw = dy.matmul(x, transposeA: true)
+        XCTAssertEqual(dw.shape, [256, 128])
+        for (r, c) in [(0, 0), (127, 5), (128, 5), (255, 127), (64, 100)] {
+            var acc: Double = 0
+            for t in 0..<3328 { acc += Double(dy.data[t * 256 + r]) * Double(x.data[t * 128 + c]) }
+            XCTAssertEqual(Double(dw.data[r * 128 + c]), acc, accuracy: 1e-2, "row \(r), column \(c)")
+        }
+    }
+
     func testShapeErrorsNameBothShapes() {
         XCTAssertThrowsError(try MatmulShapes([3, 4], [5, 6], transposeA: false, transposeB: false)) { e in
             XCTAssertTrue("\(e)".contains("[3, 4]") && "\(e)".contains("[5, 6]") && "\(e)".contains("matmul"))
