@@ -24,12 +24,8 @@ public func medianSeconds(seconds: Double = 0.3, minRuns: Int = 5, _ body: () ->
 
 /// Writes benchmark rows as a JSON array (keys sorted, so files diff cleanly).
 public func writeJSON<T: Encodable>(_ rows: [T], to path: String) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    let data = try encoder.encode(rows)
-    let url = URL(fileURLWithPath: path)
     do {
-        try AtomicFile.write(url.path, contents: data)
+        try JSONRecord.write(rows, to: path)
     } catch {
         throw BenchmarkError("cannot write JSON to \(path): \(error.localizedDescription)")
     }

@@ -53,7 +53,6 @@ public enum NotebookReport {
     public static func write(_ d: NotebookDescription, state: NotebookState, values: [String: String],
                              statuses: [(String, CellStatus)], tag: String, figuresDirectory: String) throws -> String {
         let file = path(d, tag: tag, figuresDirectory: figuresDirectory)
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try AtomicFile.write(file, text: ipynb(d, state: state, values: values, statuses: statuses))
         return file
     }

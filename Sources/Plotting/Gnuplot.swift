@@ -31,7 +31,7 @@ public struct Gnuplot {
     /// data blocks are separated by two blank lines and selected with `index N`.
     public func draw(name: String, in folder: String, title: String, data: String, body: String,
                      width: Int? = nil, height: Int? = nil) throws -> Figure {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Folders.create(folder)
         let (w, h) = (width ?? self.width, height ?? self.height)
         let script = """
         # \(title)

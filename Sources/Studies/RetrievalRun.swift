@@ -335,7 +335,7 @@ public final class RetrievalRun {
     /// Moves a checkpoint that cannot be used into unusable/ (never over an earlier one);
     /// returns where it went.
     func setAside(_ path: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: unusableDirectory, withIntermediateDirectories: true)
+        try Folders.create(unusableDirectory)
         let name = (path as NSString).lastPathComponent
         var target = unusableDirectory + "/" + name, n = 1
         while FileManager.default.fileExists(atPath: target) {

@@ -28,11 +28,10 @@ public struct SlurmBackend {
         try study.writeSpec()
         let pending = try study.unfinishedRuns().map(\.folder)
         let dir = slurmDirectory(study)
-        try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
+        try Folders.create(dir + "/logs")
         let path = dir + "/array.sbatch"
         guard !pending.isEmpty else { return (path, []) }
-        // Always quoted (not only when needed): the script's lines stay uniform to read.
-        func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let q = ShellQuoting.alwaysQuoted
         var lines = [
             "#!/bin/bash",
             "# ScanLab study \(study.spec.name): one array task per unfinished run. Resubmitting resumes runs.",

@@ -38,8 +38,9 @@ public enum JSONRecord {
         }
     }
 
-    /// A decoding error as a person reads it: where (the key path) and what.
-    public static func describe(_ error: DecodingError) -> String {
+    /// A decoding error as a person reads it: where (the key path) and what. (decode handles
+    /// a corruption without a key path through locateCorruption.)
+    static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [any CodingKey]) -> String {
             let parts = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
             return parts.isEmpty ? "the top level" : "key " + parts.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
@@ -52,10 +53,7 @@ public enum JSONRecord {
         case .keyNotFound(let key, let c):
             return "\(path(c.codingPath + [key])): missing"
         case .dataCorrupted(let c):
-            if c.codingPath.isEmpty, let underlying = c.underlyingError {
-                return "not valid JSON (\(underlying.localizedDescription))"
-            }
-            return c.codingPath.isEmpty ? "not valid JSON (\(c.debugDescription))" : "\(path(c.codingPath)): \(c.debugDescription)"
+            return "\(path(c.codingPath)): \(c.debugDescription)"
         @unknown default:
             return "\(error)"
         }

@@ -7,8 +7,11 @@ public enum ShellQuoting {
         let plain = !word.isEmpty && word.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_-./=,:+@%".unicodeScalars.contains($0)
         }
-        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return plain ? word : alwaysQuoted(word)
     }
+
+    /// `word` in single quotes whatever it holds (scripts whose lines should read alike).
+    public static func alwaysQuoted(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// A command line of quoted words.
     public static func command(_ words: [String]) -> String { words.map(quote).joined(separator: " ") }

@@ -118,9 +118,7 @@ struct BenchTrain: ParsableCommand {
         print(TrainBenchmark.table([row]))
         if profile { print(TrainBenchmark.profileTable(steps: steps)) }
         if let json {
-            let e = JSONEncoder()
-            e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(json, contents: try e.encode(row))
+            try JSONRecord.write(row, to: json)
             print("wrote \(json)")
         }
     }
