@@ -49,17 +49,17 @@ public final class CausalLM {
         if let head { parameters.add(keys.head, head) } else { parameters.alias(keys.head, to: keys.embedding) }
     }
 
-    /// Final hidden states before the final norm: (batch, length, hidden), or with `positions`
-    /// (one per sequence) (batch, hidden): the same function as those rows, with the last block
-    /// told so (it may skip work after its sequence mixing). With `vocabularyTables` the first
-    /// block may run its token-wise work once per vocabulary entry (TokenwiseInput). Without
-    /// either, every block on every row, as transformers.
-    public func hiddenStates(_ tokens: TokenBatch, at positions: [Int]?, vocabularyTables tables: Bool) -> Tensor {
+    /// Final hidden states before the final norm: (batch, length, hidden), or with `rows` (flat
+    /// indices b·length + t, ascending within a sequence) (rows, hidden): the same function as
+    /// those rows, with the last block told so (it may skip work after its sequence mixing). With
+    /// `vocabularyTables` the first block may run its token-wise work once per vocabulary entry
+    /// (TokenwiseInput). Without either, every block on every row, as transformers.
+    public func hiddenStates(_ tokens: TokenBatch, atRows rows: [Int]?, vocabularyTables tables: Bool) -> Tensor {
         var x = embedding.embedding(tokens.ids, shape: [tokens.batch, tokens.length])
         for (l, block) in blocks.enumerated() {
             let last = l == blocks.count - 1
             x = block.forward(BlockInput(x: x, tokens: tokens, table: l == 0 && tables ? embedding : nil,
-                                         positions: last ? positions : nil))
+                                         rows: last ? rows : nil))
         }
         return x
     }
@@ -68,37 +68,49 @@ public final class CausalLM {
     public func head(_ hidden: Tensor) -> Tensor { finalNorm(hidden).linear(headWeight) }
 
     /// Final hidden states (batch, length, hidden) of every layer on every row.
-    public func hiddenStates(_ tokens: TokenBatch) -> Tensor { hiddenStates(tokens, at: nil, vocabularyTables: false) }
+    public func hiddenStates(_ tokens: TokenBatch) -> Tensor { hiddenStates(tokens, atRows: nil, vocabularyTables: false) }
 
     /// Logits for every position: (batch, length, vocab).
     public func logits(_ tokens: TokenBatch) -> Tensor { head(hiddenStates(tokens)) }
 
-    /// Logits at one chosen position per sequence: (batch, vocab). Training on the answer
-    /// position runs the head on those rows only; vocabulary tables are used when the batch
-    /// has many more tokens than it reads distinct ids, unless `vocabularyTables` says.
-    public func logits(_ tokens: TokenBatch, at positions: [Int], vocabularyTables: Bool? = nil) -> Tensor {
+    /// Logits at chosen rows (flat indices b·length + t, ascending within a sequence):
+    /// (rows, vocab). Training on answer positions runs the last layer's tail and the head on
+    /// those rows only; vocabulary tables are used when the batch has many more tokens than it
+    /// reads distinct ids, unless `vocabularyTables` says.
+    public func logits(_ tokens: TokenBatch, atRows rows: [Int], vocabularyTables: Bool? = nil) -> Tensor {
         let tables = vocabularyTables ?? tokens.vocabularyTablesPay(vocabularySize: config.vocabSize)
-        return head(hiddenStates(tokens, at: positions, vocabularyTables: tables))
+        return head(hiddenStates(tokens, atRows: tokens.checked(rows), vocabularyTables: tables))
     }
 
-    /// The same logits as `logits(_:at:)`, taken from the full forward (every layer on every
+    /// Logits at one position per sequence: (batch, vocab).
+    public func logits(_ tokens: TokenBatch, at positions: [Int], vocabularyTables: Bool? = nil) -> Tensor {
+        logits(tokens, atRows: tokens.rows(at: positions), vocabularyTables: vocabularyTables)
+    }
+
+    /// The same logits as `logits(_:atRows:)`, taken from the full forward (every layer on every
     /// row, no vocabulary tables), as PyTorch and transformers compute them: for comparisons.
+    public func logitsFromFullForward(_ tokens: TokenBatch, atRows rows: [Int]) -> Tensor {
+        head(hiddenStates(tokens).tokenRows(tokens.checked(rows)))
+    }
+
+    /// The same at one position per sequence.
     public func logitsFromFullForward(_ tokens: TokenBatch, at positions: [Int]) -> Tensor {
-        head(hiddenStates(tokens).tokenRows(tokens.rows(at: positions)))
+        logitsFromFullForward(tokens, atRows: tokens.rows(at: positions))
     }
 
     /// Forward + backward FLOPs of one training step on `batch` sequences of `sequence` tokens,
-    /// the loss at one position each: 3 × the forward, whose work each block reports for the
-    /// shortcuts it takes. `tableEntries`: rows of the first layer's vocabulary table, or nil
-    /// without tables; `answerOnly`: the trainer's answer-position forward.
-    public func trainingFLOPs(batch: Int, sequence: Int, tableEntries: Int?, answerOnly: Bool) -> Double {
-        let (B, T) = (Double(batch), Double(sequence))
+    /// the loss at `answerRows` rows in all (the batch size when each sequence has one answer):
+    /// 3 × the forward, whose work each block reports for the shortcuts it takes.
+    /// `tableEntries`: rows of the first layer's vocabulary table, or nil without tables;
+    /// `answerOnly`: the trainer's answer-row forward.
+    public func trainingFLOPs(batch: Int, sequence: Int, answerRows: Int? = nil, tableEntries: Int?, answerOnly: Bool) -> Double {
+        let (B, T, A) = (Double(batch), Double(sequence), Double(answerRows ?? batch))
         let H = Double(embedding.shape[1]), V = Double(embedding.shape[0])
-        var total = B * 2 * H * V   // the head, at the answer only (as the PyTorch anchor)
+        var total = A * 2 * H * V   // the head, at the answer rows only (as the PyTorch anchor)
         for (l, block) in blocks.enumerated() {
             let r = BlockRefinement(tables: l == 0 && tableEntries != nil, answerOnly: answerOnly && l == blocks.count - 1)
             let f = block.flops(sequence: sequence, refined: r)
-            total += B * T * f.perToken + B * f.perSequence + Double(tableEntries ?? 0) * f.perEntry
+            total += B * T * f.perToken + A * f.perSequence + Double(tableEntries ?? 0) * f.perEntry
         }
         return 3 * total
     }
@@ -117,5 +129,15 @@ extension TokenBatch {
             fatalError("positions: position \(p) is outside 0..<\(length)")
         }
         return positions.enumerated().map { $0.offset * length + $0.element }
+    }
+
+    /// `rows` when every one is a row of this batch, distinct and ascending within its sequence.
+    func checked(_ rows: [Int]) -> [Int] {
+        for (i, r) in rows.enumerated() {
+            precondition(r >= 0 && r < batch * length, "rows: row \(r) is outside 0..<\(batch * length)")
+            precondition(i == 0 || r / length != rows[i - 1] / length || r > rows[i - 1],
+                         "rows: \(rows[i - 1]) then \(r) do not ascend within their sequence")
+        }
+        return rows
     }
 }

@@ -40,32 +40,43 @@ final class AnswerPositionTests: XCTestCase {
     }
 }
 
-/// The answer-position forward, vocabulary tables, and both: logits and every gradient equal
-/// the full forward's rows (every family runs through this).
+/// The answer-row forward, vocabulary tables, and both: logits and every gradient equal the
+/// full forward's rows (every family runs through this), with one answer per sequence (the
+/// retrieval task) and with several per sequence, some sequences having none (MQAR, copying).
 func assertTrainerShortcutsMatch(_ model: CausalLM, _ tokens: TokenBatch, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
     // The last position, the first, and one in between.
     let positions = (0..<tokens.batch).map { [tokens.length - 1, 0, tokens.length / 2][$0 % 3] }
-    let vocab = model.config.vocabSize
-    let targets = (0..<tokens.batch).map { ($0 * 7 + 3) % vocab }
+    assertTrainerShortcutsMatch(model, tokens, rows: tokens.rows(at: positions), name + " (one row per sequence)", file: file, line: line)
+    // Sequence 0: the first, a middle and the last row; sequence 1 none; the rest two rows each.
+    let (n, b) = (tokens.length, tokens.batch)
+    var rows = Array(Set([0, n / 2, n - 1])).sorted()
+    for s in 2..<max(2, b) { rows += Array(Set([s * n + (s % n), s * n + n - 1])).sorted() }
+    assertTrainerShortcutsMatch(model, tokens, rows: rows, name + " (several rows per sequence)", file: file, line: line)
+}
 
-    let fullLogits = model.logitsFromFullForward(tokens, at: positions)
+func assertTrainerShortcutsMatch(_ model: CausalLM, _ tokens: TokenBatch, rows: [Int], _ name: String, file: StaticString = #filePath, line: UInt = #line) {
+    let vocab = model.config.vocabSize
+    let targets = (0..<rows.count).map { ($0 * 7 + 3) % vocab }
+
+    for key in model.parameters.allKeys { model.parameters[key].grad = nil }
+    let fullLogits = model.logitsFromFullForward(tokens, atRows: rows)
     fullLogits.crossEntropy(targets: targets).backward()
     let want = model.parameters.gradientsByKey
 
     // The answer position alone, tables alone (every row), and both together.
     let variants: [(String, (TokenBatch) -> Tensor)] = [
-        ("at positions", { model.logits($0, at: positions, vocabularyTables: false) }),
+        ("at the answer rows", { model.logits($0, atRows: rows, vocabularyTables: false) }),
         ("full forward with vocabulary tables", {
-            model.head(model.hiddenStates($0, at: nil, vocabularyTables: true).tokenRows($0.rows(at: positions)))
+            model.head(model.hiddenStates($0, atRows: nil, vocabularyTables: true).tokenRows(rows))
         }),
-        ("at positions with vocabulary tables", { model.logits($0, at: positions, vocabularyTables: true) }),
+        ("at the answer rows with vocabulary tables", { model.logits($0, atRows: rows, vocabularyTables: true) }),
     ]
     for (variant, forward) in variants {
         let label = "\(name) \(variant)"
         for key in model.parameters.allKeys { model.parameters[key].grad = nil }
         let logits = forward(tokens)
         logits.crossEntropy(targets: targets).backward()
-        XCTAssertEqual(logits.shape, [tokens.batch, vocab], "\(label) logits shape", file: file, line: line)
+        XCTAssertEqual(logits.shape, [rows.count, vocab], "\(label) logits shape", file: file, line: line)
         XCTAssertLessThanOrEqual(relativeError(logits, fullLogits), 1e-5, "\(label) logits", file: file, line: line)
         let got = model.parameters.gradientsByKey
         for key in model.parameters.allKeys {

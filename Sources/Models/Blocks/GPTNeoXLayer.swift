@@ -40,7 +40,7 @@ public final class GPTNeoXLayer: RefiningBlock {
 
     func mlp(_ t: Tensor) -> Tensor { down(up(t).gelu()) }
 
-    /// At `positions` q·k, dense and the MLP run for those rows only (keys and values still span
+    /// At `rows` q·k, dense and the MLP run for those rows only (keys and values still span
     /// the prefix). With a table, qkv (and with the parallel residual the MLP) run on the
     /// embedding table: their input there is the embedding row of each token.
     public func forward(_ input: BlockInput) -> Tensor {
@@ -48,8 +48,8 @@ public final class GPTNeoXLayer: RefiningBlock {
         var x = input.x
         let qkv = input0.map { queryKeyValue(inputLayerNorm($0)) }
         let mixed: Tensor
-        if let positions = input.positions, let rows {
-            mixed = Tensor.causalAttention(qkv: qkv, heads: heads, rotary: rotary, at: positions)
+        if let rows {
+            mixed = Tensor.causalAttention(qkv: qkv, heads: heads, rotary: rotary, atRows: rows)
             x = x.tokenRows(rows)
         } else {
             mixed = Tensor.causalAttention(qkv: qkv, heads: heads, rotary: rotary)

@@ -51,7 +51,7 @@ public final class Mamba2Block: RefiningBlock {
         outProj.register(in: store, prefix: m + "out_proj.")
     }
 
-    /// At `positions` the gate z, the gated norm and out_proj run for those rows only (the scan
+    /// At `rows` the gate z, the gated norm and out_proj run for those rows only (the scan
     /// still spans the prefix). With a table, the norm and in_proj run on it.
     public func forward(_ input: BlockInput) -> Tensor {
         let c = settings

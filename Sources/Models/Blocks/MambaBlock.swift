@@ -56,7 +56,7 @@ public final class MambaBlock: RefiningBlock {
         outProj.register(in: store, prefix: m + "out_proj.")
     }
 
-    /// At `positions` the gate z, C, the scan's output and out_proj run for those rows only (the
+    /// At `rows` the gate z, C, the scan's output and out_proj run for those rows only (the
     /// recurrence still spans the prefix). With a table, the norm and in_proj run on it.
     public func forward(_ input: BlockInput) -> Tensor {
         let (di, n, r) = (innerSize, stateSize, dtRank)

@@ -2,28 +2,26 @@ import TensorCore
 
 /// What a block reads. In the plain forward only `x`. The trainer's two shortcuts add:
 /// `table`, in the first layer, when x's rows are embedding rows, so token-wise work may run
-/// once per vocabulary entry (TokenwiseInput); and `positions`, in the last layer, when only
-/// one row per sequence is read afterwards.
+/// once per vocabulary entry (TokenwiseInput); and `rows`, in the last layer, when only the
+/// answer rows are read afterwards.
 public struct BlockInput {
     /// The residual stream, (B, L, hidden).
     public let x: Tensor
     public let tokens: TokenBatch
     /// The embedding matrix x was looked up in (first layer with vocabulary tables).
     public let table: Tensor?
-    /// One position per sequence whose output rows are all that is needed (last layer).
-    public let positions: [Int]?
+    /// Flat row indices b·L + t whose outputs are all that is needed (last layer): distinct,
+    /// ascending within each sequence.
+    public let rows: [Int]?
 
-    public init(x: Tensor, tokens: TokenBatch, table: Tensor? = nil, positions: [Int]? = nil) {
-        self.x = x; self.tokens = tokens; self.table = table; self.positions = positions
+    public init(x: Tensor, tokens: TokenBatch, table: Tensor? = nil, rows: [Int]? = nil) {
+        self.x = x; self.tokens = tokens; self.table = table; self.rows = rows
     }
 
     /// The plain forward's input: x alone (its token ids are never read without a table).
     init(plain x: Tensor) {
         self.init(x: x, tokens: TokenBatch(ids: [Int](repeating: 0, count: x.shape[0] * x.shape[1]), batch: x.shape[0], length: x.shape[1]))
     }
-
-    /// Flat row indices b·L + p_b of `positions`.
-    public var rows: [Int]? { positions.map { tokens.rows(at: $0) } }
 
     /// x as the input of token-wise work: table rows when there is a table.
     var tokenwise: TokenwiseInput { table.map { .table($0, tokens) } ?? .rows(x, tokens) }
@@ -36,7 +34,7 @@ public protocol Block: Layer {
     /// (B, L, hidden) → (B, L, hidden): every row, as transformers computes it.
     func forward(_ x: Tensor) -> Tensor
 
-    /// The same function as `forward(input.x)`, or its rows at `input.positions` ((B, hidden)).
+    /// The same function as `forward(input.x)`, or its rows at `input.rows` ((rows, hidden)).
     func forward(_ input: BlockInput) -> Tensor
 
     /// Forward multiply-adds ×2 of one block, split by where the work runs (FLOPCount).
@@ -69,7 +67,8 @@ public struct BlockRefinement: Equatable {
 }
 
 /// Forward FLOPs (2 per multiply-add) of one block: `perToken` for every token of the batch,
-/// `perSequence` once per sequence (answer-only work), `perEntry` once per vocabulary-table entry.
+/// `perSequence` once per answer row (answer-only work; one per sequence on the retrieval task),
+/// `perEntry` once per vocabulary-table entry.
 public struct FLOPCount: Equatable {
     public var perToken = 0.0, perSequence = 0.0, perEntry = 0.0
     public init(perToken: Double = 0, perSequence: Double = 0, perEntry: Double = 0) {

@@ -4,7 +4,7 @@ import TensorCore
 import TestSupport
 import XCTest
 
-final class CausalAttentionAtPositionsTests: XCTestCase {
+final class CausalAttentionAtRowsTests: XCTestCase {
     /// The chosen rows of the reference attention, (B, H·hs).
     func referenceRows(_ qkv: Tensor, heads: Int, rotary: RotaryEmbedding, _ positions: [Int]) -> Tensor {
         let (b, t) = (qkv.shape[0], qkv.shape[1])
@@ -30,6 +30,23 @@ final class CausalAttentionAtPositionsTests: XCTestCase {
                                    { self.referenceRows($0[0], heads: h, rotary: rotary, positions) })
         }
     }
+
+    /// Several rows per sequence (a task with many answers), one sequence without any, and a
+    /// sequence whose rows share keys: forward and the accumulated gradient equal the reference.
+    func testSeveralRowsPerSequenceMatchTheReference() throws {
+        let (b, t, h, hs) = (3, 11, 2, 8)
+        let rotary = try RotaryEmbedding(headSize: hs, partialRotaryFactor: 0.5, base: 10000)
+        let rows = [0, 3, 4, 10, 2 * t + 5, 2 * t + 10]   // sequence 1 has no answer
+        let qkv = randn([b, t, h * 3 * hs], seed: 21)
+        XCTAssertEqual(Tensor.causalAttention(qkv: qkv, heads: h, rotary: rotary, atRows: rows).shape, [rows.count, h * hs])
+        assertMatchesReference([qkv], names: ["qkv"], "rows \(rows)",
+                               { Tensor.causalAttention(qkv: $0[0], heads: h, rotary: rotary, atRows: rows) },
+                               { causalAttentionReference(qkv: $0[0], heads: h, rotary: rotary).reshape([b * t, h * hs]).indexSelect(rows) })
+        assertGradientsMatch([randn([2, 6, 1 * 3 * 4], seed: 3)], eps: 1e-2, tolerance: 1e-2, maxProbes: 72) {
+            Tensor.causalAttention(qkv: $0[0], heads: 1, rotary: rotary2, atRows: [1, 2, 5, 9])
+        }
+    }
+    let rotary2 = try! RotaryEmbedding(headSize: 4, partialRotaryFactor: 1.0, base: 10000)
 
     func testGradientAgainstFiniteDifferences() throws {
         let rotary = try RotaryEmbedding(headSize: 6, partialRotaryFactor: 0.5, base: 10000)
