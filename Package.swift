@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoints", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Models", "SystemIO", "TensorCore", "TestSupport"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "TestSupport"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Checkpoints", "TensorCore", "TestSupport"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "Tasks", "Models", "Checkpoints", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures", "transformers_logits.py"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Studies", "Tasks", "SystemIO", "TestSupport"]),

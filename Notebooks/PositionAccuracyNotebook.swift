@@ -19,7 +19,7 @@ let positionAccuracy = Notebook("position-accuracy", summary: "Which target posi
         for r in runs {
             ctx.store("\(r.config.model.rawValue)-run", .run(ctx.dataDirectory + "/runs/" + r.config.folderName))
             // evaluations × L, kept as a tensor value for `show`
-            let m = r.metrics.positionAccuracy
+            let m = r.metrics.slotAccuracy
             ctx.store("\(r.config.model.rawValue)-position-accuracy",
                       .tensor(Tensor(m.flatMap { $0.map(Float.init) }, shape: [m.count, r.config.length])))
         }

@@ -9,6 +9,8 @@ public struct TrainBenchmarkRow: Codable, Equatable {
     public let impl: String
     public let model: String
     public let size: String
+    /// The task and its parameters ("position-retrieval", "mqar length 64, vocab 8192, …").
+    public let task: String
     public let L: Int
     public let variant: String
     public let batch: Int
@@ -25,39 +27,44 @@ public struct TrainBenchmarkRow: Codable, Equatable {
     public let peak_rss_mb: Double
 }
 
-/// A full training step (forward, loss at the answer position, backward, AdamW) at the shapes
-/// of shared/anchors/torch_train_step.py: batch 64; by default its tiny models (Pythia hidden
-/// 128 × 2 layers × 4 heads, ffn 512; Mamba hidden 128 × 4 layers, d_state 16, expand 2,
-/// conv 4; vocabulary 3 + 2L), or with `size` a published shape with random weights and the
-/// task's 2 + 2L tokens appended to its vocabulary. The step is the trainer's own
-/// (`retrievalTrainingStep`), without clipping as in the anchor.
+/// A full training step (forward, loss at the task's labelled positions, backward, AdamW) at
+/// the shapes of shared/anchors/torch_train_step.py: batch 64; by default its tiny models
+/// (Pythia hidden 128 × 2 layers × 4 heads, ffn 512; Mamba hidden 128 × 4 layers, d_state 16,
+/// expand 2, conv 4; on position retrieval a vocabulary of 3 + 2L), or with `size` a published
+/// shape with random weights and the task's tokens appended to its vocabulary. Any task of the
+/// suite (`task`); the step is the trainer's own (`trainingStep`), without clipping as in the anchor.
 public enum TrainBenchmark {
     /// `fullForward`: every layer on every row, the arithmetic the PyTorch anchor performs;
     /// otherwise the trainer's answer-position forward.
-    public static func run(model family: ModelFamily, size: PublishedSize? = nil, length: Int,
-                           variant: QueryPlacement = .suffix, batch: Int = 64, microBatch: Int? = nil,
+    public static func run(model family: ModelFamily, size: PublishedSize? = nil, task spec: TaskSpec,
+                           batch: Int = 64, microBatch: Int? = nil, hidden: Int? = nil,
                            pattern: String? = nil, warmup: Int = 2, steps: Int = 10, fullForward: Bool = false,
                            profile: Bool = false) throws -> TrainBenchmarkRow {
-        var c = RunConfig(model: family, length: length)
-        c.variant = variant
+        var c = RunConfig(model: family, length: spec.length)
+        c.task = spec.kind == .positionRetrieval ? nil : spec.kind
+        c.variant = spec.placement
+        (c.vocab, c.kvPairs, c.powerA, c.passes, c.ngram, c.queryNgram, c.copyTokens) =
+            (spec.vocab, spec.kvPairs, spec.powerA, spec.passes, spec.ngram, spec.queryNgram, spec.copyTokens)
         c.batch = batch
         c.size = size?.rawValue
         c.microBatch = microBatch
         c.pattern = pattern
+        if let hidden { c.hidden = hidden }
         try c.validate()
         let config = try c.modelConfig()
-        let task = try RetrievalTask(length: length, placement: variant, layout: c.tokenLayout())
+        let task = try c.makeTask()
         var g = RandomGenerator(seed: 0)
         let model = makeModel(config, generator: &g)
         let optimizer = AdamW(model.parameters)
-        let examples = try RetrievalExamples.generate(length: length, count: batch * (warmup + steps), seed: 1)
+        let examples = try task.generate(count: batch * (warmup + steps), seed: 1, excluding: [])
         var times: [Double] = []
+        var answerRows = 0
         for i in 0..<(warmup + steps) {
             if profile && i == warmup { OpProfiler.start() }
-            let (tokens, answers, _) = examples.batch(Array((i * batch)..<((i + 1) * batch)), task: task)
+            let b = examples.batch(Array((i * batch)..<((i + 1) * batch)))
+            answerRows = b.rows.count
             let t0 = DispatchTime.now().uptimeNanoseconds
-            _ = retrievalTrainingStep(model, optimizer, task: task, tokens: tokens, answers: answers, lr: 1e-3,
-                                      clipNorm: nil, fullForward: fullForward, microBatch: microBatch)
+            _ = trainingStep(model, optimizer, batch: b, lr: 1e-3, clipNorm: nil, fullForward: fullForward, microBatch: microBatch)
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
             if i >= warmup { times.append(dt) }
         }
@@ -68,23 +75,24 @@ public enum TrainBenchmark {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return TrainBenchmarkRow(impl: fullForward ? "scanlab-full-forward" : "scanlab", model: c.modelLabel,
-                                 size: size?.rawValue ?? "tiny", L: length, variant: variant.rawValue, batch: batch,
+                                 size: size?.rawValue ?? "tiny", task: spec.kind == .positionRetrieval ? spec.kind.rawValue : "\(spec.kind.rawValue) \(task.parameterText)",
+                                 L: spec.length, variant: spec.placement.rawValue, batch: batch,
                                  micro_batch: microBatch ?? batch, threads: Parallel.cores, vocab: task.vocabularySize,
                                  params: model.parameters.count,
                                  ms_per_step_median: median * 1e3, ms_per_step_min: sorted[0] * 1e3,
                                  tokens_per_s: tokensPerStep / median, steps_timed: times.count,
-                                 gflops: trainingFLOPs(model, batch: batch, task: task, fullForward: fullForward) / median * 1e-9,
+                                 gflops: trainingFLOPs(model, batch: batch, task: task, answerRows: answerRows, fullForward: fullForward) / median * 1e-9,
                                  peak_rss_mb: Double(usage.ru_maxrss) / 1024)
     }
 
     /// Arithmetic one training step performs, as the model reports it (CausalLM.trainingFLOPs):
     /// with `fullForward` every layer on every row, else the trainer's answer-position forward
     /// with vocabulary tables when the trainer uses them.
-    static func trainingFLOPs(_ model: CausalLM, batch: Int, task: RetrievalTask, fullForward: Bool) -> Double {
-        let entries = task.layout.isCompact ? task.vocabularySize : task.layout.addedTokens
+    static func trainingFLOPs(_ model: CausalLM, batch: Int, task: any SyntheticTask, answerRows: Int, fullForward: Bool) -> Double {
+        let entries = task.vocabularySize - task.baseVocabulary
         let tables = !fullForward && 2 * entries <= batch * task.sequenceLength
-        return model.trainingFLOPs(batch: batch, sequence: task.sequenceLength, tableEntries: tables ? entries : nil,
-                                   answerOnly: !fullForward)
+        return model.trainingFLOPs(batch: batch, sequence: task.sequenceLength, answerRows: answerRows,
+                                   tableEntries: tables ? entries : nil, answerOnly: !fullForward)
     }
 
     /// The op profile of the timed steps (`run(profile: true)`), largest total first.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Follows what a running cell prints and redraws the live plot after every evaluation a
-/// training run reports ("RUN  step S  loss X  held-out accuracy A", RetrievalRun's line), one
+/// training run reports ("RUN  step S  loss X  held-out accuracy A", TaskRun's line), one
 /// curve per run. The cell runs in a worker process; its output is all the REPL sees of it.
 public final class LiveCurves {
     public let plot: LivePlot

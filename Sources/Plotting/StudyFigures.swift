@@ -83,7 +83,7 @@ public enum StudyFigures {
             let which = seeds > 1 ? "seed \(r.config.seed), one of \(seeds) seeds" : "seed \(r.config.seed), the only seed"
             var lines = ["# \(r.label): step target_position accuracy"]
             for (e, step) in r.metrics.steps.enumerated() {
-                for (p, acc) in r.metrics.positionAccuracy[e].enumerated() { lines.append("\(step) \(p) \(acc)") }
+                for (p, acc) in r.metrics.slotAccuracy[e].enumerated() { lines.append("\(step) \(p) \(acc)") }
                 lines.append("")
             }
             if r.metrics.steps.isEmpty { lines.append("NaN NaN NaN") }

@@ -27,14 +27,16 @@ public struct LocalJobs {
 
     /// Trains every unfinished run of `study`; throws naming the runs whose process failed.
     public func run(_ study: Study, reporter: ProgressReporter) throws {
-        // Datasets first, once per length and seed, so the children only read them.
+        // Datasets first, once per task and seed, so the children only read them.
         let pending = try study.unfinishedRuns()
         var seen = Set<String>()
         for c in pending.map(\.config) {
-            let key = RetrievalDataset.fileName(length: c.length, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed)
-            if seen.insert(key).inserted {
-                _ = try RetrievalDataset.load(length: c.length, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed,
-                                              dataDirectory: study.dataDirectory)
+            let task = try c.makeTask()
+            if seen.insert(TaskDataset.fileName(task, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed)).inserted {
+                _ = try TaskDataset.load(task, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed, dataDirectory: study.dataDirectory)
+            }
+            for t in try c.lengthTasks() where seen.insert("\(t.identifier)-eval\(c.evalSize)-seed\(c.dataSeed)").inserted {
+                _ = try TaskDataset.heldOut(t, evalSize: c.evalSize, seed: c.dataSeed, dataDirectory: study.dataDirectory)
             }
         }
         let total = study.spec.runs.count, start = Date(), alreadyDone = total - pending.count
@@ -81,7 +83,7 @@ public struct LocalJobs {
     }
 
     /// One child process; its output lines (stdout and stderr together) go to the reporter.
-    func train(_ run: RetrievalRun, study: Study, reporter: ProgressReporter, tally: JobTally) -> Int32 {
+    func train(_ run: TaskRun, study: Study, reporter: ProgressReporter, tally: JobTally) -> Int32 {
         let child = ChildProcess(scanlab, ["train", "--config", run.folder + "/config.json", "--out", run.folder,
                                            "--data", study.dataDirectory, "--threads", "\(threadsPerJob)", "--wait"],
                                  environment: [StopSignal.parentVariable: "\(getpid())"])

@@ -14,7 +14,7 @@ public struct PositionProfile: Equatable, Sendable {
     /// Nil when no evaluation reached `level` (or the run has fewer than 3 positions).
     public init?(_ m: RunMetrics, level: Double = 0.5) {
         guard let e = m.accuracies.firstIndex(where: { $0 >= level }) else { return nil }
-        let p = m.positionAccuracy[e], n = p.count
+        let p = m.slotAccuracy[e], n = p.count
         guard n >= 3 else { return nil }
         func mean(_ r: Range<Int>) -> Double { p[r].reduce(0, +) / Double(r.count) }
         let a = n / 3, b = n - n / 3

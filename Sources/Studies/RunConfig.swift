@@ -30,8 +30,23 @@ public enum ModelFamily: String, Codable, CaseIterable, Sendable {
 /// same numbers (given the same thread count), so the folder name is a hash of this.
 public struct RunConfig: Codable, Equatable, Sendable {
     public var model: ModelFamily
+    /// The task (nil: position retrieval, so its runs keep the configuration and folder name
+    /// they had before other tasks existed).
+    public var task: TaskKind?
+    /// The task's length parameter (`--length`): L context tokens for the retrieval tasks, the
+    /// sequence length T for mqar and selective copying, the random symbols for induction heads.
     public var length: Int
     public var variant: QueryPlacement = .suffix
+    /// The task's options (nil: its default; see TaskSpec and the README's task sections).
+    public var vocab: Int?
+    public var kvPairs: Int?
+    public var powerA: Double?
+    public var passes: Int?
+    public var ngram: Int?
+    public var queryNgram: Int?
+    public var copyTokens: Int?
+    /// Held-out lengths evaluated besides `length` at every evaluation (length generalisation).
+    public var evalLengths: [Int]?
     public var lr: Double = 1e-3
     /// Seeds the model's initialisation and the order of training examples.
     public var seed: UInt64 = 0
@@ -109,18 +124,53 @@ public struct RunConfig: Codable, Equatable, Sendable {
         } catch let e as SystemIOError { throw StudyError("\(e.description) (not a ScanLab run configuration)") }
     }
 
+    public var taskKind: TaskKind { task ?? .positionRetrieval }
+
+    /// The task as a specification (kind, length and the options set).
+    public var taskSpec: TaskSpec {
+        var t = TaskSpec(kind: taskKind, length: length)
+        t.placement = variant
+        (t.vocab, t.kvPairs, t.powerA, t.passes, t.ngram, t.queryNgram, t.copyTokens) = (vocab, kvPairs, powerA, passes, ngram, queryNgram, copyTokens)
+        return t
+    }
+
+    /// The run's task with its tokens where this run's vocabulary puts them: appended to the
+    /// checkpoint's (or published shape's) vocabulary, or compact for a tiny model from scratch.
+    public func makeTask() throws -> any SyntheticTask {
+        let base = try baseConfig()?.vocabSize ?? 0
+        do { return try taskSpec.make(baseVocabulary: base) } catch let e as TaskError { throw StudyError(e.description) }
+    }
+
+    /// The held-out tasks at `evalLengths`.
+    public func lengthTasks() throws -> [any SyntheticTask] {
+        let task = try makeTask()
+        return try (evalLengths ?? []).map { l in
+            do { return try task.atLength(l) } catch let e as TaskError { throw StudyError("--eval-lengths: \(e.description)") }
+        }
+    }
+
     /// Refuses bad values before anything runs, naming the field.
     public func validate() throws {
-        _ = try RetrievalTask(length: length, placement: variant)
+        let task = try makeTask()
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw StudyError(message) } }
+        if let evalLengths {
+            try check(!evalLengths.isEmpty && Set(evalLengths).count == evalLengths.count && !evalLengths.contains(length),
+                      "--eval-lengths must list distinct lengths other than --length \(length), got \(evalLengths.map(String.init).joined(separator: ","))")
+            _ = try lengthTasks()
+        }
         try check(lr > 0 && lr.isFinite, "--lr must be positive, got \(lr)")
         try check(batch >= 1, "--batch must be at least 1, got \(batch)")
         try check(steps >= 1, "--steps must be at least 1, got \(steps)")
         try check(warmupRatio >= 0 && warmupRatio < 1, "--warmup-ratio must be in [0, 1), got \(warmupRatio)")
         try check(evalEvery >= 0, "--eval-every must be 0 (every 1%) or positive, got \(evalEvery)")
         try check(threshold > 0 && threshold <= 1, "--threshold must be in (0, 1], got \(threshold)")
-        try check(trainSize >= length, "--train-size must be at least the length (\(length)) so every position is a target, got \(trainSize)")
-        try check(evalSize >= length, "--eval-size must be at least the length (\(length)), got \(evalSize)")
+        if taskKind == .positionRetrieval {
+            try check(trainSize >= length, "--train-size must be at least the length (\(length)) so every position is a target, got \(trainSize)")
+            try check(evalSize >= length, "--eval-size must be at least the length (\(length)), got \(evalSize)")
+        } else {
+            try check(trainSize >= 1 && evalSize >= 1, "--train-size and --eval-size must be at least 1, got \(trainSize) and \(evalSize)")
+        }
+        _ = task
         try check(weightDecay >= 0, "weight decay must be non-negative, got \(weightDecay)")
         try check(clipNorm > 0, "gradient clipping norm must be positive, got \(clipNorm)")
         try check(hidden >= 1 && layerCount >= 1 && stateSize >= 1 && ffnSize >= 1, "model sizes must be positive")
@@ -155,13 +205,6 @@ public struct RunConfig: Codable, Equatable, Sendable {
         _ = try modelConfig().validated()
     }
 
-    /// Where the task's tokens sit: appended to the checkpoint's (or the published shape's)
-    /// vocabulary, or the compact vocabulary of a tiny model trained from scratch.
-    public func tokenLayout() throws -> TokenLayout {
-        if let base = try baseConfig() { return .appended(to: base.vocabSize, length: length) }
-        return .compact(length: length)
-    }
-
     /// The configuration whose vocabulary the task extends: the checkpoint's or the published
     /// shape's; nil for the tiny from-scratch models.
     func baseConfig() throws -> ModelConfig? {
@@ -176,25 +219,23 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     /// The transformers configuration of this run's model, with the task's vocabulary.
     public func modelConfig() throws -> ModelConfig {
-        if let base = try baseConfig() {
-            return base.withVocabulary(TokenLayout.appended(to: base.vocabSize, length: length).vocabularySize)
-        }
-        let layout = TokenLayout.compact(length: length)
+        let vocabulary = try makeTask().vocabularySize
+        if let base = try baseConfig() { return base.withVocabulary(vocabulary) }
         switch model {
         case .pythia:
-            return .gptNeoX(GPTNeoXConfig(vocabSize: layout.vocabularySize, hiddenSize: hidden, layers: layerCount, heads: heads,
+            return .gptNeoX(GPTNeoXConfig(vocabSize: vocabulary, hiddenSize: hidden, layers: layerCount, heads: heads,
                                           intermediateSize: ffnSize, partialRotaryFactor: 0.25))
         case .mamba:
-            return .mamba(MambaConfig(vocabSize: layout.vocabularySize, hiddenSize: hidden, layers: layerCount, stateSize: stateSize))
+            return .mamba(MambaConfig(vocabSize: vocabulary, hiddenSize: hidden, layers: layerCount, stateSize: stateSize))
         case .mamba2:
-            return .mamba2(tinyMamba2(vocabulary: layout.vocabularySize))
+            return .mamba2(tinyMamba2(vocabulary: vocabulary))
         case .hybrid:
             do {
                 return .hybrid(try HybridConfig(
-                    vocabSize: layout.vocabularySize, hiddenSize: hidden, pattern: patternText,
-                    mamba: MambaConfig(vocabSize: layout.vocabularySize, hiddenSize: hidden, layers: layerCount, stateSize: stateSize),
-                    mamba2: tinyMamba2(vocabulary: layout.vocabularySize),
-                    attention: GPTNeoXConfig(vocabSize: layout.vocabularySize, hiddenSize: hidden, layers: layerCount, heads: heads,
+                    vocabSize: vocabulary, hiddenSize: hidden, pattern: patternText,
+                    mamba: MambaConfig(vocabSize: vocabulary, hiddenSize: hidden, layers: layerCount, stateSize: stateSize),
+                    mamba2: tinyMamba2(vocabulary: vocabulary),
+                    attention: GPTNeoXConfig(vocabSize: vocabulary, hiddenSize: hidden, layers: layerCount, heads: heads,
                                              intermediateSize: ffnSize, partialRotaryFactor: 0.25)))
             } catch { throw StudyError("--pattern: \(error)") }
         }
@@ -209,11 +250,26 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// checkpoints and metrics, and the input of its hash.
     public var json: String { JSONRecord.text(self) }
 
-    /// A readable, unique folder name: model, length, variant, lr, seeds and a hash of the rest.
+    /// A readable, unique folder name: model, task, length, variant, lr, seeds and a hash of the rest.
     public var folderName: String {
         let lrText = String(format: "%g", lr)
         let name = size ?? (model == .hybrid ? "hybrid-\(patternText)" : model.rawValue)
-        return "\(name)-L\(length)-\(variant.rawValue)-lr\(lrText)-s\(seed)-e\(embeddingSeed)-\(ContentHash.fnv1a(json).suffix(8))"
+        let task = switch taskKind {
+        case .positionRetrieval: "L\(length)-\(variant.rawValue)"
+        case .ngramRetrieval: "ngram-retrieval-L\(length)-\(variant.rawValue)"
+        default: "\(taskKind.rawValue)-L\(length)"
+        }
+        return "\(name)-\(task)-lr\(lrText)-s\(seed)-e\(embeddingSeed)-\(ContentHash.fnv1a(json).suffix(8))"
+    }
+
+    /// The task and its options as a label ("mqar T=64 N=4"), for tables and figures.
+    public var taskLabel: String {
+        switch taskKind {
+        case .positionRetrieval: return "position-retrieval L=\(length) \(variant.rawValue)"
+        default:
+            let t = (try? makeTask())?.parameterText ?? "length \(length)"
+            return "\(taskKind.rawValue) \(t)"
+        }
     }
 }
 

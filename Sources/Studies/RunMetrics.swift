@@ -5,7 +5,11 @@ import SystemIO
 
 /// What a run records at every evaluation, saved as <run>/metrics.h5:
 /// datasets step (int64), loss (mean training loss since the previous evaluation), accuracy
-/// (held-out), position_accuracy (evaluations × L); attributes finished (0/1), reached_step
+/// (held-out, per answer token), exact_match (held-out examples with every answer right),
+/// slot_accuracy (evaluations × the task's slots: target positions, key indices, …; files
+/// written before the task contract call it position_accuracy), and with evaluation lengths
+/// length_accuracy (evaluations × lengths, attribute eval_lengths "64,128"); attributes
+/// slot_name, finished (0/1), reached_step
 /// (first evaluated step at or above the threshold, −1 if none), threshold, and for a run that
 /// diverged diverged_step and diverged_value (what was not finite); run_config, the
 /// configuration the run was trained under (its canonical JSON), which readers trust over the
@@ -14,8 +18,17 @@ public struct RunMetrics: Equatable {
     public var steps: [Int] = []
     public var losses: [Double] = []
     public var accuracies: [Double] = []
-    /// One row of L per evaluation.
-    public var positionAccuracy: [[Double]] = []
+    /// Per evaluation, the fraction of held-out examples with every answer right (empty in
+    /// files written before ScanLab recorded it).
+    public var exactMatches: [Double] = []
+    /// One row per evaluation: accuracy per slot.
+    public var slotAccuracy: [[Double]] = []
+    /// What a slot is ("target position"); nil in files written before the task contract.
+    public var slotName: String?
+    /// The held-out lengths evaluated besides the training length, and per evaluation the
+    /// accuracy at each.
+    public var evalLengths: [Int] = []
+    public var lengthAccuracy: [[Double]] = []
     public var finished = false
     public var reachedStep: Int?
     public var threshold: Double
@@ -34,17 +47,26 @@ public struct RunMetrics: Equatable {
 
     public init(threshold: Double) { self.threshold = threshold }
 
-    public mutating func record(step: Int, loss: Double, accuracy: Double, positions: [Double]) {
-        steps.append(step); losses.append(loss); accuracies.append(accuracy); positionAccuracy.append(positions)
+    public mutating func record(step: Int, loss: Double, accuracy: Double, exactMatch: Double? = nil, positions: [Double],
+                                lengths: [Double] = []) {
+        steps.append(step); losses.append(loss); accuracies.append(accuracy); slotAccuracy.append(positions)
+        exactMatches.append(exactMatch ?? accuracy)
+        if !lengths.isEmpty { lengthAccuracy.append(lengths) }
         if reachedStep == nil, accuracy >= threshold { reachedStep = step }
     }
 
-    public func write(_ path: String, length: Int) throws {
+    public func write(_ path: String, slots: Int) throws {
         try HDF5File.writeAtomically(path) { f in
             try f.write("step", int64s: steps, shape: [steps.count])
             try f.write("loss", doubles: losses, shape: [losses.count])
             try f.write("accuracy", doubles: accuracies, shape: [accuracies.count])
-            try f.write("position_accuracy", doubles: positionAccuracy.flatMap { $0 }, shape: [positionAccuracy.count, length])
+            try f.write("exact_match", doubles: exactMatches, shape: [exactMatches.count])
+            try f.write("slot_accuracy", doubles: slotAccuracy.flatMap { $0 }, shape: [slotAccuracy.count, slots])
+            if let slotName { try f.setAttribute("slot_name", slotName) }
+            if !evalLengths.isEmpty {
+                try f.write("length_accuracy", doubles: lengthAccuracy.flatMap { $0 }, shape: [lengthAccuracy.count, evalLengths.count])
+                try f.setAttribute("eval_lengths", evalLengths.map(String.init).joined(separator: ","))
+            }
             try f.setAttribute("finished", finished ? 1 : 0)
             try f.setAttribute("reached_step", reachedStep ?? -1)
             try f.setAttribute("threshold", threshold)
@@ -62,9 +84,13 @@ public struct RunMetrics: Equatable {
         m.steps = try f.readInts("step").values
         m.losses = try f.readDoubles("loss").values
         m.accuracies = try f.readDoubles("accuracy").values
-        let pa = try f.readDoubles("position_accuracy")
-        let width = pa.shape.count == 2 ? pa.shape[1] : 0
-        m.positionAccuracy = (0..<(pa.shape.first ?? 0)).map { Array(pa.values[($0 * width)..<(($0 + 1) * width)]) }
+        m.slotAccuracy = rows(try f.readDoubles(try f.exists("slot_accuracy") ? "slot_accuracy" : "position_accuracy"))
+        if try f.exists("exact_match") { m.exactMatches = try f.readDoubles("exact_match").values }
+        if try f.hasAttribute("slot_name") { m.slotName = try f.stringAttribute("slot_name") }
+        if try f.hasAttribute("eval_lengths") {
+            m.evalLengths = try f.stringAttribute("eval_lengths").split(separator: ",").compactMap { Int($0) }
+            m.lengthAccuracy = rows(try f.readDoubles("length_accuracy"))
+        }
         m.finished = try f.intAttribute("finished") == 1
         let r = try f.intAttribute("reached_step")
         m.reachedStep = r >= 0 ? r : nil
@@ -73,6 +99,12 @@ public struct RunMetrics: Equatable {
         }
         if try f.hasAttribute("run_config") { m.runConfiguration = try f.stringAttribute("run_config") }
         return m
+    }
+
+    /// A [rows, width] dataset as rows.
+    static func rows(_ d: (values: [Double], shape: [Int])) -> [[Double]] {
+        let width = d.shape.count == 2 ? d.shape[1] : 0
+        return (0..<(d.shape.first ?? 0)).map { Array(d.values[($0 * width)..<(($0 + 1) * width)]) }
     }
 
     /// The configuration these metrics record, decoded; nil when none is recorded.
@@ -85,9 +117,11 @@ public struct RunMetrics: Equatable {
 
     /// As a flat dictionary for training checkpoints.
     var checkpointMetrics: [String: (values: [Double], shape: [Int])] {
-        ["step": (steps.map(Double.init), [steps.count]), "loss": (losses, [losses.count]),
-         "accuracy": (accuracies, [accuracies.count]),
-         "position_accuracy": (positionAccuracy.flatMap { $0 }, [positionAccuracy.count, positionAccuracy.first?.count ?? 0])]
+        var out: [String: (values: [Double], shape: [Int])] = ["step": (steps.map(Double.init), [steps.count]), "loss": (losses, [losses.count]),
+         "accuracy": (accuracies, [accuracies.count]), "exact_match": (exactMatches, [exactMatches.count]),
+         "slot_accuracy": (slotAccuracy.flatMap { $0 }, [slotAccuracy.count, slotAccuracy.first?.count ?? 0])]
+        if !lengthAccuracy.isEmpty { out["length_accuracy"] = (lengthAccuracy.flatMap { $0 }, [lengthAccuracy.count, lengthAccuracy[0].count]) }
+        return out
     }
 
     init(checkpoint: [String: (values: [Double], shape: [Int])], threshold: Double) {
@@ -95,9 +129,12 @@ public struct RunMetrics: Equatable {
         steps = (checkpoint["step"]?.values ?? []).map { Int($0) }
         losses = checkpoint["loss"]?.values ?? []
         accuracies = checkpoint["accuracy"]?.values ?? []
-        if let pa = checkpoint["position_accuracy"], pa.shape.count == 2, pa.shape[1] > 0 {
-            positionAccuracy = (0..<pa.shape[0]).map { Array(pa.values[($0 * pa.shape[1])..<(($0 + 1) * pa.shape[1])]) }
+        // Checkpoints from before exact match was recorded: one answer per example, so it equals accuracy.
+        exactMatches = checkpoint["exact_match"]?.values ?? accuracies
+        if let pa = checkpoint["slot_accuracy"] ?? checkpoint["position_accuracy"], pa.shape.count == 2, pa.shape[1] > 0 {
+            slotAccuracy = Self.rows(pa)
         }
+        if let la = checkpoint["length_accuracy"], la.shape.count == 2, la.shape[1] > 0 { lengthAccuracy = Self.rows(la) }
         reachedStep = zip(steps, accuracies).first { $0.1 >= threshold }?.0
     }
 }

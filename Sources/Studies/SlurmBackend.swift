@@ -81,7 +81,7 @@ public struct SlurmBackend {
     public func status(_ study: Study) throws -> (runs: [(String, String)], queue: String) {
         var runs: [(String, String)] = []
         for c in study.spec.runs {
-            let run = try RetrievalRun(c, dataDirectory: study.dataDirectory)
+            let run = try TaskRun(c, dataDirectory: study.dataDirectory)
             runs.append((c.folderName, run.statusLine))
         }
         var queue = "no job submitted"

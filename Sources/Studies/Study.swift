@@ -204,7 +204,7 @@ public struct SummaryRow: Equatable {
     }
 
     /// The row of a run and its outcome; the machine is the last one that trained it.
-    init(_ c: RunConfig, _ run: RetrievalRun, _ m: RunMetrics) {
+    init(_ c: RunConfig, _ run: TaskRun, _ m: RunMetrics) {
         self.init(model: c.model, length: c.length, variant: c.variant, lr: c.lr, seed: c.seed, reachedStep: m.reachedStep,
                   finalAccuracy: m.accuracies.last, machine: run.machineTypes?.last, divergedStep: m.divergence?.step)
     }
@@ -230,7 +230,7 @@ public final class Study {
     let reporter: ProgressReporter
     /// Seeds this definition adds on purpose to the recorded one (`--add-seeds`).
     public let addedSeeds: [UInt64]
-    /// Passed to every run (see RetrievalRun.afterEvaluation).
+    /// Passed to every run (see TaskRun.afterEvaluation).
     public var afterEvaluation: ((RunConfig, RunMetrics) -> Void)?
 
     public init(_ spec: StudySpec, dataDirectory: String, addedSeeds: [UInt64] = [], reporter: ProgressReporter = ProgressReporter()) throws {
@@ -287,7 +287,7 @@ public final class Study {
         var rows: [SummaryRow] = []
         for (i, c) in runs.enumerated() {
             reporter.log("[\(i + 1)/\(runs.count)] \(c.folderName)")
-            let run = try RetrievalRun(c, dataDirectory: dataDirectory, reporter: reporter)
+            let run = try TaskRun(c, dataDirectory: dataDirectory, reporter: reporter)
             run.afterEvaluation = afterEvaluation
             let r = try run.run()
             rows.append(SummaryRow(c, run, r.metrics))
@@ -298,9 +298,9 @@ public final class Study {
 
     /// Prepares every run's folder and returns the runs that are not finished (what a backend
     /// still has to train).
-    public func unfinishedRuns() throws -> [RetrievalRun] {
+    public func unfinishedRuns() throws -> [TaskRun] {
         try spec.runs.compactMap { c in
-            let run = try RetrievalRun(c, dataDirectory: dataDirectory, reporter: reporter)
+            let run = try TaskRun(c, dataDirectory: dataDirectory, reporter: reporter)
             try run.prepareFolder()
             return run.progress.isDone ? nil : run
         }
@@ -311,7 +311,7 @@ public final class Study {
     public func collect(locked: Bool = false) throws -> [SummaryRow] {
         var rows: [SummaryRow] = [], pending: [String] = []
         for c in spec.runs {
-            let run = try RetrievalRun(c, dataDirectory: dataDirectory, reporter: reporter)
+            let run = try TaskRun(c, dataDirectory: dataDirectory, reporter: reporter)
             guard let m = try? RunMetrics.read(run.folder + "/metrics.h5"), m.finished else {
                 pending.append("\(c.folderName) (\(run.progress))"); continue
             }

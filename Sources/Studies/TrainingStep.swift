@@ -2,35 +2,35 @@ import Tasks
 import Models
 import TensorCore
 
-/// One optimisation step on the retrieval task: forward, cross-entropy at the answer (last)
-/// position, backward, optional clipping by global norm, AdamW. Shared by runs and
-/// `scanlab bench train`, so the benchmark times exactly what training does.
+/// One optimisation step on a task: forward, mean cross-entropy over the batch's labelled
+/// rows, backward, optional clipping by global norm, AdamW. Shared by runs and `scanlab bench
+/// train`, so the benchmark times exactly what training does.
 ///
 /// `fullForward` takes the logits from the full forward (every layer on every row, as the
-/// PyTorch anchor does) instead of the trainer's forward (answer-position last layer, first
-/// layer on vocabulary tables); the loss and gradients are the same up to rounding.
+/// PyTorch anchor does) instead of the trainer's forward (the last layer's tail and the head at
+/// the labelled rows only, the first layer on vocabulary tables); the loss and gradients are the
+/// same up to rounding.
 ///
 /// `microBatch` splits the batch into pieces of that many examples (the last may be smaller),
-/// each forward and backward on its own with its loss weighted by its share of the batch, so
-/// the gradients add up to the full batch's mean-loss gradient: the same update to rounding,
-/// with the activations of one piece alive at a time.
+/// each forward and backward on its own with its loss weighted by its share of the labelled
+/// rows, so the gradients add up to the full batch's mean-loss gradient: the same update to
+/// rounding, with the activations of one piece alive at a time.
 ///
 /// A non-finite loss or gradient skips the update (the parameters stay those of the last good
 /// step) and is named in the outcome.
 @discardableResult
-public func retrievalTrainingStep(_ model: CausalLM, _ optimizer: AdamW, task: RetrievalTask, tokens: [Int],
-                                  answers: [Int], lr: Double, clipNorm: Double?, fullForward: Bool = false,
-                                  microBatch: Int? = nil) -> TrainingStepOutcome {
+public func trainingStep(_ model: CausalLM, _ optimizer: AdamW, batch: TaskBatch, lr: Double, clipNorm: Double?,
+                         fullForward: Bool = false, microBatch: Int? = nil) -> TrainingStepOutcome {
     OpProfiler.mark()
     model.parameters.zeroGrad()
-    let batch = answers.count, piece = min(microBatch ?? batch, batch), width = task.sequenceLength
+    let piece = min(microBatch ?? batch.count, batch.count), rows = batch.rows.count
     var total: Float = 0
-    for start in stride(from: 0, to: batch, by: piece) {
-        let end = min(batch, start + piece)
-        let logits = answerLogits(model, task: task, tokens: Array(tokens[(start * width)..<(end * width)]),
-                                  count: end - start, fullForward: fullForward)
-        var loss = logits.crossEntropy(targets: Array(answers[start..<end]))
-        if end - start < batch { loss = loss * (Float(end - start) / Float(batch)) }
+    for start in stride(from: 0, to: batch.count, by: piece) {
+        let part = piece == batch.count ? batch : batch.slice(start, min(batch.count, start + piece))
+        guard !part.rows.isEmpty else { continue }
+        let logits = answerLogits(model, part, fullForward: fullForward)
+        var loss = logits.crossEntropy(targets: part.targets)
+        if part.rows.count < rows { loss = loss * (Float(part.rows.count) / Float(rows)) }
         loss.backward()
         total += loss.item
     }
@@ -50,10 +50,9 @@ public struct TrainingStepOutcome: Equatable {
     public let nonFinite: String?
 }
 
-/// Logits at the answer (last) position of each of `count` examples, (count, vocab): the
-/// trainer's forward, or with `fullForward` the rows of the full forward.
-func answerLogits(_ model: CausalLM, task: RetrievalTask, tokens: [Int], count: Int, fullForward: Bool = false) -> Tensor {
-    let batch = TokenBatch(ids: tokens, batch: count, length: task.sequenceLength)
-    let positions = [Int](repeating: task.sequenceLength - 1, count: count)
-    return fullForward ? model.logitsFromFullForward(batch, at: positions) : model.logits(batch, at: positions)
+/// Logits at the batch's labelled rows, (rows, vocab): the trainer's forward, or with
+/// `fullForward` those rows of the full forward.
+public func answerLogits(_ model: CausalLM, _ batch: TaskBatch, fullForward: Bool = false) -> Tensor {
+    let tokens = TokenBatch(ids: batch.tokens, batch: batch.count, length: batch.sequenceLength)
+    return fullForward ? model.logitsFromFullForward(tokens, atRows: batch.rows) : model.logits(tokens, atRows: batch.rows)
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where the retrieval task's tokens sit in a model's vocabulary.
+/// Where the position-retrieval task's tokens sit in a model's vocabulary.
 ///
 /// - `compact`: from-scratch models with nothing but the task: pad = 0, `<bos>` = 1,
 ///   `<out>` (the query marker) = 2, `<syn_k>` = 3 + k, `<pos_k>` = 3 + L + k.
@@ -49,7 +49,6 @@ public struct TokenLayout: Codable, Equatable, Sendable {
             "base_vocabulary": baseVocabulary, "vocab_size": vocabularySize,
             "added_tokens": tokens.map(\.name), "tokens": names,
         ]
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return prettyJSON(object)
     }
 }

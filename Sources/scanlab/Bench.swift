@@ -89,8 +89,10 @@ struct BenchTrain: ParsableCommand {
     var size: String?
     @Option(help: "Accumulate gradients over micro-batches of this many examples (default: the whole batch).")
     var microBatch: Int?
-    @Option(name: .customLong("L"), help: "Sequence length L (content tokens; L+3 tokens per example).") var length: Int
-    @Option(help: "suffix or prefix.") var variant: QueryPlacement = .suffix
+    @Option(name: .customLong("L"), help: "The task's length (position retrieval: L content tokens, L+3 tokens per example).") var length: Int
+    @Option(help: "suffix or prefix (the retrieval tasks).") var variant: QueryPlacement = .suffix
+    @OptionGroup var taskOptions: TaskOptions
+    @Option(help: "Hidden size of the tiny models (default 128).") var hidden: Int?
     @Option(help: "Batch size.") var batch: Int = 64
     @Option(help: "Timed steps (after 2 warm-up steps).") var steps: Int = 10
     @Option(help: "Also write the result as JSON to this file.") var json: String?
@@ -100,7 +102,7 @@ struct BenchTrain: ParsableCommand {
     var profile = false
 
     func validate() throws {
-        guard length >= 2 else { throw ValidationError("--L must be at least 2, got \(length)") }
+        guard length >= 1 else { throw ValidationError("--L must be positive, got \(length)") }
         guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be positive") }
     }
 
@@ -112,8 +114,8 @@ struct BenchTrain: ParsableCommand {
             do { return try PublishedSize(named: name) } catch { throw ValidationError("--size: \(error)") }
         }
         guard let family = model ?? published.map({ ModelFamily($0.config) }) else { throw ValidationError("give --model or --size") }
-        let row = try TrainBenchmark.run(model: family, size: published, length: length, variant: variant, batch: batch,
-                                         microBatch: microBatch, pattern: pattern, steps: steps, fullForward: fullForward,
+        let row = try TrainBenchmark.run(model: family, size: published, task: taskOptions.spec(length: length, variant: variant),
+                                         batch: batch, microBatch: microBatch, hidden: hidden, pattern: pattern, steps: steps, fullForward: fullForward,
                                          profile: profile)
         print(TrainBenchmark.table([row]))
         if profile { print(TrainBenchmark.profileTable(steps: steps)) }

@@ -33,7 +33,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Training examples.") var trainSize: Int?
     @Option(help: "Held-out examples.") var evalSize: Int?
     @Option(help: "Seed of the training and held-out sets.") var dataSeed: UInt64?
-    @Option(help: "Hidden size.") var hidden: Int?
+    @Option(help: "Hidden size (in a study, a comma list is an axis: 32,64,128).") var hidden: IntList?
+    @Option(help: ArgumentHelp("Held-out lengths evaluated at every evaluation besides --length (length generalisation; mqar, ngram-retrieval, selective-copying, induction-heads), e.g. 64,128,256.", valueName: "lengths"))
+    var evalLengths: IntList?
     @Option(help: "Layers (default: 2 for pythia, 4 for mamba and mamba2; a hybrid's come from --pattern).") var layers: Int?
     @Option(help: "Attention heads (pythia).") var heads: Int?
     @Option(help: "MLP width (pythia; default 4×hidden).") var ffn: Int?
@@ -52,7 +54,7 @@ struct RunOptions: ParsableArguments {
 
     /// The model-size flags given, for the conflict check against --size and --init-from.
     private var shapeFlags: [String] {
-        [("--hidden", hidden), ("--layers", layers), ("--heads", heads), ("--ffn", ffn), ("--state-size", stateSize),
+        [("--hidden", hidden?.values.first), ("--layers", layers), ("--heads", heads), ("--ffn", ffn), ("--state-size", stateSize),
          ("--head-dim", headDim)]
             .compactMap { name, value in value.map { "\(name) \($0)" } }
     }
@@ -77,7 +79,8 @@ struct RunOptions: ParsableArguments {
         if let trainSize { c.trainSize = trainSize }
         if let evalSize { c.evalSize = evalSize }
         if let dataSeed { c.dataSeed = dataSeed }
-        if let hidden { c.hidden = hidden }
+        if let hidden, hidden.values.count == 1 { c.hidden = hidden.values[0] }
+        if let evalLengths { c.evalLengths = evalLengths.values }
         if let layers { c.layers = layers }
         if let heads { c.heads = heads }
         if let ffn { c.ffn = ffn }
@@ -91,12 +94,13 @@ struct RunOptions: ParsableArguments {
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train one model on the retrieval task (resumes an interrupted run; a finished run is not redone).")
+        abstract: "Train one model on a task (resumes an interrupted run; a finished run is not redone).")
 
     @Option(help: "pythia, mamba, mamba2 or hybrid (layers from --pattern).") var model: ModelFamily?
-    @Option(help: "Sequence length L (number of content tokens).") var length: Int?
+    @Option(help: "The task's length: context tokens L (position-retrieval, ngram-retrieval), sequence length T (mqar, selective-copying), random symbols (induction-heads).") var length: Int?
     @Option(help: "A run's config.json (as written into every run folder); other run flags are then not allowed.") var config: String?
-    @Option(help: "suffix (query after the context) or prefix.") var variant: QueryPlacement = .suffix
+    @Option(help: "suffix (query after the context) or prefix (the retrieval tasks).") var variant: QueryPlacement = .suffix
+    @OptionGroup var taskOptions: TaskOptions
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Run folder (default: <data>/runs/<name from the configuration>).") var out: String?
@@ -120,6 +124,10 @@ struct Train: ParsableCommand {
             guard let model, let length else { throw ValidationError("give --model and --length (or --config FILE)") }
             c = RunConfig(model: model, length: length)
             c.variant = variant
+            if let hidden = runOptions.hidden, hidden.values.count != 1 {
+                throw ValidationError("--hidden takes one width in train (a list is a study axis), got \(hidden.values.map(String.init).joined(separator: ","))")
+            }
+            taskOptions.apply(to: &c)
             runOptions.apply(to: &c)
             try runOptions.checkShapeFlags()
             if let text = runOptions.size {
@@ -137,7 +145,7 @@ struct Train: ParsableCommand {
             }
         }
         try c.validate()
-        let run = try RetrievalRun(c, dataDirectory: dataOptions.directory, folder: out)
+        let run = try TaskRun(c, dataDirectory: dataOptions.directory, folder: out)
         if plotLive { run.afterEvaluation = liveCurves(figures: figuresDirectory(figures, data: dataOptions)) }
         run.waitForLock = wait
         let r = try exitResumably { try run.run() }

@@ -66,7 +66,7 @@ final class StudyFiguresTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(triples.count, 5 * 6)
         for t in triples {
             let e = pythia.metrics.steps.firstIndex(of: Int(t[0]))!
-            XCTAssertEqual(t[2], pythia.metrics.positionAccuracy[e][Int(t[1])])
+            XCTAssertEqual(t[2], pythia.metrics.slotAccuracy[e][Int(t[1])])
         }
         // A heatmap shows one run, and says which of how many seeds.
         XCTAssertTrue(try String(contentsOfFile: heat.script, encoding: .utf8).contains("seed 0, the only seed"))
@@ -96,7 +96,7 @@ final class StudyFiguresTests: TemporaryDirectoryTestCase {
             var m = RunMetrics(threshold: 0.95)
             for (i, step) in base.metrics.steps.enumerated() {
                 m.record(step: step, loss: base.metrics.losses[i] + shift, accuracy: min(1, base.metrics.accuracies[i] + shift),
-                         positions: base.metrics.positionAccuracy[i])
+                         positions: base.metrics.slotAccuracy[i])
             }
             return RunRecord(config: c, metrics: m)
         }

@@ -54,10 +54,10 @@ final class ConversionRoundTripTests: TemporaryDirectoryTestCase {
             var c = RunConfig(model: family, length: 5)
             c.initFrom = pretrained
             c.batch = 8; c.steps = 6; c.evalEvery = 3; c.trainSize = 64; c.evalSize = 20; c.earlyStop = false
-            let run = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/\(family)-run", reporter: quiet)
+            let run = try TaskRun(c, dataDirectory: dir, folder: dir + "/\(family)-run", reporter: quiet)
             try run.run()
-            let layout = try c.tokenLayout()
-            let task = try RetrievalTask(length: 5, placement: .suffix, layout: layout)
+            let task = try XCTUnwrap(try c.makeTask() as? PositionRetrievalTask)
+            let layout = task.layout
             let ids = [task.tokens(order: [3, 1, 4, 0, 2], target: 2).tokens, task.tokens(order: [0, 1, 2, 3, 4], target: 4).tokens]
 
             // The converted pretrained model computes what transformers computes on the folder (text ids).
@@ -75,7 +75,7 @@ final class ConversionRoundTripTests: TemporaryDirectoryTestCase {
             let back = try transformers(hf, ids: ids, names: names)
             assertClose(scanlabLogits(tuned, ids: ids), back.logits, "\(family) fine-tuned")
             XCTAssertEqual(back.encoded, [layout.bos, layout.content(3), layout.query, layout.position(4)], "\(family): tokenizer ids")
-            XCTAssertNotEqual(scanlabLogits(tuned, ids: ids), scanlabLogits(try RetrievalRun(c, dataDirectory: dir, reporter: quiet).buildModel(), ids: ids),
+            XCTAssertNotEqual(scanlabLogits(tuned, ids: ids), scanlabLogits(try TaskRun(c, dataDirectory: dir, reporter: quiet).buildModel(), ids: ids),
                               "\(family): fine-tuning changed the model the comparison sees")
         }
     }
@@ -85,7 +85,7 @@ final class ConversionRoundTripTests: TemporaryDirectoryTestCase {
         var c = RunConfig(model: .pythia, length: 4)
         c.hidden = 8; c.layers = 1; c.heads = 2
         c.batch = 4; c.steps = 2; c.evalEvery = 2; c.trainSize = 16; c.evalSize = 8
-        let run = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/compact", reporter: quiet)
+        let run = try TaskRun(c, dataDirectory: dir, folder: dir + "/compact", reporter: quiet)
         try run.run()
         let r = try PythonHelper.run([converter, "to-hf", run.folder + "/checkpoints/step-00000002.h5", dir + "/hf",
                                       "--tokenizer", Self.fixtures + "/pythia"])

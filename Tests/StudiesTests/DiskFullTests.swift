@@ -21,9 +21,9 @@ final class DiskFullTests: TemporaryDirectoryTestCase {
         c.hidden = 16; c.layers = 1; c.stateSize = 4
         c.batch = 8; c.steps = 12; c.evalEvery = 4; c.trainSize = 64; c.evalSize = 16; c.earlyStop = false
         let quiet = ProgressReporter(interactive: false, output: { _ in })
-        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
+        let whole = try TaskRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
         let folder = mount + "/run"
-        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 4)
+        _ = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 4)
         let kept = folder + "/checkpoints/step-00000004.h5"
         let checkpointSize = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: kept)[.size] as? Int)
 
@@ -46,7 +46,7 @@ final class DiskFullTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(leftovers, [], "no temporary is left behind")
 
         try FileManager.default.removeItem(atPath: filler)
-        let resumed = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run()
+        let resumed = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run()
         XCTAssertEqual(resumed.metrics, whole.metrics)
     }
 }

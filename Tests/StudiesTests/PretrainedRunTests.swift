@@ -41,9 +41,9 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
         for family in ModelFamily.allCases {
             let file = try pretrained(family)
             let source = try Checkpoint.loadModel(file)
-            let model = try RetrievalRun(run(family, initFrom: file), dataDirectory: dir, reporter: quiet).buildModel()
-            let same = try RetrievalRun(run(family, initFrom: file), dataDirectory: dir, reporter: quiet).buildModel()
-            let other = try RetrievalRun(run(family, initFrom: file, embeddingSeed: 1), dataDirectory: dir, reporter: quiet).buildModel()
+            let model = try TaskRun(run(family, initFrom: file), dataDirectory: dir, reporter: quiet).buildModel()
+            let same = try TaskRun(run(family, initFrom: file), dataDirectory: dir, reporter: quiet).buildModel()
+            let other = try TaskRun(run(family, initFrom: file, embeddingSeed: 1), dataDirectory: dir, reporter: quiet).buildModel()
             let v = Self.baseVocabulary, added = 2 + 2 * 5
             XCTAssertEqual(model.config.vocabSize, v + added, "\(family): vocabulary extended, not resized down")
             for key in source.parameters.keys {
@@ -69,7 +69,7 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
     func testTrainingFromACheckpointPredictsOverTheWholeExtendedVocabulary() throws {
         for family in ModelFamily.allCases {
             let file = try pretrained(family)
-            let r = try RetrievalRun(run(family, initFrom: file), dataDirectory: dir, reporter: quiet)
+            let r = try TaskRun(run(family, initFrom: file), dataDirectory: dir, reporter: quiet)
             let result = try r.run()
             XCTAssertTrue(result.metrics.finished)
             XCTAssertEqual(result.metrics.steps, [3, 6])
@@ -77,7 +77,7 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
             XCTAssertEqual((layout["tokens"] as! [String: Int])["<pos_4>"], Self.baseVocabulary + 2 + 2 * 5 - 1)
             let trained = try Checkpoint.loadModel(r.folder + "/checkpoints/step-00000006.h5")
             XCTAssertEqual(trained.config.vocabSize, Self.baseVocabulary + 12)
-            let task = try RetrievalTask(length: 5, placement: .suffix, layout: .appended(to: Self.baseVocabulary, length: 5))
+            let task = try PositionRetrievalTask(length: 5, placement: .suffix, layout: .appended(to: Self.baseVocabulary, length: 5))
             let (tokens, _) = task.tokens(order: [0, 1, 2, 3, 4], target: 1)
             let logits = withNoGrad { trained.logits(TokenBatch(ids: tokens, batch: 1, length: tokens.count), at: [tokens.count - 1]) }
             XCTAssertEqual(logits.shape, [1, Self.baseVocabulary + 12], "argmax runs over every row, pretrained and new")
@@ -88,7 +88,7 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
         let file = try pretrained(.pythia)
         var c = run(.pythia, initFrom: file)
         c.newTokenInit = .mean
-        let model = try RetrievalRun(c, dataDirectory: dir, reporter: quiet).buildModel()
+        let model = try TaskRun(c, dataDirectory: dir, reporter: quiet).buildModel()
         let source = try Checkpoint.loadModel(file)
         for key in model.config.vocabularyMatrixKeys {
             let s = source.parameters[key], t = model.parameters[key], h = s.shape[1]
@@ -116,7 +116,7 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
         var c = run(.pythia, initFrom: nil)
         c.size = "pythia-14m"
         try c.validate()
-        XCTAssertEqual(try c.tokenLayout(), .appended(to: 50304, length: 5))
+        XCTAssertEqual(try XCTUnwrap(try c.makeTask() as? PositionRetrievalTask).layout, .appended(to: 50304, length: 5))
         guard case .gptNeoX(let g) = try c.modelConfig() else { return XCTFail() }
         XCTAssertEqual([g.vocabSize, g.hiddenSize, g.numHiddenLayers, g.numAttentionHeads], [50304 + 12, 128, 6, 4])
     }
@@ -132,7 +132,7 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(rows.map(\.model), [.pythia, .mamba])
         for c in spec.runs {
             XCTAssertEqual(c.initFrom, files[c.model])
-            let trained = try Checkpoint.loadModel(try RetrievalRun(c, dataDirectory: dir, reporter: quiet).folder + "/checkpoints/step-00000006.h5")
+            let trained = try Checkpoint.loadModel(try TaskRun(c, dataDirectory: dir, reporter: quiet).folder + "/checkpoints/step-00000006.h5")
             XCTAssertEqual(ModelFamily(trained.config), c.model)
         }
         var missing = spec
@@ -164,18 +164,15 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
         for family in ModelFamily.allCases {
             let file = try pretrained(family)
             let c = run(family, initFrom: file)
-            let task = try RetrievalTask(length: 5, placement: .suffix, layout: try c.tokenLayout())
-            let examples = try RetrievalExamples.generate(length: 5, count: 12, seed: 9)
-            let (tokens, answers, _) = examples.batch(Array(0..<12), task: task)
+            let batch = try c.makeTask().generate(count: 12, seed: 9, excluding: []).batch(Array(0..<12))
             var gradients: [[[Float]]] = [], losses: [Float] = []
             for piece in [nil, 5, 1] as [Int?] {
-                let model = try RetrievalRun(c, dataDirectory: dir, reporter: quiet).buildModel()
+                let model = try TaskRun(c, dataDirectory: dir, reporter: quiet).buildModel()
                 let optimizer = AdamW(model.parameters, hyper: .init(weightDecay: 0.01))
-                losses.append(retrievalTrainingStep(model, optimizer, task: task, tokens: tokens, answers: answers, lr: 1e-2,
-                                                    clipNorm: nil, microBatch: piece).loss)
+                losses.append(trainingStep(model, optimizer, batch: batch, lr: 1e-2, clipNorm: nil, microBatch: piece).loss)
                 gradients.append(model.parameters.all.map { $0.tensor.grad!.values })
             }
-            let keys = try RetrievalRun(c, dataDirectory: dir, reporter: quiet).buildModel().parameters.keys
+            let keys = try TaskRun(c, dataDirectory: dir, reporter: quiet).buildModel().parameters.keys
             for k in 1..<gradients.count {
                 XCTAssertEqual(losses[k], losses[0], accuracy: 1e-5 * abs(losses[0]), "\(family): loss")
                 for (i, key) in keys.enumerated() {

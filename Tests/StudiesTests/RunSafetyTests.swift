@@ -44,11 +44,11 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
 
     func testADamagedCheckpointFallsBackToThePreviousOneAndSaysSo() throws {
         let c = tiny(.mamba)
-        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
-        _ = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: quiet).run(stopAfter: 8)
+        let whole = try TaskRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
+        _ = try TaskRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: quiet).run(stopAfter: 8)
         try damage(dir + "/parted/checkpoints/step-00000008.h5")
         let lines = Lines()
-        let resumed = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: reporter(lines)).run()
+        let resumed = try TaskRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: reporter(lines)).run()
         XCTAssertTrue(lines.text.contains("step-00000008.h5 cannot be used"), lines.text)
         XCTAssertTrue(lines.text.contains("the file is damaged"), lines.text)
         XCTAssertTrue(lines.text.contains("falling back to step-00000004.h5"), lines.text)
@@ -61,15 +61,15 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
     /// failed load must not leave part of a damaged file in it).
     func testWhenNoCheckpointLoadsTheRunStartsOverCleanly() throws {
         let c = tiny(.pythia)
-        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
-        _ = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: quiet).run(stopAfter: 8)
+        let whole = try TaskRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
+        _ = try TaskRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: quiet).run(stopAfter: 8)
         for name in try FileManager.default.contentsOfDirectory(atPath: dir + "/parted/checkpoints") {
             let path = dir + "/parted/checkpoints/" + name
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: path))
         }
         let lines = Lines()
-        let again = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: reporter(lines)).run()
+        let again = try TaskRun(c, dataDirectory: dir, folder: dir + "/parted", reporter: reporter(lines)).run()
         XCTAssertTrue(lines.text.contains("no earlier checkpoint is left"), lines.text)
         XCTAssertTrue(lines.text.contains("no checkpoint could be loaded; training from step 0"), lines.text)
         XCTAssertEqual(again.metrics, whole.metrics)
@@ -87,7 +87,7 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(rows.count, 2)
         XCTAssertNil(rows[0].divergedStep)
         let diverged = try XCTUnwrap(rows[1].divergedStep, "lr 1e9 diverges")
-        let run = try RetrievalRun(spec.runs[1], dataDirectory: dir, reporter: quiet)
+        let run = try TaskRun(spec.runs[1], dataDirectory: dir, reporter: quiet)
         XCTAssertEqual(run.progress, .diverged(atStep: diverged))
         let metrics = try RunMetrics.read(run.folder + "/metrics.h5")
         XCTAssertTrue(metrics.divergence!.what.hasPrefix("the loss") || metrics.divergence!.what.hasPrefix("the gradient of"), metrics.divergence!.what)
@@ -110,13 +110,13 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
         let c = tiny(.pythia)
         let folder = dir + "/run"
         let held = try FolderLock(folder)
-        XCTAssertThrowsError(try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
+        XCTAssertThrowsError(try TaskRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
             XCTAssertTrue("\(error)".contains("pid \(getpid())"), "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/metrics.h5"), "the refused trainer wrote nothing")
         // Another process, as a user or a requeued Slurm task would start it.
         guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
-        let run = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet)
+        let run = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: quiet)
         try run.prepareFolder()
         let args = ["train", "--config", folder + "/config.json", "--out", folder, "--data", dir]
         let refused = try ChildProcess.run(scanlab, args)
@@ -137,7 +137,7 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
         c.evalEvery = 500
         func folder(_ name: String) throws -> String {
             let f = dir + "/" + name
-            try RetrievalRun(c, dataDirectory: dir, folder: f, reporter: quiet).prepareFolder()
+            try TaskRun(c, dataDirectory: dir, folder: f, reporter: quiet).prepareFolder()
             return f
         }
         func args(_ f: String) -> [String] { ["train", "--config", f + "/config.json", "--out", f, "--data", dir, "--threads", "1"] }
@@ -178,20 +178,20 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
     func testAfterFallingBackPastDamagedCheckpointsTheNewLineIsKept() throws {
         var c = tiny(.mamba, steps: 40)
         c.evalEvery = 4
-        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
+        let whole = try TaskRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
         let folder = dir + "/parted"
-        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 20)
+        _ = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 20)
         XCTAssertEqual(try kept(folder), ["step-00000012.h5", "step-00000016.h5", "step-00000020.h5"])
         for name in try kept(folder) { try damage(folder + "/checkpoints/" + name) }
         let lines = Lines()
-        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: reporter(lines)).run(stopAfter: 8)
+        _ = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: reporter(lines)).run(stopAfter: 8)
         XCTAssertTrue(lines.text.contains("training from step 0"), lines.text)
         XCTAssertTrue(lines.text.contains("moved to \(folder)/checkpoints/unusable/step-00000020.h5"), lines.text)
         XCTAssertEqual(try kept(folder), ["step-00000004.h5", "step-00000008.h5"], "the new line's checkpoints are kept")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/checkpoints/unusable").sorted(),
                        ["step-00000012.h5", "step-00000016.h5", "step-00000020.h5"])
         let again = Lines()
-        let resumed = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: reporter(again)).run()
+        let resumed = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: reporter(again)).run()
         XCTAssertTrue(again.text.contains("resuming at step 8 from step-00000008.h5"), again.text)
         XCTAssertEqual(resumed.metrics.steps, whole.metrics.steps)
         XCTAssertEqual(resumed.metrics.accuracies, whole.metrics.accuracies)
@@ -202,9 +202,9 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
     /// good one before it (instead of ending as diverged).
     func testANonFiniteNewestCheckpointIsSetAsideAndTheRunFallsBack() throws {
         let c = tiny(.pythia)
-        let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
+        let whole = try TaskRun(c, dataDirectory: dir, folder: dir + "/whole", reporter: quiet).run()
         let folder = dir + "/parted"
-        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 8)
+        _ = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 8)
         let newest = folder + "/checkpoints/step-00000008.h5"
         let model = try Checkpoint.loadModel(newest)
         let key = model.parameters.keys[1]
@@ -217,7 +217,7 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
             XCTAssertTrue("\(error)".contains("\(key) holds nan at flat index 2"), "\(error)")
         }
         let lines = Lines()
-        let resumed = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: reporter(lines)).run()
+        let resumed = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: reporter(lines)).run()
         XCTAssertTrue(lines.text.contains("falling back to step-00000004.h5"), lines.text)
         XCTAssertTrue(lines.text.contains("resuming at step 4"), lines.text)
         XCTAssertNil(resumed.metrics.divergence)
@@ -231,34 +231,34 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
     func testAnEditedConfigurationIsRefusedByFieldAndAReformattedOneAccepted() throws {
         let c = tiny(.mamba, steps: 16)
         let folder = dir + "/run"
-        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 8)
+        _ = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 8)
         var edited = c
         edited.lr = 5e-3
-        XCTAssertThrowsError(try RetrievalRun(edited, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
+        XCTAssertThrowsError(try TaskRun(edited, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
             XCTAssertTrue("\(error)".contains("holds a run with another configuration"), "\(error)")
             XCTAssertTrue("\(error)".contains("lr: 0.001 → 0.005"), "\(error)")
         }
         // Edited in place, as a person would, then resumed from that file: the checkpoint's record refuses it.
         try AtomicFile.write(folder + "/config.json", text: edited.json)
-        XCTAssertThrowsError(try RetrievalRun(edited, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
+        XCTAssertThrowsError(try TaskRun(edited, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
             XCTAssertTrue("\(error)".contains("differs from the one the run was trained under"), "\(error)")
             XCTAssertTrue("\(error)".contains("lr: 0.001 → 0.005"), "\(error)")
         }
         var shorter = c
         shorter.steps = 6
         try AtomicFile.write(folder + "/config.json", text: shorter.json)
-        XCTAssertThrowsError(try RetrievalRun(shorter, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
+        XCTAssertThrowsError(try TaskRun(shorter, dataDirectory: dir, folder: folder, reporter: quiet).run()) { error in
             XCTAssertTrue("\(error)".contains("steps: 16 → 6"), "\(error)")
         }
         // The original values in other formatting (one line, other key order) are the same run.
         let object = try JSONSerialization.jsonObject(with: Data(c.json.utf8))
         try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: folder + "/config.json"))
         XCTAssertNotEqual(try String(contentsOfFile: folder + "/config.json", encoding: .utf8), c.json)
-        let finished = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run()
+        let finished = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run()
         XCTAssertTrue(finished.metrics.finished)
         // A finished run whose config.json is edited afterwards: refused to train, and its record says what it was.
         try AtomicFile.write(folder + "/config.json", text: edited.json)
-        XCTAssertThrowsError(try RetrievalRun(edited, dataDirectory: dir, folder: folder, reporter: quiet).run())
+        XCTAssertThrowsError(try TaskRun(edited, dataDirectory: dir, folder: folder, reporter: quiet).run())
         XCTAssertEqual(try RunMetrics.read(folder + "/metrics.h5").recordedConfiguration(source: "metrics.h5"), c)
     }
 
@@ -266,10 +266,10 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
     func testADamagedProvenanceIsKeptAsideAndReported() throws {
         let c = tiny(.pythia, steps: 8)
         let folder = dir + "/run"
-        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 4)
+        _ = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: quiet).run(stopAfter: 4)
         try AtomicFile.write(folder + "/provenance.json", text: "{\"sessions\": [ {\"host\": ")
         let lines = Lines()
-        _ = try RetrievalRun(c, dataDirectory: dir, folder: folder, reporter: reporter(lines)).run()
+        _ = try TaskRun(c, dataDirectory: dir, folder: folder, reporter: reporter(lines)).run()
         XCTAssertTrue(lines.text.contains("kept it as \(folder)/provenance.json.unreadable"), lines.text)
         XCTAssertEqual(try String(contentsOfFile: folder + "/provenance.json.unreadable", encoding: .utf8), "{\"sessions\": [ {\"host\": ")
         XCTAssertEqual(RunProvenance.read(folder + "/provenance.json")?.sessions.count, 1)

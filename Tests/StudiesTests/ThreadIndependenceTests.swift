@@ -27,7 +27,7 @@ final class ThreadIndependenceTests: TemporaryDirectoryTestCase {
             var metrics: [RunMetrics] = [], parameters: [[String: [Float]]] = []
             for threads in [1, 2, 3] {
                 Parallel.setThreads(threads)
-                let run = try RetrievalRun(config(family), dataDirectory: dir, folder: dir + "/\(family)-\(threads)", reporter: quiet)
+                let run = try TaskRun(config(family), dataDirectory: dir, folder: dir + "/\(family)-\(threads)", reporter: quiet)
                 metrics.append(try run.run().metrics)
                 let model = try Checkpoint.loadModel(run.folder + "/checkpoints/step-00000006.h5")
                 parameters.append(Dictionary(uniqueKeysWithValues: model.parameters.all.map { ($0.key, $0.tensor.values) }))

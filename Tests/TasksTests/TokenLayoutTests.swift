@@ -16,7 +16,7 @@ final class TokenLayoutTests: XCTestCase {
                        [50304, 50305, 50306, 50355, 50356, 50405])
         XCTAssertEqual(l.vocabularySize, 50406)
         XCTAssertEqual(l.addedTokens, 102)
-        let task = try RetrievalTask(length: 50, placement: .suffix, layout: l)
+        let task = try PositionRetrievalTask(length: 50, placement: .suffix, layout: l)
         let (tokens, answer) = task.tokens(order: Array(0..<50), target: 7)
         XCTAssertEqual(tokens.first, 50305)
         XCTAssertEqual(Array(tokens.suffix(2)), [50304, 50313])
@@ -36,6 +36,6 @@ final class TokenLayoutTests: XCTestCase {
     }
 
     func testLayoutOfAnotherLengthIsRefused() {
-        XCTAssertThrowsError(try RetrievalTask(length: 5, placement: .suffix, layout: .compact(length: 4)))
+        XCTAssertThrowsError(try PositionRetrievalTask(length: 5, placement: .suffix, layout: .compact(length: 4)))
     }
 }

@@ -17,10 +17,10 @@ public struct RunResult: Equatable {
     public var finalAccuracy: Double? { metrics.accuracies.last }
 }
 
-/// One training run of the retrieval task: resumable from its last checkpoint, bit-identical
-/// to an uninterrupted run (on any thread count), and a no-op once finished.
+/// One training run of a task: resumable from its last checkpoint, bit-identical to an
+/// uninterrupted run (on any thread count), and a no-op once finished.
 ///
-/// Folder layout: config.json, tokens.json (the task's token ids, see TokenLayout),
+/// Folder layout: config.json, tokens.json (the task's token ids),
 /// provenance.json (machines and builds that trained it), metrics.h5,
 /// checkpoints/step-NNNNNNNN.h5 (the newest three of the current line of training kept;
 /// checkpoints that cannot be used are moved to checkpoints/unusable/, never deleted),
@@ -33,11 +33,11 @@ public struct RunResult: Equatable {
 /// A SIGTERM or SIGINT (when StopSignal is installed) ends training after the current step
 /// with a checkpoint and throws Interrupted; running again continues as if never stopped. A
 /// non-finite loss or gradient ends the run as diverged, keeping its last good checkpoint.
-public final class RetrievalRun {
+public final class TaskRun {
     public let config: RunConfig
     public let folder: String
     public let dataDirectory: String
-    let task: RetrievalTask
+    let task: any SyntheticTask
     let reporter: ProgressReporter
     static let keptCheckpoints = 3
     /// Called after every evaluation with the metrics so far (e.g. to refresh a live figure).
@@ -50,7 +50,7 @@ public final class RetrievalRun {
         self.config = config
         self.dataDirectory = dataDirectory
         self.folder = folder ?? dataDirectory + "/runs/" + config.folderName
-        self.task = try RetrievalTask(length: config.length, placement: config.variant, layout: config.tokenLayout())
+        self.task = try config.makeTask()
         self.reporter = reporter
     }
 
@@ -74,7 +74,7 @@ public final class RetrievalRun {
         } else {
             try AtomicFile.write(configPath, text: config.json)
         }
-        try AtomicFile.write(tokensPath, text: task.layout.json)
+        try AtomicFile.write(tokensPath, text: task.tokensJSON)
     }
 
     /// Refuses to go on with a run whose configuration differs from the one recorded where it
@@ -136,13 +136,21 @@ public final class RetrievalRun {
             return RunResult(config: config, folder: folder, metrics: done, trained: false)
         }
 
-        let data = try RetrievalDataset.load(length: config.length, trainSize: config.trainSize, evalSize: config.evalSize,
-                                             seed: config.dataSeed, dataDirectory: dataDirectory)
+        let data = try TaskDataset.load(task, trainSize: config.trainSize, evalSize: config.evalSize,
+                                        seed: config.dataSeed, dataDirectory: dataDirectory)
+        let lengthSets = try config.lengthTasks().map { t in
+            (task: t, examples: try TaskDataset.heldOut(t, evalSize: config.evalSize, seed: config.dataSeed, dataDirectory: dataDirectory))
+        }
         var model = try buildModel()
         var optimizer = AdamW(model.parameters, hyper: .init(weightDecay: config.weightDecay))
         let schedule = WarmupCosineSchedule(base: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps)
+        func record(_ m: inout RunMetrics) {
+            m.runConfiguration = config.json
+            m.slotName = task.slotName
+            m.evalLengths = config.evalLengths ?? []
+        }
         var metrics = RunMetrics(threshold: config.threshold)
-        metrics.runConfiguration = config.json
+        record(&metrics)
         var step = 0, epoch = 0, cursor = 0
         // The mean training loss recorded at an evaluation covers the steps since the previous
         // one; a checkpoint between evaluations carries the partial sum, bit for bit.
@@ -153,7 +161,7 @@ public final class RetrievalRun {
             (step, epoch, cursor) = (t["step"] ?? 0, t["epoch"] ?? 0, t["cursor"] ?? 0)
             (lossSum, lossCount) = (Double(bitPattern: UInt64(bitPattern: Int64(t["loss_sum_bits"] ?? 0))), t["loss_count"] ?? 0)
             metrics = RunMetrics(checkpoint: state.metrics, threshold: config.threshold)
-            metrics.runConfiguration = config.json
+            record(&metrics)
             reporter.log("\(config.folderName): resuming at step \(step) from \((path as NSString).lastPathComponent)")
         case .none(let damaged):
             if damaged {
@@ -162,7 +170,8 @@ public final class RetrievalRun {
                 optimizer = AdamW(model.parameters, hyper: .init(weightDecay: config.weightDecay))
                 reporter.log("\(config.folderName): no checkpoint could be loaded; training from step 0")
             }
-            reporter.log("\(config.folderName): training \(config.model.rawValue) (\(model.parameters.count) parameters) on L=\(config.length) \(config.variant.rawValue), \(config.steps) steps")
+            let on = config.taskKind == .positionRetrieval ? "L=\(config.length) \(config.variant.rawValue)" : config.taskLabel
+            reporter.log("\(config.folderName): training \(config.model.rawValue) (\(model.parameters.count) parameters) on \(on), \(config.steps) steps")
         }
         if let warning = try RunProvenance.record(at: provenancePath, fromStep: step) { reporter.log("\(config.folderName): \(warning)") }
 
@@ -198,7 +207,7 @@ public final class RetrievalRun {
                 // No update was made; the last checkpoint is the last good state.
                 metrics.divergence = RunMetrics.Divergence(step: step + 1, what: bad)
                 metrics.finished = true
-                try metrics.write(metricsPath, length: config.length)
+                try metrics.write(metricsPath, slots: task.slotCount)
                 reporter.log("\(config.folderName): diverged at step \(step + 1): \(bad) is not finite; " +
                              "the run stops here and keeps its last good checkpoint")
                 return RunResult(config: config, folder: folder, metrics: metrics, trained: true)
@@ -210,16 +219,18 @@ public final class RetrievalRun {
                             accuracy: metrics.accuracies.last, stepsPerSecond: Double(step - startStep) / max(elapsed, 1e-9))
             guard step % config.evalInterval == 0 || step == config.steps else { continue }
 
-            let (accuracy, positions) = evaluate(model, data.heldOut)
-            metrics.record(step: step, loss: lossSum / Double(lossCount), accuracy: accuracy, positions: positions)
+            let held = evaluate(model, data.heldOut, slots: task.slotCount)
+            let lengths = lengthSets.map { evaluate(model, $0.examples, slots: $0.task.slotCount).accuracy }
+            metrics.record(step: step, loss: lossSum / Double(lossCount), accuracy: held.accuracy, exactMatch: held.exactMatch,
+                           positions: held.slots, lengths: lengths)
             lossSum = 0; lossCount = 0
             let stopEarly = config.earlyStop && metrics.reachedStep != nil
             if step == config.steps || stopEarly { metrics.finished = true }
             try checkpoint()
-            try metrics.write(metricsPath, length: config.length)
+            try metrics.write(metricsPath, slots: task.slotCount)
             afterEvaluation?(config, metrics)
             reporter.log(String(format: "%@  step %d  loss %.4f  held-out accuracy %.4f", config.folderName, step,
-                                metrics.losses.last!, accuracy))
+                                metrics.losses.last!, held.accuracy))
             if metrics.finished { break }
             if let stopAfter, newSteps >= stopAfter { break }
         }
@@ -244,11 +255,11 @@ public final class RetrievalRun {
         let model = withNoGrad { makeModel(modelConfig, generator: &g) }
         let std = Float(modelConfig.initializerRange)
         guard let initFrom = config.initFrom else {
-            if task.layout.isCompact {
+            if task.baseVocabulary == 0 {
                 e.fillNormal(model.parameters[modelConfig.embeddingKey].buffer, mean: 0, std: std)
             } else {
                 for key in modelConfig.vocabularyMatrixKeys {
-                    let t = model.parameters[key], start = task.layout.baseVocabulary * t.shape[1]
+                    let t = model.parameters[key], start = task.baseVocabulary * t.shape[1]
                     e.fillNormal(UnsafeMutableBufferPointer(start: t.data + start, count: t.count - start), mean: 0, std: std)
                 }
             }
@@ -278,35 +289,44 @@ public final class RetrievalRun {
         return g.permutation(count)
     }
 
-    /// Forward, loss at the answer position, backward, clip, AdamW.
-    func trainStep(_ model: CausalLM, _ optimizer: AdamW, _ examples: RetrievalExamples, _ indices: [Int], lr: Double) -> TrainingStepOutcome {
-        let (tokens, answers, _) = examples.batch(indices, task: task)
-        return retrievalTrainingStep(model, optimizer, task: task, tokens: tokens, answers: answers, lr: lr,
-                                     clipNorm: config.clipNorm, microBatch: config.microBatch)
+    /// Forward, loss at the labelled rows, backward, clip, AdamW.
+    func trainStep(_ model: CausalLM, _ optimizer: AdamW, _ examples: TaskExamples, _ indices: [Int], lr: Double) -> TrainingStepOutcome {
+        trainingStep(model, optimizer, batch: examples.batch(indices), lr: lr, clipNorm: config.clipNorm, microBatch: config.microBatch)
     }
 
-    /// Held-out accuracy (argmax over the whole vocabulary equals the answer) overall and per target slot.
-    func evaluate(_ model: CausalLM, _ examples: RetrievalExamples) -> (Double, [Double]) {
-        var correct = 0
-        var bySlot = [Int](repeating: 0, count: config.length), totalBySlot = [Int](repeating: 0, count: config.length)
+    /// Held-out accuracy per answer token (argmax over the whole vocabulary equals the label),
+    /// exact match per example, and accuracy per slot.
+    func evaluate(_ model: CausalLM, _ examples: TaskExamples, slots: Int) -> Evaluation {
+        var correct = 0, answers = 0, exact = 0
+        var bySlot = [Int](repeating: 0, count: slots), totalBySlot = [Int](repeating: 0, count: slots)
         let evalBatch = 256
         withNoGrad {
             for start in stride(from: 0, to: examples.count, by: evalBatch) {
-                let indices = Array(start..<min(examples.count, start + evalBatch))
-                let (tokens, answers, slots) = examples.batch(indices, task: task)
-                let logits = answerLogits(model, task: task, tokens: tokens, count: indices.count)
+                let batch = examples.batch(Array(start..<min(examples.count, start + evalBatch)))
+                let logits = answerLogits(model, batch)
                 let v = logits.shape[1]
-                for (r, answer) in answers.enumerated() {
+                var allRight = [Bool](repeating: true, count: batch.count)
+                for (r, answer) in batch.targets.enumerated() {
                     let row = logits.data + r * v
                     var best = 0
                     for k in 1..<v where row[k] > row[best] { best = k }
-                    totalBySlot[slots[r]] += 1
-                    if best == answer { correct += 1; bySlot[slots[r]] += 1 }
+                    let slot = batch.slots[r]
+                    answers += 1
+                    if slot < slots { totalBySlot[slot] += 1 }
+                    if best == answer { correct += 1; if slot < slots { bySlot[slot] += 1 } } else { allRight[batch.example[r]] = false }
                 }
+                exact += allRight.filter { $0 }.count
             }
         }
         let positions = zip(bySlot, totalBySlot).map { $1 > 0 ? Double($0) / Double($1) : 0 }
-        return (Double(correct) / Double(max(1, examples.count)), positions)
+        return Evaluation(accuracy: Double(correct) / Double(max(1, answers)), exactMatch: Double(exact) / Double(max(1, examples.count)),
+                          slots: positions)
+    }
+
+    struct Evaluation {
+        let accuracy: Double
+        let exactMatch: Double
+        let slots: [Double]
     }
 
     func checkpointPath(_ step: Int) -> String { checkpointDirectory + String(format: "/step-%08d.h5", step) }

@@ -7,7 +7,7 @@ import TensorCore
 import TestSupport
 import XCTest
 
-final class RetrievalRunTests: TemporaryDirectoryTestCase {
+final class TaskRunTests: TemporaryDirectoryTestCase {
     func tiny(_ model: ModelFamily) -> RunConfig {
         var c = RunConfig(model: model, length: 4)
         c.hidden = 16; c.layers = 1; c.heads = 2; c.stateSize = 4
@@ -21,12 +21,12 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
     func testInterruptedRunResumesBitIdentically() throws {
         for family in [ModelFamily.pythia, .mamba] {
             let c = tiny(family)
-            let whole = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/whole-\(family)", reporter: quiet).run()
-            let parted = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted-\(family)", reporter: quiet)
+            let whole = try TaskRun(c, dataDirectory: dir, folder: dir + "/whole-\(family)", reporter: quiet).run()
+            let parted = try TaskRun(c, dataDirectory: dir, folder: dir + "/parted-\(family)", reporter: quiet)
             let first = try parted.run(stopAfter: 4)
             XCTAssertFalse(first.metrics.finished)
             XCTAssertEqual(first.metrics.steps, [4])
-            let second = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/parted-\(family)", reporter: quiet).run()
+            let second = try TaskRun(c, dataDirectory: dir, folder: dir + "/parted-\(family)", reporter: quiet).run()
             XCTAssertEqual(second.metrics, whole.metrics, "\(family): metrics after resume")
             let a = try Checkpoint.loadModel(dir + "/whole-\(family)/checkpoints/step-00000012.h5")
             let b = try Checkpoint.loadModel(dir + "/parted-\(family)/checkpoints/step-00000012.h5")
@@ -37,31 +37,19 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
     func testFinishedRunIsNotRedone() throws {
         let c = tiny(.pythia)
         var lines: [String] = []
-        let r1 = try RetrievalRun(c, dataDirectory: dir, reporter: quiet).run()
+        let r1 = try TaskRun(c, dataDirectory: dir, reporter: quiet).run()
         XCTAssertTrue(r1.trained)
         XCTAssertTrue(r1.metrics.finished)
-        XCTAssertEqual(r1.metrics.positionAccuracy.count, 3)
-        XCTAssertEqual(r1.metrics.positionAccuracy[0].count, 4)
-        let r2 = try RetrievalRun(c, dataDirectory: dir, reporter: ProgressReporter(interactive: false, output: { lines.append($0) })).run()
+        XCTAssertEqual(r1.metrics.slotAccuracy.count, 3)
+        XCTAssertEqual(r1.metrics.slotAccuracy[0].count, 4)
+        let r2 = try TaskRun(c, dataDirectory: dir, reporter: ProgressReporter(interactive: false, output: { lines.append($0) })).run()
         XCTAssertFalse(r2.trained)
         XCTAssertEqual(r2.metrics, r1.metrics)
         XCTAssertTrue(lines.joined().contains("already finished"))
     }
 
-    func testDatasetCacheReadsBackWhatWasGeneratedAndRegeneratesWhenCorrupt() throws {
-        let fresh = try RetrievalDataset.load(length: 5, trainSize: 50, evalSize: 20, seed: 3, dataDirectory: dir)
-        let path = dir + "/datasets/" + RetrievalDataset.fileName(length: 5, trainSize: 50, evalSize: 20, seed: 3)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
-        let cached = try RetrievalDataset.load(length: 5, trainSize: 50, evalSize: 20, seed: 3, dataDirectory: dir)
-        XCTAssertEqual(cached.train, fresh.train)
-        XCTAssertEqual(cached.heldOut, fresh.heldOut)
-        try Data("broken".utf8).write(to: URL(fileURLWithPath: path))
-        let regenerated = try RetrievalDataset.load(length: 5, trainSize: 50, evalSize: 20, seed: 3, dataDirectory: dir)
-        XCTAssertEqual(regenerated.train, fresh.train)
-    }
-
     func testAfterEvaluationHookSeesEveryEvaluation() throws {
-        let run = try RetrievalRun(tiny(.mamba), dataDirectory: dir, reporter: quiet)
+        let run = try TaskRun(tiny(.mamba), dataDirectory: dir, reporter: quiet)
         var seen: [Int] = []
         run.afterEvaluation = { _, metrics in seen.append(metrics.steps.last!) }
         try run.run()
@@ -71,11 +59,11 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
     func testBadValuesAreRefusedBeforeAnythingRuns() {
         var c = tiny(.pythia)
         c.threshold = 0
-        XCTAssertThrowsError(try RetrievalRun(c, dataDirectory: dir)) { XCTAssertTrue("\($0)".contains("threshold")) }
+        XCTAssertThrowsError(try TaskRun(c, dataDirectory: dir)) { XCTAssertTrue("\($0)".contains("threshold")) }
         c = tiny(.pythia); c.heads = 3
-        XCTAssertThrowsError(try RetrievalRun(c, dataDirectory: dir)) { XCTAssertTrue("\($0)".contains("divisible")) }
+        XCTAssertThrowsError(try TaskRun(c, dataDirectory: dir)) { XCTAssertTrue("\($0)".contains("divisible")) }
         c = tiny(.mamba); c.length = -2
-        XCTAssertThrowsError(try RetrievalRun(c, dataDirectory: dir)) { XCTAssertTrue("\($0)".contains("length")) }
+        XCTAssertThrowsError(try TaskRun(c, dataDirectory: dir)) { XCTAssertTrue("\($0)".contains("length")) }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
     }
 
@@ -86,7 +74,7 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         var c = tiny(.mamba)
         c.initFrom = dir + "/pre.h5"
         c.steps = 4
-        let r = try RetrievalRun(c, dataDirectory: dir, reporter: quiet)
+        let r = try TaskRun(c, dataDirectory: dir, reporter: quiet)
         let model = try r.buildModel()
         let e = model.parameters["backbone.embeddings.weight"]
         XCTAssertEqual(e.shape, [7 + 2 + 2 * 4, 16], "the task's 2 + 2L tokens appended to the checkpoint's 7")
@@ -94,11 +82,11 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(model.parameters["backbone.layers.0.mixer.A_log"].values, source.parameters["backbone.layers.0.mixer.A_log"].values)
         var p = tiny(.pythia)
         p.initFrom = dir + "/pre.h5"
-        XCTAssertThrowsError(try RetrievalRun(p, dataDirectory: dir, reporter: quiet)) {
+        XCTAssertThrowsError(try TaskRun(p, dataDirectory: dir, reporter: quiet)) {
             XCTAssertTrue("\($0)".contains("holds a mamba model"), "\($0)")
         }
         p.initFrom = dir + "/absent.h5"
-        XCTAssertThrowsError(try RetrievalRun(p, dataDirectory: dir, reporter: quiet)) {
+        XCTAssertThrowsError(try TaskRun(p, dataDirectory: dir, reporter: quiet)) {
             XCTAssertTrue("\($0)".contains("absent.h5"), "\($0)")
         }
     }
@@ -156,9 +144,9 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
 
     func testProvenanceRecordsEverySessionThatTrainedARun() throws {
         let c = tiny(.mamba)
-        let run = try RetrievalRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet)
+        let run = try TaskRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet)
         try run.run(stopAfter: 4)
-        try RetrievalRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet).run()
+        try TaskRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet).run()
         let p = try XCTUnwrap(RunProvenance.read(run.provenancePath))
         XCTAssertEqual(p.sessions.map(\.fromStep), [0, 4])
         XCTAssertEqual(p.sessions[0].machine, MachineInfo.current)
@@ -166,7 +154,7 @@ final class RetrievalRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(run.progress, .finished)
         XCTAssertEqual(run.statusLine, "finished on " + MachineInfo.current.machineType)
         // A finished run is not trained again, so it gains no session.
-        try RetrievalRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet).run()
+        try TaskRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet).run()
         XCTAssertEqual(RunProvenance.read(run.provenancePath)?.sessions.count, 2)
     }
 }
