@@ -5,6 +5,8 @@ import Tasks
 /// thin and the group's median thick, so a reader sees both the finding and its spread.
 struct SeedGroup {
     let model: ModelFamily, length: Int, variant: QueryPlacement, lr: Double
+    /// The task (label with its options) and width; runs of other tasks or widths are other settings.
+    let task: String, hidden: Int
     var runs: [RunRecord]
 
     var seeds: Int { runs.count }
@@ -14,10 +16,12 @@ struct SeedGroup {
         var groups: [SeedGroup] = []
         for r in runs {
             let c = r.config
-            if let i = groups.firstIndex(where: { $0.model == c.model && $0.length == c.length && $0.variant == c.variant && $0.lr == c.lr }) {
+            let task = c.taskGroup
+            if let i = groups.firstIndex(where: { $0.model == c.model && $0.length == c.length && $0.variant == c.variant && $0.lr == c.lr
+                && $0.task == task && $0.hidden == c.hidden }) {
                 groups[i].runs.append(r)
             } else {
-                groups.append(SeedGroup(model: c.model, length: c.length, variant: c.variant, lr: c.lr, runs: [r]))
+                groups.append(SeedGroup(model: c.model, length: c.length, variant: c.variant, lr: c.lr, task: task, hidden: c.hidden, runs: [r]))
             }
         }
         return groups

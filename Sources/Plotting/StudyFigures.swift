@@ -9,7 +9,18 @@ public struct RunRecord {
     public init(config: RunConfig, metrics: RunMetrics) { self.config = config; self.metrics = metrics }
 
     public var label: String {
-        "\(config.modelLabel) L=\(config.length) \(config.variant.rawValue) lr=\(String(format: "%g", config.lr)) seed=\(config.seed)"
+        let task = config.taskKind == .positionRetrieval ? "" : config.taskKind.rawValue + " "
+        return "\(config.modelLabel) \(task)L=\(config.length) \(config.variant.rawValue) lr=\(String(format: "%g", config.lr)) seed=\(config.seed)"
+    }
+}
+
+extension RunConfig {
+    /// The task with its options, not its length, placement or evaluation lengths: runs with
+    /// equal groups are drawn in one set of figures ("mqar vocab=8192 kv-pairs=4 …").
+    public var taskGroup: String {
+        let options = (try? makeTask())?.parameters.filter { !["length", "variant"].contains($0.name) }
+            .map { "\($0.name)=\($0.value)" } ?? []
+        return ([taskKind.rawValue] + options).joined(separator: " ")
     }
 }
 
@@ -69,19 +80,26 @@ public enum StudyFigures {
 
     /// Figure 7: per-target-position held-out accuracy over training for one length and variant,
     /// one heatmap panel per model (the first seed and learning rate of each).
+    /// For tasks other than position retrieval the same figure over the task's slots (key index,
+    /// output index, trigger position, n-gram start).
     public static func positionAccuracy(_ runs: [RunRecord], length: Int, variant: QueryPlacement, in folder: String,
                                         gnuplot: Gnuplot = Gnuplot()) throws -> Figure {
         let panels = ModelFamily.allCases.compactMap { m in
             runs.filter { $0.config.model == m && $0.config.length == length && $0.config.variant == variant }
-                .sorted { ($0.config.lr, $0.config.seed) < ($1.config.lr, $1.config.seed) }.first
+                .sorted { ($0.config.lr, $0.config.seed, -$0.config.hidden) < ($1.config.lr, $1.config.seed, -$1.config.hidden) }.first
         }
+        let retrieval = (runs.first?.config.taskKind ?? .positionRetrieval) == .positionRetrieval
+        let slotName = panels.first?.metrics.slotName ?? "target position"
+        let slots = panels.compactMap { $0.metrics.slotAccuracy.first?.count }.max() ?? length
+        let task = retrieval ? "" : (runs.first?.config.taskKind.rawValue ?? "") + ": "
+        let query = retrieval || variant == .prefix ? ", \(variant.rawValue) query" : ""
         var blocks: [String] = [], plots: [String] = []
         for (k, r) in panels.enumerated() {
             // The panel shows one run; say so, and how many seeds the configuration has.
             let seeds = runs.filter { $0.config.model == r.config.model && $0.config.length == length
                 && $0.config.variant == variant && $0.config.lr == r.config.lr }.count
             let which = seeds > 1 ? "seed \(r.config.seed), one of \(seeds) seeds" : "seed \(r.config.seed), the only seed"
-            var lines = ["# \(r.label): step target_position accuracy"]
+            var lines = ["# \(r.label): step \(slotName.replacingOccurrences(of: " ", with: "_")) accuracy"]
             for (e, step) in r.metrics.steps.enumerated() {
                 for (p, acc) in r.metrics.slotAccuracy[e].enumerated() { lines.append("\(step) \(p) \(acc)") }
                 lines.append("")
@@ -96,10 +114,10 @@ public enum StudyFigures {
             """)
         }
         let body = """
-        set multiplot layout 1,\(max(1, panels.count)) margins 0.07,0.87,0.13,0.86 spacing 0.09,0 title 'Held-out accuracy by target position (colour), L = \(length), \(variant.rawValue) query' font ',14'
+        set multiplot layout 1,\(max(1, panels.count)) margins 0.07,0.87,0.13,0.86 spacing 0.09,0 title '\(task)held-out accuracy by \(slotName) (colour), L = \(length)\(query)' font ',14'
         set xlabel 'training step'
-        set ylabel 'target position'
-        set yrange [-0.5:\(Double(length) - 0.5)]
+        set ylabel '\(slotName)'
+        set yrange [-0.5:\(Double(slots) - 0.5)]
         set autoscale xfix
         set cbrange [0:1]
         set cblabel 'held-out accuracy'
@@ -107,8 +125,8 @@ public enum StudyFigures {
         set tics out
         \(plots.joined(separator: "\n"))
         """
-        return try gnuplot.draw(name: "position-accuracy-L\(length)-\(variant.rawValue)", in: folder,
-                                title: "Per-target-position accuracy over training (Figure 7)",
+        return try gnuplot.draw(name: (retrieval ? "position" : "slot") + "-accuracy-L\(length)-\(variant.rawValue)", in: folder,
+                                title: retrieval ? "Per-target-position accuracy over training (Figure 7)" : "Per-\(slotName) accuracy over training",
                                 data: blocks.joined(separator: "\n\n\n") + "\n", body: body, width: 500 * max(1, panels.count) + 100, height: 520)
     }
 
@@ -197,9 +215,35 @@ public enum StudyFigures {
                                 body: body, width: 1300, height: 520)
     }
 
-    /// Every figure for a set of runs: Figure 6, a heatmap per (length, variant), prefix vs
-    /// suffix per length (when both variants ran), and the learning curves.
+    /// Every figure for a set of runs. Per task (with its options; position retrieval alone in
+    /// `folder` itself, each task of a suite in a subfolder named by it): Figure 6, a heatmap per
+    /// (length, variant), prefix vs suffix per length (when both variants ran), the learning
+    /// curves, accuracy against evaluation length (when runs evaluated other lengths); and per
+    /// task kind with several widths, accuracy against width (Zoology's Figure 2 form).
     public static func drawAll(_ runs: [RunRecord], in folder: String, gnuplot: Gnuplot = Gnuplot()) throws -> [Figure] {
+        var groups: [String: [RunRecord]] = [:], order: [String] = []
+        for r in runs {
+            let key = r.config.taskGroup
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(r)
+        }
+        let alone = order.count == 1 && runs.first?.config.taskKind == .positionRetrieval
+        var figures: [Figure] = []
+        for key in order {
+            let sub = alone ? folder : folder + "/" + key.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "=", with: "")
+            figures += try drawTask(groups[key]!, in: sub, gnuplot: gnuplot)
+        }
+        for kind in TaskKind.allCases {
+            let ofKind = runs.filter { $0.config.taskKind == kind }
+            if Set(ofKind.map(\.config.hidden)).count > 1 {
+                figures.append(try accuracyVersusWidth(ofKind, in: folder, gnuplot: gnuplot))
+            }
+        }
+        return figures
+    }
+
+    /// The figures of one task's runs.
+    static func drawTask(_ runs: [RunRecord], in folder: String, gnuplot: Gnuplot) throws -> [Figure] {
         var figures = [try stepsToThreshold(runs, in: folder, gnuplot: gnuplot)]
         for l in Set(runs.map(\.config.length)).sorted() {
             for v in QueryPlacement.allCases where runs.contains(where: { $0.config.length == l && $0.config.variant == v }) {
@@ -210,6 +254,9 @@ public enum StudyFigures {
             }
         }
         figures.append(try learningCurves(runs, logSteps: false, in: folder, gnuplot: gnuplot))
+        if runs.contains(where: { !$0.metrics.evalLengths.isEmpty }) {
+            figures.append(try accuracyVersusLength(runs, in: folder, gnuplot: gnuplot))
+        }
         return figures
     }
 }

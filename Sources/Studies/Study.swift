@@ -2,8 +2,41 @@ import Foundation
 import Tasks
 import SystemIO
 
-/// A grid of runs: models × lengths × variants × learning rates × seeds, sharing every other
-/// setting of a base configuration; checkpoints and published shapes may differ per family.
+/// One task of a study over several tasks: its kind, the lengths and variants it runs at, and
+/// its options (nil: the task's default).
+public struct StudyTask: Codable, Equatable, Sendable {
+    public var task: TaskKind
+    public var lengths: [Int]
+    public var variants: [QueryPlacement]?
+    public var vocab: Int?
+    public var kvPairs: Int?
+    public var powerA: Double?
+    public var passes: Int?
+    public var ngram: Int?
+    public var queryNgram: Int?
+    public var copyTokens: Int?
+    public var evalLengths: [Int]?
+
+    public init(_ task: TaskKind, lengths: [Int], variants: [QueryPlacement]? = nil, vocab: Int? = nil, kvPairs: Int? = nil,
+                powerA: Double? = nil, passes: Int? = nil, ngram: Int? = nil, queryNgram: Int? = nil, copyTokens: Int? = nil,
+                evalLengths: [Int]? = nil) {
+        self.task = task; self.lengths = lengths; self.variants = variants; self.vocab = vocab; self.kvPairs = kvPairs
+        self.powerA = powerA; self.passes = passes; self.ngram = ngram; self.queryNgram = queryNgram; self.copyTokens = copyTokens
+        self.evalLengths = evalLengths
+    }
+
+    /// Sets a run's task fields (position retrieval stays nil, its canonical form).
+    func apply(to c: inout RunConfig) {
+        c.task = task == .positionRetrieval ? nil : task
+        (c.vocab, c.kvPairs, c.powerA, c.passes, c.ngram, c.queryNgram, c.copyTokens) = (vocab, kvPairs, powerA, passes, ngram, queryNgram, copyTokens)
+        c.evalLengths = evalLengths
+    }
+}
+
+/// A grid of runs: models × lengths × variants × widths × learning rates × seeds, sharing every
+/// other setting of a base configuration; checkpoints and published shapes may differ per
+/// family. With `tasks`, the grid runs over each task at its own lengths and variants (the
+/// study's `lengths` and `variants` are then not read).
 public struct StudySpec: Codable, Equatable, Sendable {
     public var name: String
     public var models: [ModelFamily]
@@ -19,6 +52,10 @@ public struct StudySpec: Codable, Equatable, Sendable {
     public var sizes: [String: String]?
     /// Whether every run must start from a checkpoint (the paper preset: it fine-tunes).
     public var requiresPretrained: Bool?
+    /// Tasks with their own lengths and options (nil: base's task over `lengths` × `variants`).
+    public var tasks: [StudyTask]?
+    /// Hidden sizes as an axis (nil: base's hidden size).
+    public var hiddens: [Int]?
 
     public init(name: String, models: [ModelFamily], lengths: [Int], variants: [QueryPlacement], lrs: [Double],
                 seeds: [UInt64], base: RunConfig, initFrom: [String: String]? = nil, sizes: [String: String]? = nil,
@@ -40,22 +77,29 @@ public struct StudySpec: Codable, Equatable, Sendable {
 
     public var runs: [RunConfig] {
         var out: [RunConfig] = []
-        for l in lengths { for v in variants { for m in models { for lr in lrs { for s in seeds {
-            var c = base
-            // A seed is a replicate: model initialisation, data order and the task's embedding rows
-            // (the paper's three initialisations of the new tokens) all change with it.
-            c.model = m; c.length = l; c.variant = v; c.lr = lr; c.seed = s; c.embeddingSeed = base.embeddingSeed &+ s
-            c.keepOnlyWhatTheFamilyUses()
-            if let file = initFrom?[m.rawValue] { c.initFrom = file }
-            if let size = sizes?[m.rawValue] { c.size = size }
-            out.append(c)
-        } } } } }
+        let settings: [(task: StudyTask?, lengths: [Int], variants: [QueryPlacement])] =
+            tasks?.map { ($0, $0.lengths, $0.variants ?? [.suffix]) } ?? [(nil, lengths, variants)]
+        for (task, lengths, variants) in settings {
+            for l in lengths { for v in variants { for m in models { for h in hiddens ?? [base.hidden] { for lr in lrs { for s in seeds {
+                var c = base
+                task?.apply(to: &c)
+                // A seed is a replicate: model initialisation, data order and the task's embedding rows
+                // (the paper's three initialisations of the new tokens) all change with it.
+                c.model = m; c.length = l; c.variant = v; c.hidden = h; c.lr = lr; c.seed = s; c.embeddingSeed = base.embeddingSeed &+ s
+                c.keepOnlyWhatTheFamilyUses()
+                if let file = initFrom?[m.rawValue] { c.initFrom = file }
+                if let size = sizes?[m.rawValue] { c.size = size }
+                out.append(c)
+            } } } } } }
+        }
         return out
     }
 
     public func validate() throws {
-        guard !models.isEmpty, !lengths.isEmpty, !variants.isEmpty, !lrs.isEmpty, !seeds.isEmpty else {
-            throw StudyError("study \(name): every axis (models, lengths, variants, lrs, seeds) needs at least one value")
+        let taskAxes = tasks.map { $0.allSatisfy { !$0.lengths.isEmpty && $0.variants?.isEmpty != true } && !$0.isEmpty }
+            ?? (!lengths.isEmpty && !variants.isEmpty)
+        guard !models.isEmpty, taskAxes, !lrs.isEmpty, !seeds.isEmpty, hiddens?.isEmpty != true else {
+            throw StudyError("study \(name): every axis (models, lengths, variants, hiddens, lrs, seeds; each task's lengths) needs at least one value")
         }
         for (axis, table) in [("--init-from", initFrom), ("--size", sizes)] {
             guard let table else { continue }
@@ -86,7 +130,7 @@ public struct StudySpec: Codable, Equatable, Sendable {
         """
     }
 
-    public static let presetNames = ["quick", "standard", "paper"]
+    public static let presetNames = ["quick", "standard", "paper", "suite-quick", "mqar"]
 
     /// A preset by name; `fromScratch` turns the paper preset (which fine-tunes pretrained
     /// checkpoints) into the same protocol on tiny models trained from scratch.
@@ -95,6 +139,8 @@ public struct StudySpec: Codable, Equatable, Sendable {
         case "quick": return quick
         case "standard": return standard
         case "paper": return fromScratch ? paperFromScratch : paper
+        case "suite-quick": return suiteQuick
+        case "mqar": return mqar
         default: throw StudyError("unknown preset \"\(name)\" (available: \(presetNames.joined(separator: ", ")))")
         }
     }
@@ -197,18 +243,28 @@ public func medianSteps(_ reached: [Int?]) -> Double {
 
 /// One line of a study's summary: the data of the paper's Figure 6 plus final accuracies.
 public struct SummaryRow: Equatable {
-    public init(model: ModelFamily, length: Int, variant: QueryPlacement, lr: Double, seed: UInt64, reachedStep: Int?,
-                finalAccuracy: Double?, machine: String? = nil, divergedStep: Int? = nil) {
-        self.model = model; self.length = length; self.variant = variant; self.lr = lr; self.seed = seed
-        self.reachedStep = reachedStep; self.finalAccuracy = finalAccuracy; self.machine = machine; self.divergedStep = divergedStep
+    public init(model: ModelFamily, task: TaskKind = .positionRetrieval, taskParameters: String = "", length: Int,
+                variant: QueryPlacement, hidden: Int = 128, lr: Double, seed: UInt64, reachedStep: Int?,
+                finalAccuracy: Double?, finalExactMatch: Double? = nil, machine: String? = nil, divergedStep: Int? = nil) {
+        self.model = model; self.task = task; self.taskParameters = taskParameters; self.length = length; self.variant = variant
+        self.hidden = hidden; self.lr = lr; self.seed = seed
+        self.reachedStep = reachedStep; self.finalAccuracy = finalAccuracy; self.finalExactMatch = finalExactMatch
+        self.machine = machine; self.divergedStep = divergedStep
     }
 
     /// The row of a run and its outcome; the machine is the last one that trained it.
     init(_ c: RunConfig, _ run: TaskRun, _ m: RunMetrics) {
-        self.init(model: c.model, length: c.length, variant: c.variant, lr: c.lr, seed: c.seed, reachedStep: m.reachedStep,
-                  finalAccuracy: m.accuracies.last, machine: run.machineTypes?.last, divergedStep: m.divergence?.step)
+        let parameters = (try? c.makeTask())?.parameters.filter { $0.name != "length" && $0.name != "variant" }
+            .map { "\($0.name)=\($0.value)" }.joined(separator: " ") ?? ""
+        self.init(model: c.model, task: c.taskKind, taskParameters: parameters, length: c.length, variant: c.variant,
+                  hidden: c.hidden, lr: c.lr, seed: c.seed, reachedStep: m.reachedStep, finalAccuracy: m.accuracies.last,
+                  finalExactMatch: m.exactMatches.last, machine: run.machineTypes?.last, divergedStep: m.divergence?.step)
     }
-    public let model: ModelFamily, length: Int, variant: QueryPlacement, lr: Double, seed: UInt64
+    public let model: ModelFamily, task: TaskKind, length: Int, variant: QueryPlacement, hidden: Int, lr: Double, seed: UInt64
+    /// The task's options other than length and variant ("vocab=8192 kv-pairs=4 …"), as summary.csv writes them.
+    public let taskParameters: String
+    /// The fraction of held-out examples with every answer right at the last evaluation.
+    public let finalExactMatch: Double?
     public let reachedStep: Int?
     public let finalAccuracy: Double?
     /// The machine type that trained the run (MachineInfo.machineType), when recorded.
@@ -347,17 +403,23 @@ public final class Study {
         try JSONRecord.write(spec, to: folder + "/study.json")
     }
 
-    /// summary.csv: model,length,variant,lr,seed,reached_step,final_accuracy,machine,diverged_step
-    /// (reached_step empty when never reached; machine quoted, empty when not recorded;
-    /// diverged_step empty unless the run met a non-finite loss or gradient).
+    /// summary.csv: model,length,variant,lr,seed,reached_step,final_accuracy,machine,diverged_step,
+    /// task,task_parameters,hidden,final_exact_match (reached_step empty when never reached;
+    /// machine quoted, empty when not recorded; diverged_step empty unless the run met a
+    /// non-finite loss or gradient; task_parameters the task's options besides length and
+    /// variant, "vocab=8192 kv-pairs=4 power-a=0.01 passes=1"). The first nine columns keep
+    /// the order they had before the task suite, so older readers still find theirs.
     public static func summaryCSV(_ rows: [SummaryRow]) -> String {
-        var lines = ["model,length,variant,lr,seed,reached_step,final_accuracy,machine,diverged_step"]
+        var lines = ["model,length,variant,lr,seed,reached_step,final_accuracy,machine,diverged_step,task,task_parameters,hidden,final_exact_match"]
         for r in rows {
             let machine = r.machine.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" } ?? ""
-            lines.append([r.model.rawValue, "\(r.length)", r.variant.rawValue, String(format: "%g", r.lr), "\(r.seed)",
-                          r.reachedStep.map(String.init) ?? "", r.finalAccuracy.map { String(format: "%.4f", $0) } ?? "", machine,
-                          r.divergedStep.map(String.init) ?? ""]
-                .joined(separator: ","))
+            let reached: String = r.reachedStep.map(String.init) ?? ""
+            let accuracy: String = r.finalAccuracy.map { String(format: "%.4f", $0) } ?? ""
+            let diverged: String = r.divergedStep.map(String.init) ?? ""
+            let exact: String = r.finalExactMatch.map { String(format: "%.4f", $0) } ?? ""
+            let cells: [String] = [r.model.rawValue, "\(r.length)", r.variant.rawValue, String(format: "%g", r.lr), "\(r.seed)",
+                                   reached, accuracy, machine, diverged, r.task.rawValue, r.taskParameters, "\(r.hidden)", exact]
+            lines.append(cells.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -367,10 +429,13 @@ public final class Study {
     /// those steps among the runs that reached it, how many did, and the final accuracies'
     /// mean and range. A note follows when the runs came from more than one machine type.
     public static func summaryTable(_ rows: [SummaryRow]) -> String {
-        struct Key: Hashable { let m: ModelFamily, l: Int, v: QueryPlacement, lr: Double }
+        struct Key: Hashable { let m: ModelFamily, task: String, l: Int, v: QueryPlacement, h: Int, lr: Double }
         var groups: [Key: [SummaryRow]] = [:], order: [Key] = []
+        let severalTasks = Set(rows.map { "\($0.task.rawValue) \($0.taskParameters)" }).count > 1
+        let severalWidths = Set(rows.map(\.hidden)).count > 1
         for r in rows {
-            let k = Key(m: r.model, l: r.length, v: r.variant, lr: r.lr)
+            let k = Key(m: r.model, task: ([r.task.rawValue] + (r.taskParameters.isEmpty ? [] : [r.taskParameters])).joined(separator: " "),
+                        l: r.length, v: r.variant, h: r.hidden, lr: r.lr)
             if groups[k] == nil { order.append(k) }
             groups[k, default: []].append(r)
         }
@@ -383,15 +448,15 @@ public final class Study {
             let g = groups[k]!
             let mid = medianSteps(g.map(\.reachedStep))
             let accs = g.compactMap(\.finalAccuracy)
-            lines.append([k.m.rawValue, "\(k.l)", k.v.rawValue, String(format: "%g", k.lr),
+            lines.append([k.m.rawValue] + (severalTasks ? [k.task] : []) + ["\(k.l)", k.v.rawValue] + (severalWidths ? ["\(k.h)"] : []) + [String(format: "%g", k.lr),
                           mid.isFinite ? String(format: "%.0f", mid) : "not reached",
                           range(g.compactMap(\.reachedStep)) { "\($0)" },
                           "\(g.filter { $0.reachedStep != nil }.count)/\(g.count)",
                           accs.isEmpty ? "-" : String(format: "%.4f", accs.reduce(0, +) / Double(accs.count)),
                           range(accs) { String(format: "%.4f", $0) }])
         }
-        let header = ["model", "length", "variant", "lr", "median steps to threshold", "steps range", "reached",
-                      "final accuracy (mean)", "final accuracy range"]
+        let header = ["model"] + (severalTasks ? ["task"] : []) + ["length", "variant"] + (severalWidths ? ["hidden"] : []) +
+            ["lr", "median steps to threshold", "steps range", "reached", "final accuracy (mean)", "final accuracy range"]
         let widths = header.indices.map { c in ([header[c]] + lines.map { $0[c] }).map(\.count).max()! }
         func fmt(_ cells: [String]) -> String {
             cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ")

@@ -23,6 +23,7 @@ struct StudySelection: ParsableArguments {
     var addSeeds: String?
     @Flag(help: "With --preset paper: run its protocol on tiny models trained from scratch (learning rates 1e-3, 5e-4, 2e-4) instead of fine-tuning pretrained checkpoints.")
     var fromScratch = false
+    @OptionGroup var taskOptions: TaskOptions
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
 
@@ -31,6 +32,14 @@ struct StudySelection: ParsableArguments {
         if fromScratch && runOptions.initFrom != nil { throw ValidationError("--from-scratch and --init-from contradict each other") }
         if addSeeds != nil && seeds != nil { throw ValidationError("give --seeds (the whole axis) or --add-seeds (more of it), not both") }
         try runOptions.checkShapeFlags()
+    }
+
+    /// The task options given on the command line, by flag.
+    var taskOptionNames: [String] {
+        let t = taskOptions
+        return [("--vocab", t.vocab != nil), ("--kv-pairs", t.kvPairs != nil), ("--power-a", t.powerA != nil), ("--passes", t.passes != nil),
+                ("--ngram", t.ngram != nil), ("--query-ngram", t.queryNgram != nil), ("--copy-tokens", t.copyTokens != nil),
+                ("--lengths", lengths != nil), ("--variants", variants != nil)].filter(\.1).map(\.0)
     }
 
     func study() throws -> Study {
@@ -57,7 +66,20 @@ struct StudySelection: ParsableArguments {
         if let v = try list(seeds, "--seeds", { UInt64($0) }) { spec.seeds = v }
         let added = try list(addSeeds, "--add-seeds", { UInt64($0) }) ?? []
         spec.seeds += added.filter { !spec.seeds.contains($0) }
+        if taskOptions.task != nil {
+            // One task for the whole grid: the study's own lengths and variants.
+            if spec.tasks != nil {
+                guard lengths != nil else {
+                    throw ValidationError("--task \(taskOptions.task!.rawValue) replaces the \(spec.name) study's task list; give its --lengths too")
+                }
+                spec.tasks = nil
+            }
+        } else if spec.tasks != nil, let given = taskOptionNames.first {
+            throw ValidationError("study \(spec.name) runs several tasks, each with its own options; \(given) needs --task to say which task")
+        }
+        taskOptions.apply(to: &spec.base)
         runOptions.apply(to: &spec.base)
+        if let widths = runOptions.hidden?.values, widths.count > 1 { spec.hiddens = widths } else if runOptions.hidden != nil { spec.hiddens = nil }
         try spec.setPerFamily(initFrom: runOptions.initFrom, sizes: runOptions.size)
         return try Study(spec, dataDirectory: dataOptions.directory, addedSeeds: added)
     }
@@ -68,7 +90,7 @@ enum Backend: String, ExpressibleByArgument { case local, slurm }
 struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
-        abstract: "Run a grid of retrieval runs (locally or on Slurm), watch it, collect its summary.",
+        abstract: "Run a grid of runs over tasks, models, lengths and widths (locally or on Slurm), watch it, collect its summary.",
         subcommands: [StudyRun.self, StudyStatus.self, StudyCollect.self],
         defaultSubcommand: StudyRun.self)
 }
@@ -76,7 +98,7 @@ struct StudyCommand: ParsableCommand {
 struct StudyRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a study from a preset (quick, standard, paper), with any field overridden (the default subcommand).",
+        abstract: "Run a study from a preset (\(StudySpec.presetNames.joined(separator: ", "))), with any field overridden (the default subcommand).",
         discussion: """
         Finished runs are reused and interrupted ones resume, so a study can be stopped and restarted \
         at any point. Locally it prints the summary (median steps to threshold over seeds, final \

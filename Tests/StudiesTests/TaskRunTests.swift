@@ -101,8 +101,8 @@ final class TaskRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(rows.count, 2 * 2 * 2)   // models × variants × seeds
         let csv = try String(contentsOfFile: dir + "/studies/tiny/summary.csv", encoding: .utf8)
         let lines = csv.split(separator: "\n")
-        XCTAssertEqual(lines.first, "model,length,variant,lr,seed,reached_step,final_accuracy,machine,diverged_step")
-        XCTAssertTrue(lines[1].hasSuffix("\"" + MachineInfo.current.machineType + "\","), "each run names its machine: \(lines[1])")
+        XCTAssertEqual(lines.first, "model,length,variant,lr,seed,reached_step,final_accuracy,machine,diverged_step,task,task_parameters,hidden,final_exact_match")
+        XCTAssertTrue(lines[1].contains("\"" + MachineInfo.current.machineType + "\",,position-retrieval,,"), "each run names its machine and task: \(lines[1])")
         XCTAssertEqual(lines.count, 9)
         XCTAssertTrue(Study.summaryTable(rows).contains("median steps to threshold"))
         // Running it again reuses every run.
