@@ -6,12 +6,13 @@ extension StudySpec {
     public static var suiteQuick: StudySpec {
         var base = fromScratchBase(steps: 1_500, evalEvery: 100)
         base.hidden = 64
+        base.layers = 2
         base.evalSize = 600
         base.trainSize = 20_000
         let tasks = [
             StudyTask(.positionRetrieval, lengths: [8]),
-            StudyTask(.mqar, lengths: [32], vocab: 128, kvPairs: 4),
-            StudyTask(.ngramRetrieval, lengths: [24], vocab: 8, ngram: 4, queryNgram: 2),
+            StudyTask(.mqar, lengths: [32], vocab: 128, kvPairs: 4, evalLengths: [64]),
+            StudyTask(.ngramRetrieval, lengths: [16], vocab: 8, ngram: 3, queryNgram: 2, evalLengths: [32]),
             StudyTask(.selectiveCopying, lengths: [24], vocab: 8, copyTokens: 4, evalLengths: [48]),
             StudyTask(.inductionHeads, lengths: [32], vocab: 16, evalLengths: [64, 128]),
         ]
