@@ -118,6 +118,7 @@ public enum StudyFigures {
         set xlabel 'training step'
         set ylabel '\(slotName)'
         set yrange [-0.5:\(Double(slots) - 0.5)]
+        \(slots <= 16 ? "set ytics 1" : "")
         set autoscale xfix
         set cbrange [0:1]
         set cblabel 'held-out accuracy'

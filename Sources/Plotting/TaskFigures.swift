@@ -88,7 +88,7 @@ extension StudyFigures {
         set xlabel 'evaluation length'
         set ylabel 'held-out accuracy'
         set yrange [0:1.02]
-        set key outside right top font ',9'
+        set key bottom left font ',9' opaque box
         set grid
         \(arrows)
         plot \(plots.isEmpty ? "NaN notitle" : plots.joined(separator: ", \\\n     "))

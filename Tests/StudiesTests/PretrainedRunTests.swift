@@ -66,6 +66,37 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
         }
     }
 
+    /// Every task of the suite from a checkpoint and on a published shape: its tokens appended
+    /// after the base vocabulary (tokens.json says where), the data reading only those ids.
+    func testEveryTaskAppendsItsTokensToAPretrainedVocabulary() throws {
+        let file = try pretrained(.mamba)
+        let tasks: [(TaskKind, Int, (inout RunConfig) -> Void)] = [
+            (.mqar, 16, { $0.vocab = 40; $0.kvPairs = 2 }), (.ngramRetrieval, 10, { $0.vocab = 5; $0.ngram = 3; $0.queryNgram = 1 }),
+            (.selectiveCopying, 12, { $0.vocab = 6; $0.copyTokens = 3 }), (.inductionHeads, 10, { $0.vocab = 6 }),
+        ]
+        for (kind, length, options) in tasks {
+            var c = run(.mamba, initFrom: file)
+            c.task = kind; c.length = length
+            options(&c)
+            let task = try c.makeTask()
+            XCTAssertEqual(task.baseVocabulary, Self.baseVocabulary, kind.rawValue)
+            let r = try TaskRun(c, dataDirectory: dir, reporter: quiet)
+            XCTAssertTrue(try r.run().metrics.finished, kind.rawValue)
+            let trained = try Checkpoint.loadModel(r.folder + "/checkpoints/step-00000006.h5")
+            XCTAssertEqual(trained.config.vocabSize, task.vocabularySize, kind.rawValue)
+            let data = try TaskDataset.load(task, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed, dataDirectory: dir)
+            XCTAssertTrue(data.train.inputs.allSatisfy { $0 >= Self.baseVocabulary && $0 < task.vocabularySize }, kind.rawValue)
+            let layout = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: r.tokensPath))) as! [String: Any]
+            XCTAssertEqual(layout["base_vocabulary"] as? Int, Self.baseVocabulary)
+            XCTAssertEqual(layout["task"] as? String, kind.rawValue)
+            XCTAssertEqual((layout["tokens"] as! [String: Int]).count, task.vocabularySize - Self.baseVocabulary)
+        }
+        // A published shape: the task's tokens after pythia-14m's 50,304 rows.
+        var c = run(.pythia, initFrom: nil)
+        c.size = "pythia-14m"; c.task = .inductionHeads; c.length = 10
+        XCTAssertEqual(try c.modelConfig().vocabSize, 50304 + 16)
+    }
+
     func testTrainingFromACheckpointPredictsOverTheWholeExtendedVocabulary() throws {
         for family in ModelFamily.allCases {
             let file = try pretrained(family)
