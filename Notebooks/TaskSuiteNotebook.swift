@@ -31,7 +31,8 @@ let taskSuite = Notebook("task-suite", summary: "Every synthetic task, Transform
     Cell("figures") { ctx in
         let spec = try taskSuiteStudy(ctx)
         let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + spec.name).runs
-        ctx.store(try StudyFigures.drawAll(runs, in: ctx.figuresDirectory + "/" + spec.name))
+        let folder = ctx.figuresDirectory + "/" + spec.name
+        ctx.store(try StudyFigures.drawAll(runs, in: folder), under: folder)
     },
 ])
 

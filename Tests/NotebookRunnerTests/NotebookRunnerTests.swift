@@ -64,6 +64,20 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(report.components(separatedBy: "\"image/png\" : \"iVBORw0KGgo").count - 1, 2)
     }
 
+    /// The task-suite notebook at a toy size: two tasks train, the summary names both, and
+    /// each task's figures are stored apart (same file names in two task folders).
+    func testTheTaskSuiteNotebookTrainsEveryChosenTask() throws {
+        let r = try runner()
+        let assignments = ["tasks=mqar,induction-heads", "models=pythia", "steps=20", "seeds=0"]
+        XCTAssertNil(try r.runAll("task-suite", assignments: assignments, echo: { _ in }))
+        let d = try r.describe("task-suite")
+        let state = try NotebookState.load(r.statePath(d, try r.parameters(d, assignments)))
+        guard case .text(let summary)? = state.values["summary"] else { return XCTFail("no summary") }
+        XCTAssertTrue(summary.contains("mqar") && summary.contains("induction-heads"), summary)
+        let figures = state.values.keys.filter { $0.hasSuffix(" learning-curves") }.sorted()
+        XCTAssertEqual(figures, ["induction-heads-vocab16 learning-curves", "mqar-vocab128-kv-pairs4-power-a0.01-passes1 learning-curves"])
+    }
+
     func testChangingAParameterACellReadMarksItAndLaterCellsStale() throws {
         let r = try runner()
         let d = try r.describe("isolation-demo")
@@ -86,7 +100,7 @@ final class NotebookRunnerTests: TemporaryDirectoryTestCase {
         XCTAssertThrowsError(try r.parameters(d, ["lenghts=8"])) { XCTAssertTrue("\($0)".contains("did you mean lengths"), "\($0)") }
         XCTAssertThrowsError(try r.parameters(d, ["lengths=8,x"])) { XCTAssertTrue("\($0)".contains("'x' is not an integer"), "\($0)") }
         XCTAssertThrowsError(try r.parameters(d, ["preset=huge"])) { XCTAssertTrue("\($0)".contains("not one of quick, standard, paper"), "\($0)") }
-        XCTAssertEqual(try r.list().map(\.name), ["hybrid", "isolation-demo", "position-accuracy", "prefix-vs-suffix", "retrieval-study", "squares"])
+        XCTAssertEqual(try r.list().map(\.name), ["hybrid", "isolation-demo", "position-accuracy", "prefix-vs-suffix", "retrieval-study", "squares", "task-suite"])
     }
 
     func testStateRoundTripsEveryKindOfValue() throws {
