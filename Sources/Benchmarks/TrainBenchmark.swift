@@ -43,8 +43,7 @@ public enum TrainBenchmark {
         var c = RunConfig(model: family, length: spec.length)
         c.task = spec.kind == .positionRetrieval ? nil : spec.kind
         c.variant = spec.placement
-        (c.vocab, c.kvPairs, c.powerA, c.passes, c.ngram, c.queryNgram, c.copyTokens) =
-            (spec.vocab, spec.kvPairs, spec.powerA, spec.passes, spec.ngram, spec.queryNgram, spec.copyTokens)
+        c.taskOptions = spec.options.isEmpty ? nil : spec.options
         c.batch = batch
         c.size = size?.rawValue
         c.microBatch = microBatch

@@ -37,14 +37,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// sequence length T for mqar and selective copying, the random symbols for induction heads.
     public var length: Int
     public var variant: QueryPlacement = .suffix
-    /// The task's options (nil: its default; see TaskSpec and the README's task sections).
-    public var vocab: Int?
-    public var kvPairs: Int?
-    public var powerA: Double?
-    public var passes: Int?
-    public var ngram: Int?
-    public var queryNgram: Int?
-    public var copyTokens: Int?
+    /// The task's options (nil, or an option left out: its default; see the README's task
+    /// sections). Nil rather than empty, so that a run's configuration has one form.
+    public var taskOptions: TaskOptions?
     /// Held-out lengths evaluated besides `length` at every evaluation (length generalisation).
     public var evalLengths: [Int]?
     public var lr: Double = 1e-3
@@ -130,7 +125,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var taskSpec: TaskSpec {
         var t = TaskSpec(kind: taskKind, length: length)
         t.placement = variant
-        (t.vocab, t.kvPairs, t.powerA, t.passes, t.ngram, t.queryNgram, t.copyTokens) = (vocab, kvPairs, powerA, passes, ngram, queryNgram, copyTokens)
+        t.options = taskOptions ?? TaskOptions()
         return t
     }
 

@@ -8,27 +8,17 @@ public struct StudyTask: Codable, Equatable, Sendable {
     public var task: TaskKind
     public var lengths: [Int]
     public var variants: [QueryPlacement]?
-    public var vocab: Int?
-    public var kvPairs: Int?
-    public var powerA: Double?
-    public var passes: Int?
-    public var ngram: Int?
-    public var queryNgram: Int?
-    public var copyTokens: Int?
+    public var options: TaskOptions?
     public var evalLengths: [Int]?
 
-    public init(_ task: TaskKind, lengths: [Int], variants: [QueryPlacement]? = nil, vocab: Int? = nil, kvPairs: Int? = nil,
-                powerA: Double? = nil, passes: Int? = nil, ngram: Int? = nil, queryNgram: Int? = nil, copyTokens: Int? = nil,
-                evalLengths: [Int]? = nil) {
-        self.task = task; self.lengths = lengths; self.variants = variants; self.vocab = vocab; self.kvPairs = kvPairs
-        self.powerA = powerA; self.passes = passes; self.ngram = ngram; self.queryNgram = queryNgram; self.copyTokens = copyTokens
-        self.evalLengths = evalLengths
+    public init(_ task: TaskKind, lengths: [Int], variants: [QueryPlacement]? = nil, options: TaskOptions? = nil, evalLengths: [Int]? = nil) {
+        self.task = task; self.lengths = lengths; self.variants = variants; self.options = options; self.evalLengths = evalLengths
     }
 
-    /// Sets a run's task fields (position retrieval stays nil, its canonical form).
+    /// Sets a run's task fields (position retrieval and no options stay nil, their canonical form).
     func apply(to c: inout RunConfig) {
         c.task = task == .positionRetrieval ? nil : task
-        (c.vocab, c.kvPairs, c.powerA, c.passes, c.ngram, c.queryNgram, c.copyTokens) = (vocab, kvPairs, powerA, passes, ngram, queryNgram, copyTokens)
+        c.taskOptions = options?.isEmpty == false ? options : nil
         c.evalLengths = evalLengths
     }
 }

@@ -11,10 +11,10 @@ extension StudySpec {
         base.trainSize = 20_000
         let tasks = [
             StudyTask(.positionRetrieval, lengths: [8]),
-            StudyTask(.mqar, lengths: [32], vocab: 128, kvPairs: 4, evalLengths: [64]),
-            StudyTask(.ngramRetrieval, lengths: [16], vocab: 8, ngram: 3, queryNgram: 2, evalLengths: [32]),
-            StudyTask(.selectiveCopying, lengths: [24], vocab: 8, copyTokens: 4, evalLengths: [48]),
-            StudyTask(.inductionHeads, lengths: [32], vocab: 16, evalLengths: [64, 128]),
+            StudyTask(.mqar, lengths: [32], options: TaskOptions(vocab: 128, kvPairs: 4), evalLengths: [64]),
+            StudyTask(.ngramRetrieval, lengths: [16], options: TaskOptions(vocab: 8, ngram: 3, queryNgram: 2), evalLengths: [32]),
+            StudyTask(.selectiveCopying, lengths: [24], options: TaskOptions(vocab: 8, copyTokens: 4), evalLengths: [48]),
+            StudyTask(.inductionHeads, lengths: [32], options: TaskOptions(vocab: 16), evalLengths: [64, 128]),
         ]
         var spec = StudySpec(name: "suite-quick", models: [.pythia, .mamba], lengths: [], variants: [], lrs: [1e-3], seeds: [0, 1, 2], base: base)
         spec.tasks = tasks
@@ -32,7 +32,7 @@ extension StudySpec {
         base.lr = 2.15e-3
         var spec = StudySpec(name: "mqar", models: [.pythia, .mamba, .mamba2, .hybrid], lengths: [], variants: [],
                              lrs: [2.15e-3], seeds: [0, 1, 2], base: base)
-        spec.tasks = [(64, 4), (128, 8), (256, 16)].map { StudyTask(.mqar, lengths: [$0.0], vocab: 8192, kvPairs: $0.1) }
+        spec.tasks = [(64, 4), (128, 8), (256, 16)].map { StudyTask(.mqar, lengths: [$0.0], options: TaskOptions(vocab: 8192, kvPairs: $0.1)) }
         spec.hiddens = [32, 64, 128]
         return spec
     }

@@ -5,13 +5,7 @@ public struct TaskSpec: Equatable, Sendable {
     public var kind: TaskKind
     public var length: Int
     public var placement: QueryPlacement = .suffix
-    public var vocab: Int?
-    public var kvPairs: Int?
-    public var powerA: Double?
-    public var passes: Int?
-    public var ngram: Int?
-    public var queryNgram: Int?
-    public var copyTokens: Int?
+    public var options = TaskOptions()
 
     public init(kind: TaskKind, length: Int) { self.kind = kind; self.length = length }
 
@@ -27,20 +21,10 @@ public struct TaskSpec: Equatable, Sendable {
     }
 
     /// The options given, by command-line name.
-    var given: [String] {
-        var out: [String] = []
-        if placement != .suffix { out.append("variant") }
-        if vocab != nil { out.append("vocab") }
-        if kvPairs != nil { out.append("kv-pairs") }
-        if powerA != nil { out.append("power-a") }
-        if passes != nil { out.append("passes") }
-        if ngram != nil { out.append("ngram") }
-        if queryNgram != nil { out.append("query-ngram") }
-        if copyTokens != nil { out.append("copy-tokens") }
-        return out
-    }
+    var given: [String] { (placement != .suffix ? ["variant"] : []) + options.given }
 
     public func make(baseVocabulary: Int = 0) throws -> any SyntheticTask {
+        let o = options
         let allowed = Self.options(of: kind)
         if let stray = given.first(where: { !allowed.contains($0) }) {
             let owners = TaskKind.allCases.filter { Self.options(of: $0).contains(stray) }.map(\.rawValue)
@@ -51,19 +35,19 @@ public struct TaskSpec: Equatable, Sendable {
             return try PositionRetrievalTask(length: length, placement: placement,
                                              layout: baseVocabulary > 0 ? .appended(to: baseVocabulary, length: length) : nil)
         case .ngramRetrieval:
-            return try NgramRetrievalTask(length: length, vocab: vocab ?? NgramRetrievalTask.defaultVocab,
-                                          ngram: ngram ?? NgramRetrievalTask.defaultNgram,
-                                          queryNgram: queryNgram ?? NgramRetrievalTask.defaultQueryNgram,
+            return try NgramRetrievalTask(length: length, vocab: o.vocab ?? NgramRetrievalTask.defaultVocab,
+                                          ngram: o.ngram ?? NgramRetrievalTask.defaultNgram,
+                                          queryNgram: o.queryNgram ?? NgramRetrievalTask.defaultQueryNgram,
                                           placement: placement, baseVocabulary: baseVocabulary)
         case .mqar:
-            return try MQARTask(length: length, vocab: vocab ?? MQARTask.defaultVocab, kvPairs: kvPairs ?? MQARTask.defaultKVPairs,
-                                powerA: powerA ?? MQARTask.defaultPowerA, passes: passes ?? MQARTask.defaultPasses,
+            return try MQARTask(length: length, vocab: o.vocab ?? MQARTask.defaultVocab, kvPairs: o.kvPairs ?? MQARTask.defaultKVPairs,
+                                powerA: o.powerA ?? MQARTask.defaultPowerA, passes: o.passes ?? MQARTask.defaultPasses,
                                 baseVocabulary: baseVocabulary)
         case .selectiveCopying:
-            return try SelectiveCopyingTask(length: length, vocab: vocab ?? SelectiveCopyingTask.defaultVocab,
-                                            copyTokens: copyTokens ?? SelectiveCopyingTask.defaultCopyTokens, baseVocabulary: baseVocabulary)
+            return try SelectiveCopyingTask(length: length, vocab: o.vocab ?? SelectiveCopyingTask.defaultVocab,
+                                            copyTokens: o.copyTokens ?? SelectiveCopyingTask.defaultCopyTokens, baseVocabulary: baseVocabulary)
         case .inductionHeads:
-            return try InductionHeadsTask(length: length, vocab: vocab ?? InductionHeadsTask.defaultVocab, baseVocabulary: baseVocabulary)
+            return try InductionHeadsTask(length: length, vocab: o.vocab ?? InductionHeadsTask.defaultVocab, baseVocabulary: baseVocabulary)
         }
     }
 }

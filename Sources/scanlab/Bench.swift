@@ -91,7 +91,7 @@ struct BenchTrain: ParsableCommand {
     var microBatch: Int?
     @Option(name: .customLong("L"), help: "The task's length (position retrieval: L content tokens, L+3 tokens per example).") var length: Int
     @Option(help: "suffix or prefix (the retrieval tasks).") var variant: QueryPlacement = .suffix
-    @OptionGroup var taskOptions: TaskOptions
+    @OptionGroup var taskArguments: TaskArguments
     @Option(help: "Hidden size of the tiny models (default 128).") var hidden: Int?
     @Option(help: "Batch size.") var batch: Int = 64
     @Option(help: "Timed steps (after 2 warm-up steps).") var steps: Int = 10
@@ -114,7 +114,7 @@ struct BenchTrain: ParsableCommand {
             do { return try PublishedSize(named: name) } catch { throw ValidationError("--size: \(error)") }
         }
         guard let family = model ?? published.map({ ModelFamily($0.config) }) else { throw ValidationError("give --model or --size") }
-        let row = try TrainBenchmark.run(model: family, size: published, task: taskOptions.spec(length: length, variant: variant),
+        let row = try TrainBenchmark.run(model: family, size: published, task: taskArguments.spec(length: length, variant: variant),
                                          batch: batch, microBatch: microBatch, hidden: hidden, pattern: pattern, steps: steps, fullForward: fullForward,
                                          profile: profile)
         print(TrainBenchmark.table([row]))

@@ -23,7 +23,7 @@ struct StudySelection: ParsableArguments {
     var addSeeds: String?
     @Flag(help: "With --preset paper: run its protocol on tiny models trained from scratch (learning rates 1e-3, 5e-4, 2e-4) instead of fine-tuning pretrained checkpoints.")
     var fromScratch = false
-    @OptionGroup var taskOptions: TaskOptions
+    @OptionGroup var taskArguments: TaskArguments
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
 
@@ -36,10 +36,7 @@ struct StudySelection: ParsableArguments {
 
     /// The task options given on the command line, by flag.
     var taskOptionNames: [String] {
-        let t = taskOptions
-        return [("--vocab", t.vocab != nil), ("--kv-pairs", t.kvPairs != nil), ("--power-a", t.powerA != nil), ("--passes", t.passes != nil),
-                ("--ngram", t.ngram != nil), ("--query-ngram", t.queryNgram != nil), ("--copy-tokens", t.copyTokens != nil),
-                ("--lengths", lengths != nil), ("--variants", variants != nil)].filter(\.1).map(\.0)
+        taskArguments.options.given.map { "--" + $0 } + [("--lengths", lengths != nil), ("--variants", variants != nil)].filter(\.1).map(\.0)
     }
 
     func study() throws -> Study {
@@ -66,18 +63,18 @@ struct StudySelection: ParsableArguments {
         if let v = try list(seeds, "--seeds", { UInt64($0) }) { spec.seeds = v }
         let added = try list(addSeeds, "--add-seeds", { UInt64($0) }) ?? []
         spec.seeds += added.filter { !spec.seeds.contains($0) }
-        if taskOptions.task != nil {
+        if taskArguments.task != nil {
             // One task for the whole grid: the study's own lengths and variants.
             if spec.tasks != nil {
                 guard lengths != nil else {
-                    throw ValidationError("--task \(taskOptions.task!.rawValue) replaces the \(spec.name) study's task list; give its --lengths too")
+                    throw ValidationError("--task \(taskArguments.task!.rawValue) replaces the \(spec.name) study's task list; give its --lengths too")
                 }
                 spec.tasks = nil
             }
         } else if spec.tasks != nil, let given = taskOptionNames.first {
             throw ValidationError("study \(spec.name) runs several tasks, each with its own options; \(given) needs --task to say which task")
         }
-        taskOptions.apply(to: &spec.base)
+        taskArguments.apply(to: &spec.base)
         runOptions.apply(to: &spec.base)
         if let widths = runOptions.hidden?.values, widths.count > 1 { spec.hiddens = widths } else if runOptions.hidden != nil { spec.hiddens = nil }
         try spec.setPerFamily(initFrom: runOptions.initFrom, sizes: runOptions.size)

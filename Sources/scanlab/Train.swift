@@ -100,7 +100,7 @@ struct Train: ParsableCommand {
     @Option(help: "The task's length: context tokens L (position-retrieval, ngram-retrieval), sequence length T (mqar, selective-copying), random symbols (induction-heads).") var length: Int?
     @Option(help: "A run's config.json (as written into every run folder); other run flags are then not allowed.") var config: String?
     @Option(help: "suffix (query after the context) or prefix (the retrieval tasks).") var variant: QueryPlacement = .suffix
-    @OptionGroup var taskOptions: TaskOptions
+    @OptionGroup var taskArguments: TaskArguments
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Run folder (default: <data>/runs/<name from the configuration>).") var out: String?
@@ -127,7 +127,7 @@ struct Train: ParsableCommand {
             if let hidden = runOptions.hidden, hidden.values.count != 1 {
                 throw ValidationError("--hidden takes one width in train (a list is a study axis), got \(hidden.values.map(String.init).joined(separator: ","))")
             }
-            taskOptions.apply(to: &c)
+            taskArguments.apply(to: &c)
             runOptions.apply(to: &c)
             try runOptions.checkShapeFlags()
             if let text = runOptions.size {

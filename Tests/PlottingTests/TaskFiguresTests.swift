@@ -13,7 +13,7 @@ final class TaskFiguresTests: TemporaryDirectoryTestCase {
         var out: [RunRecord] = []
         for (t, n) in [(32, 2), (64, 4)] { for h in [32, 64] { for m in [ModelFamily.pythia, .mamba] { for s in [UInt64(0), 1] {
             var c = RunConfig(model: m, length: t)
-            c.task = .mqar; c.vocab = 256; c.kvPairs = n; c.hidden = h; c.seed = s; c.steps = 200; c.evalEvery = 100
+            c.task = .mqar; c.taskOptions = TaskOptions(vocab: 256, kvPairs: n); c.hidden = h; c.seed = s; c.steps = 200; c.evalEvery = 100
             c.evalLengths = [2 * t]
             var metrics = RunMetrics(threshold: 0.95)
             metrics.evalLengths = [2 * t]

@@ -71,8 +71,9 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
     func testEveryTaskAppendsItsTokensToAPretrainedVocabulary() throws {
         let file = try pretrained(.mamba)
         let tasks: [(TaskKind, Int, (inout RunConfig) -> Void)] = [
-            (.mqar, 16, { $0.vocab = 40; $0.kvPairs = 2 }), (.ngramRetrieval, 10, { $0.vocab = 5; $0.ngram = 3; $0.queryNgram = 1 }),
-            (.selectiveCopying, 12, { $0.vocab = 6; $0.copyTokens = 3 }), (.inductionHeads, 10, { $0.vocab = 6 }),
+            (.mqar, 16, { $0.taskOptions = TaskOptions(vocab: 40, kvPairs: 2) }),
+            (.ngramRetrieval, 10, { $0.taskOptions = TaskOptions(vocab: 5, ngram: 3, queryNgram: 1) }),
+            (.selectiveCopying, 12, { $0.taskOptions = TaskOptions(vocab: 6, copyTokens: 3) }), (.inductionHeads, 10, { $0.taskOptions = TaskOptions(vocab: 6) }),
         ]
         for (kind, length, options) in tasks {
             var c = run(.mamba, initFrom: file)

@@ -13,13 +13,13 @@ final class TaskSuiteStudyTests: TemporaryDirectoryTestCase {
         var base = RunConfig(model: .pythia, length: 8)
         base.steps = 4; base.evalEvery = 2; base.batch = 8; base.trainSize = 40; base.evalSize = 10; base.layers = 1
         var spec = StudySpec(name: "suite", models: [.pythia, .mamba], lengths: [], variants: [], lrs: [1e-3], seeds: [0], base: base)
-        spec.tasks = [StudyTask(.mqar, lengths: [16], vocab: 40, kvPairs: 2),
-                      StudyTask(.inductionHeads, lengths: [12], vocab: 6, evalLengths: [24])]
+        spec.tasks = [StudyTask(.mqar, lengths: [16], options: TaskOptions(vocab: 40, kvPairs: 2)),
+                      StudyTask(.inductionHeads, lengths: [12], options: TaskOptions(vocab: 6), evalLengths: [24])]
         spec.hiddens = [8, 16]
         XCTAssertEqual(spec.runs.count, 2 * 2 * 2)
         XCTAssertEqual(Set(spec.runs.map(\.folderName)).count, 8, "every combination is its own run")
         let mqar = spec.runs.filter { $0.task == .mqar }
-        XCTAssertTrue(mqar.allSatisfy { $0.kvPairs == 2 && $0.vocab == 40 && $0.length == 16 && $0.evalLengths == nil })
+        XCTAssertTrue(mqar.allSatisfy { $0.taskOptions == TaskOptions(vocab: 40, kvPairs: 2) && $0.length == 16 && $0.evalLengths == nil })
         XCTAssertEqual(Set(mqar.map(\.hidden)), [8, 16])
         let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run()
         XCTAssertEqual(rows.count, 8)

@@ -9,7 +9,7 @@ final class TaskSpecTests: XCTestCase {
         XCTAssertEqual([mqar.vocab, mqar.kvPairs, mqar.passes], [8192, 4, 1])
         XCTAssertEqual(mqar.powerA, 0.01)
         var s = TaskSpec(kind: .mqar, length: 64)
-        s.copyTokens = 3
+        s.options.copyTokens = 3
         XCTAssertThrowsError(try s.make()) { XCTAssertTrue("\($0)".contains("--copy-tokens is not an option of --task mqar (it belongs to selective-copying)"), "\($0)") }
         s = TaskSpec(kind: .inductionHeads, length: 64)
         s.placement = .prefix

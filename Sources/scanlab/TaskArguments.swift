@@ -8,8 +8,8 @@ extension TaskKind: ExpressibleByArgument {}
 /// The task a command trains or times, and the task's own options (each belongs to some
 /// tasks; `TaskSpec.make` refuses one the task does not read). Shared by `train`, `study` and
 /// `bench train`; `--length` and `--variant` stay with each command.
-struct TaskOptions: ParsableArguments {
-    @Option(help: "The task: \(TaskKind.names) (default: position-retrieval; README, \"Tasks\").")
+struct TaskArguments: ParsableArguments {
+    @Option(help: "The task: \(TaskKind.names) (default: position-retrieval; README, \"The task suite\").")
     var task: TaskKind?
     @Option(help: "Vocabulary: mqar's V (default 8192), ngram-retrieval's alphabet (30), selective-copying's and induction-heads' V with their special tokens (16).")
     var vocab: Int?
@@ -20,22 +20,22 @@ struct TaskOptions: ParsableArguments {
     @Option(help: "ngram-retrieval: the query's length m (default 4).") var queryNgram: Int?
     @Option(help: "selective-copying: tokens to copy N (default 16).") var copyTokens: Int?
 
-    /// Sets the task fields of a run configuration (position retrieval stays nil, its canonical form).
+    var options: TaskOptions {
+        TaskOptions(vocab: vocab, kvPairs: kvPairs, powerA: powerA, passes: passes, ngram: ngram, queryNgram: queryNgram, copyTokens: copyTokens)
+    }
+
+    /// Sets the task fields of a run configuration: the task (position retrieval stays nil, its
+    /// canonical form) and the options given, over those it has.
     func apply(to c: inout RunConfig) {
         if let task { c.task = task == .positionRetrieval ? nil : task }
-        if let vocab { c.vocab = vocab }
-        if let kvPairs { c.kvPairs = kvPairs }
-        if let powerA { c.powerA = powerA }
-        if let passes { c.passes = passes }
-        if let ngram { c.ngram = ngram }
-        if let queryNgram { c.queryNgram = queryNgram }
-        if let copyTokens { c.copyTokens = copyTokens }
+        let merged = (c.taskOptions ?? TaskOptions()).overriding(with: options)
+        c.taskOptions = merged.isEmpty ? nil : merged
     }
 
     func spec(length: Int, variant: QueryPlacement) -> TaskSpec {
         var t = TaskSpec(kind: task ?? .positionRetrieval, length: length)
         t.placement = variant
-        (t.vocab, t.kvPairs, t.powerA, t.passes, t.ngram, t.queryNgram, t.copyTokens) = (vocab, kvPairs, powerA, passes, ngram, queryNgram, copyTokens)
+        t.options = options
         return t
     }
 }
