@@ -33,12 +33,7 @@ extension StudyFigures {
         }
         let body = """
         set multiplot layout 1,\(max(1, panels.count)) title '\(kind.rawValue): final held-out accuracy against model width' font ',14'
-        set logscale x 2
-        set xtics (\(widths.map { "'\($0)' \($0)" }.joined(separator: ", ")))
-        set xrange [\(Double(widths.first ?? 1) / 1.3):\(Double(widths.last ?? 1) * 1.3)]
-        set xlabel 'model width (hidden size)'
-        set ylabel 'held-out accuracy'
-        set yrange [0:1.02]
+        \(accuracyAgainstPowersOfTwo(widths, label: "model width (hidden size)", margin: 1.3))
         set key bottom right font ',9'
         set grid
         \(panels.joined(separator: "\n"))
@@ -82,12 +77,7 @@ extension StudyFigures {
         let task = runs.first?.config.taskKind.rawValue ?? ""
         let body = """
         set title '\(task): held-out accuracy against evaluation length (end of training)' font ',14'
-        set logscale x 2
-        set xtics (\(sorted.map { "'\($0)' \($0)" }.joined(separator: ", ")))
-        set xrange [\(Double(sorted.first ?? 1) / 1.2):\(Double(sorted.last ?? 1) * 1.2)]
-        set xlabel 'evaluation length'
-        set ylabel 'held-out accuracy'
-        set yrange [0:1.02]
+        \(accuracyAgainstPowersOfTwo(sorted, label: "evaluation length", margin: 1.2))
         set key bottom left font ',9' opaque box
         set grid
         \(arrows)
@@ -95,5 +85,17 @@ extension StudyFigures {
         """
         return try gnuplot.draw(name: "accuracy-vs-length", in: folder, title: "\(task): accuracy against evaluation length",
                                 data: blocks.joined(separator: "\n\n\n") + "\n", body: body, width: 1000, height: 500)
+    }
+
+    /// The axes of accuracy against a size that doubles: log₂ x with a tic at every value, y in [0, 1].
+    static func accuracyAgainstPowersOfTwo(_ values: [Int], label: String, margin: Double) -> String {
+        """
+        set logscale x 2
+        set xtics (\(values.map { "'\($0)' \($0)" }.joined(separator: ", ")))
+        set xrange [\(Double(values.first ?? 1) / margin):\(Double(values.last ?? 1) * margin)]
+        set xlabel '\(label)'
+        set ylabel 'held-out accuracy'
+        set yrange [0:1.02]
+        """
     }
 }
