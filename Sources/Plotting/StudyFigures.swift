@@ -222,18 +222,8 @@ public enum StudyFigures {
     /// curves, accuracy against evaluation length (when runs evaluated other lengths); and per
     /// task kind with several widths, accuracy against width (Zoology's Figure 2 form).
     public static func drawAll(_ runs: [RunRecord], in folder: String, gnuplot: Gnuplot = Gnuplot()) throws -> [Figure] {
-        var groups: [String: [RunRecord]] = [:], order: [String] = []
-        for r in runs {
-            let key = r.config.taskGroup
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(r)
-        }
-        let alone = order.count == 1 && runs.first?.config.taskKind == .positionRetrieval
         var figures: [Figure] = []
-        for key in order {
-            let sub = alone ? folder : folder + "/" + key.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "=", with: "")
-            figures += try drawTask(groups[key]!, in: sub, gnuplot: gnuplot)
-        }
+        for (sub, group) in byTask(runs, in: folder) { figures += try drawTask(group, in: sub, gnuplot: gnuplot) }
         for kind in TaskKind.allCases {
             let ofKind = runs.filter { $0.config.taskKind == kind }
             if Set(ofKind.map(\.config.hidden)).count > 1 {
@@ -241,6 +231,21 @@ public enum StudyFigures {
             }
         }
         return figures
+    }
+
+    /// The runs of each task (with its options) and the folder its figures go to: `folder`
+    /// itself for position retrieval alone, else a subfolder named by the task and its options.
+    public static func byTask(_ runs: [RunRecord], in folder: String) -> [(folder: String, runs: [RunRecord])] {
+        var groups: [String: [RunRecord]] = [:], order: [String] = []
+        for r in runs {
+            let key = r.config.taskGroup
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(r)
+        }
+        let alone = order.count == 1 && runs.first?.config.taskKind == .positionRetrieval
+        return order.map { key in
+            (alone ? folder : folder + "/" + key.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "=", with: ""), groups[key]!)
+        }
     }
 
     /// The figures of one task's runs.

@@ -52,16 +52,22 @@ struct Plot: ParsableCommand {
         case .all:
             drawn = try StudyFigures.drawAll(runs, in: out)
             if logSteps { drawn.append(try StudyFigures.learningCurves(runs, name: "learning-curves-log", logSteps: true, in: out)) }
-        case .steps: drawn = [try StudyFigures.stepsToThreshold(runs, in: out)]
-        case .positions:
-            for l in Set(runs.map(\.config.length)).sorted() {
-                for v in QueryPlacement.allCases where runs.contains(where: { $0.config.length == l && $0.config.variant == v }) {
-                    drawn.append(try StudyFigures.positionAccuracy(runs, length: l, variant: v, in: out))
+        default:
+            // One kind of figure, for each task's runs in its own folder (as `all` draws them).
+            for (sub, runs) in StudyFigures.byTask(runs, in: out) {
+                switch kind {
+                case .steps: drawn.append(try StudyFigures.stepsToThreshold(runs, in: sub))
+                case .positions:
+                    for l in Set(runs.map(\.config.length)).sorted() {
+                        for v in QueryPlacement.allCases where runs.contains(where: { $0.config.length == l && $0.config.variant == v }) {
+                            drawn.append(try StudyFigures.positionAccuracy(runs, length: l, variant: v, in: sub))
+                        }
+                    }
+                case .variants:
+                    for l in Set(runs.map(\.config.length)).sorted() { drawn.append(try StudyFigures.prefixVersusSuffix(runs, length: l, in: sub)) }
+                case .curves, .all: drawn.append(try StudyFigures.learningCurves(runs, logSteps: logSteps, in: sub))
                 }
             }
-        case .variants:
-            for l in Set(runs.map(\.config.length)).sorted() { drawn.append(try StudyFigures.prefixVersusSuffix(runs, length: l, in: out)) }
-        case .curves: drawn = [try StudyFigures.learningCurves(runs, logSteps: logSteps, in: out)]
         }
         report(drawn)
     }
