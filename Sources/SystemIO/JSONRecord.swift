@@ -28,6 +28,10 @@ public enum JSONRecord {
 
     /// Decodes `data`; `source` (a file name, "the checkpoint's record") prefixes any error.
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws -> T {
+        try decodeFields(type, from: data, source: source)
+    }
+
+    static func decodeFields<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws -> T {
         do { return try JSONDecoder().decode(type, from: data) } catch let error as DecodingError {
             if case .dataCorrupted(let c) = error, c.codingPath.isEmpty {
                 throw SystemIOError("\(source): \(locateCorruption(type, data))")
@@ -36,6 +40,44 @@ public enum JSONRecord {
         } catch {
             throw SystemIOError("\(source): \(error.localizedDescription)")
         }
+    }
+
+    /// Decodes a record that can be written back, and refuses keys it does not have: a
+    /// misspelt key ("kv_pairs") would otherwise be ignored and its field silently take its
+    /// default, changing what a hand-edited run or study is.
+    public static func decode<T: Codable>(_ type: T.Type, from data: Data, source: String) throws -> T {
+        let value: T = try decodeFields(type, from: data, source: source)
+        if let unknown = unknownKeys(in: data, comparedWith: value).first {
+            throw SystemIOError("\(source): key \(unknown) is not a field of a \(T.self) record (misspelt? it would be ignored)")
+        }
+        return value
+    }
+
+    public static func read<T: Codable>(_ type: T.Type, from path: String) throws -> T? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SystemIOError.errno(path, "reading")
+        }
+        return try decode(type, from: data, source: path)
+    }
+
+    /// Key paths with a value (not null) in `data` that encoding `value` does not write, sorted.
+    static func unknownKeys<T: Encodable>(in data: Data, comparedWith value: T) -> [String] {
+        guard let given = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+              let known = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(value), options: [.fragmentsAllowed]) else { return [] }
+        var out: [String] = []
+        func walk(_ g: Any, _ k: Any, _ path: String) {
+            if let gd = g as? [String: Any], let kd = k as? [String: Any] {
+                for (key, v) in gd where !(v is NSNull) {
+                    let p = path.isEmpty ? key : path + "." + key
+                    if let kv = kd[key] { walk(v, kv, p) } else { out.append(p) }
+                }
+            } else if let ga = g as? [Any], let ka = k as? [Any] {
+                for (i, v) in ga.enumerated() where i < ka.count { walk(v, ka[i], path + "[\(i)]") }
+            }
+        }
+        walk(given, known, "")
+        return out.sorted()
     }
 
     /// A decoding error as a person reads it: where (the key path) and what. (decode handles
