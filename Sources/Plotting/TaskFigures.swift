@@ -40,7 +40,7 @@ extension StudyFigures {
         """
         return try gnuplot.draw(name: "\(kind.rawValue)-accuracy-vs-width", in: folder,
                                 title: "\(kind.rawValue): accuracy against model width (Zoology Figure 2 form)",
-                                data: blocks.joined(separator: "\n\n\n") + "\n", body: body, width: 480 * max(1, panels.count) + 80, height: 480)
+                                data: blocks.joined(separator: "\n\n\n") + "\n", body: body, width: max(760, 480 * panels.count + 80), height: 480)
     }
 
     /// Length generalisation: final held-out accuracy at the training length and at every

@@ -8,6 +8,9 @@ public enum TaskKind: String, Codable, CaseIterable, Sendable {
 
     /// The names, for messages.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    /// Whether the task has a query to place before or after its context (`--variant`).
+    public var hasPlacement: Bool { self == .positionRetrieval || self == .ngramRetrieval }
 }
 
 /// Where a retrieval task's query sits: after the context (the paper's default) or before it.

@@ -12,7 +12,7 @@ public struct TaskSpec: Equatable, Sendable {
     /// Which options each task reads (besides --length).
     static func options(of kind: TaskKind) -> Set<String> {
         switch kind {
-        case .positionRetrieval: return ["variant"]
+        case .positionRetrieval: return ["variant"]   // kind.hasPlacement: the tasks with "variant"
         case .ngramRetrieval: return ["variant", "vocab", "ngram", "query-ngram"]
         case .mqar: return ["vocab", "kv-pairs", "power-a", "passes"]
         case .selectiveCopying: return ["vocab", "copy-tokens"]

@@ -74,6 +74,13 @@ struct StudySelection: ParsableArguments {
         } else if spec.tasks != nil, let given = taskOptionNames.first {
             throw ValidationError("study \(spec.name) runs several tasks, each with its own options; \(given) needs --task to say which task")
         }
+        // A task without a query placement runs at the default one, whatever the preset's variants.
+        if let task = taskArguments.task, !task.hasPlacement {
+            if let given = variants, given != "suffix" {
+                throw ValidationError("--variants \(given): --task \(task.rawValue) has no query placement")
+            }
+            spec.variants = [.suffix]
+        }
         taskArguments.apply(to: &spec.base)
         runOptions.apply(to: &spec.base)
         if let widths = runOptions.hidden?.values, widths.count > 1 { spec.hiddens = widths } else if runOptions.hidden != nil { spec.hiddens = nil }

@@ -28,4 +28,17 @@ final class TrainTaskTests: TemporaryDirectoryTestCase {
             XCTAssertTrue(bad.errors.contains(words), "\(arguments): \(bad.errors)")
         }
     }
+
+    /// `study --task` on a task without a query placement runs the preset's grid at the default
+    /// placement (not the preset's suffix and prefix), and refuses an explicit prefix.
+    func testAStudyOfATaskWithoutPlacementUsesOne() throws {
+        guard let scanlab = ChildProcess.scanlab else { throw XCTSkip("scanlab is not built next to the tests (run swift build first)") }
+        let r = try ChildProcess.run(scanlab, ["study", "status", "--task", "induction-heads", "--lengths", "8", "--vocab", "6",
+                                               "--name", "ih", "--data", dir])
+        XCTAssertEqual(r.status, 0, r.errors)
+        XCTAssertEqual(r.output.split(separator: "\n").filter { $0.contains("induction-heads-L8") }.count, 6, r.output)   // 2 models × 3 seeds
+        let bad = try ChildProcess.run(scanlab, ["study", "status", "--task", "mqar", "--lengths", "16", "--variants", "prefix", "--name", "m", "--data", dir])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.errors.contains("--task mqar has no query placement"), bad.errors)
+    }
 }
