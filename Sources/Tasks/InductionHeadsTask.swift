@@ -15,7 +15,7 @@ public struct InductionHeadsTask: SyntheticTask, Equatable {
     public let length: Int
     public let vocab: Int
     public let baseVocabulary: Int
-    /// The task's token names and ids (built once: MQAR's has V names).
+    /// The task's token ids.
     let vocabulary: TaskVocabulary
 
     public static let defaultVocab = 16
@@ -24,12 +24,12 @@ public struct InductionHeadsTask: SyntheticTask, Equatable {
         try require(length >= 3, "length", length, "induction-heads needs at least 3 symbols (the trigger, its follower, and one more)")
         try require(vocab >= 3, "vocab", vocab, "needs at least one symbol besides the trigger and the reserved \".\"")
         (self.length, self.vocab, self.baseVocabulary) = (length, vocab, baseVocabulary)
-        vocabulary = TaskVocabulary(base: baseVocabulary, names: (0..<(vocab - 2)).map { "<sym_\($0)>" } + ["<trigger>", "<noop>"])
+        vocabulary = TaskVocabulary(base: baseVocabulary, symbols: vocab - 2, specials: ["<trigger>", "<noop>"])
     }
 
     public var kind: TaskKind { .inductionHeads }
     public var sequenceLength: Int { length + 1 }
-    public var vocabularySize: Int { baseVocabulary + vocab }
+    public var vocabularySize: Int { vocabulary.size }
     public var slotCount: Int { length - 2 }
     public var slotName: String { "trigger position" }
     public var tokens: [(name: String, id: Int)] { vocabulary.tokens }
@@ -41,7 +41,7 @@ public struct InductionHeadsTask: SyntheticTask, Equatable {
 
     public func draw(_ g: inout RandomGenerator) throws -> (inputs: [Int32], labels: [Int32], slots: [Int32]) {
         var s = (0..<length).map { _ in vocabulary.id(g.nextInt(below: vocab - 2)) }
-        let trigger = vocabulary.id(vocab - 2)
+        let trigger = vocabulary.special(0)
         let p = g.nextInt(below: length - 2)
         s[p] = trigger
         let answer = s[p + 1]

@@ -20,7 +20,7 @@ public struct MQARTask: SyntheticTask, Equatable {
     public let powerA: Double
     public let passes: Int
     public let baseVocabulary: Int
-    /// The task's token names and ids (built once: MQAR's has V names).
+    /// The task's token ids.
     let vocabulary: TaskVocabulary
     /// p(gap = i) for i in 0..<space, normalised: a·(i + 1)^(a − 1).
     public let gapWeights: [Double]
@@ -38,7 +38,7 @@ public struct MQARTask: SyntheticTask, Equatable {
         try require(2 * kvPairs * passes + 2 * kvPairs <= length, "kv-pairs", kvPairs,
                     "2·N·passes context tokens plus 2·N query slots must fit in --length \(length) (N = \(kvPairs), passes = \(passes))")
         (self.length, self.vocab, self.kvPairs, self.powerA, self.passes, self.baseVocabulary) = (length, vocab, kvPairs, powerA, passes, baseVocabulary)
-        vocabulary = TaskVocabulary(base: baseVocabulary, names: (0..<vocab).map { "<mqar_\($0)>" })
+        vocabulary = TaskVocabulary(base: baseVocabulary, symbols: vocab, prefix: "mqar")
         let w = (1...((length - 2 * kvPairs * passes) / 2)).map { powerA * pow(Double($0), powerA - 1) }
         let total = w.reduce(0, +)
         gapWeights = w.map { $0 / total }
@@ -46,7 +46,7 @@ public struct MQARTask: SyntheticTask, Equatable {
 
     public var kind: TaskKind { .mqar }
     public var sequenceLength: Int { length }
-    public var vocabularySize: Int { baseVocabulary + vocab }
+    public var vocabularySize: Int { vocabulary.size }
     public var slotCount: Int { kvPairs }
     public var slotName: String { "key index" }
     public var tokens: [(name: String, id: Int)] { vocabulary.tokens }

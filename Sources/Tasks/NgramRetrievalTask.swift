@@ -20,7 +20,7 @@ public struct NgramRetrievalTask: SyntheticTask, Equatable {
     public let queryNgram: Int
     public let placement: QueryPlacement
     public let baseVocabulary: Int
-    /// The task's token names and ids (built once: MQAR's has V names).
+    /// The task's token ids.
     let vocabulary: TaskVocabulary
 
     public static let defaultVocab = 30, defaultNgram = 8, defaultQueryNgram = 4
@@ -33,14 +33,14 @@ public struct NgramRetrievalTask: SyntheticTask, Equatable {
         try require(vocab >= 2, "vocab", vocab, "the alphabet needs at least 2 symbols")
         try require(length <= 100_000, "length", length, "at most 100000 context symbols")
         (self.length, self.vocab, self.ngram, self.queryNgram, self.placement, self.baseVocabulary) = (length, vocab, ngram, queryNgram, placement, baseVocabulary)
-        vocabulary = TaskVocabulary(base: baseVocabulary, names: (0..<vocab).map { "<sym_\($0)>" } + ["<bos>", "<query>"])
+        vocabulary = TaskVocabulary(base: baseVocabulary, symbols: vocab, specials: ["<bos>", "<query>"])
     }
 
     public var kind: TaskKind { .ngramRetrieval }
     public var sequenceLength: Int { length + ngram + 3 }
-    var bos: Int32 { vocabulary.id(vocab) }
-    var query: Int32 { vocabulary.id(vocab + 1) }
-    public var vocabularySize: Int { baseVocabulary + vocab + 2 }
+    var bos: Int32 { vocabulary.special(0) }
+    var query: Int32 { vocabulary.special(1) }
+    public var vocabularySize: Int { vocabulary.size }
     public var slotCount: Int { length - ngram + 1 }
     public var slotName: String { "n-gram start" }
     public var tokens: [(name: String, id: Int)] { vocabulary.tokens }

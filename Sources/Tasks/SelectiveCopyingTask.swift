@@ -16,7 +16,7 @@ public struct SelectiveCopyingTask: SyntheticTask, Equatable {
     public let vocab: Int
     public let copyTokens: Int
     public let baseVocabulary: Int
-    /// The task's token names and ids (built once: MQAR's has V names).
+    /// The task's token ids.
     let vocabulary: TaskVocabulary
 
     public static let defaultVocab = 16, defaultCopyTokens = 16
@@ -26,12 +26,12 @@ public struct SelectiveCopyingTask: SyntheticTask, Equatable {
         try require(length > 2 * copyTokens + 1, "length", length, "must exceed 2·N + 1 = \(2 * copyTokens + 1) for --copy-tokens \(copyTokens) (the reference asserts seq_len > 2·num_tokens_to_copy + 1)")
         try require(vocab >= 3, "vocab", vocab, "needs at least one symbol besides the blank and <copy>")
         (self.length, self.vocab, self.copyTokens, self.baseVocabulary) = (length, vocab, copyTokens, baseVocabulary)
-        vocabulary = TaskVocabulary(base: baseVocabulary, names: (0..<(vocab - 2)).map { "<sym_\($0)>" } + ["<blank>", "<copy>"])
+        vocabulary = TaskVocabulary(base: baseVocabulary, symbols: vocab - 2, specials: ["<blank>", "<copy>"])
     }
 
     public var kind: TaskKind { .selectiveCopying }
     public var sequenceLength: Int { length }
-    public var vocabularySize: Int { baseVocabulary + vocab }
+    public var vocabularySize: Int { vocabulary.size }
     public var slotCount: Int { copyTokens }
     public var slotName: String { "output index" }
     public var tokens: [(name: String, id: Int)] { vocabulary.tokens }
@@ -44,7 +44,7 @@ public struct SelectiveCopyingTask: SyntheticTask, Equatable {
     }
 
     public func draw(_ g: inout RandomGenerator) throws -> (inputs: [Int32], labels: [Int32], slots: [Int32]) {
-        let (n, blank, copy) = (copyTokens, vocabulary.id(vocab - 2), vocabulary.id(vocab - 1))
+        let (n, blank, copy) = (copyTokens, vocabulary.special(0), vocabulary.special(1))
         let toCopy = (0..<n).map { _ in vocabulary.id(g.nextInt(below: vocab - 2)) }
         var blanksBefore = [Int](repeating: 0, count: n)
         for _ in 0..<(length - 2 * n - 1) { blanksBefore[g.nextInt(below: n)] += 1 }
