@@ -14,15 +14,6 @@ public struct RunRecord {
     }
 }
 
-extension RunConfig {
-    /// The task with its options, not its length, placement or evaluation lengths: runs with
-    /// equal groups are drawn in one set of figures ("mqar vocab=8192 kv-pairs=4 …").
-    public var taskGroup: String {
-        let options = (try? makeTask())?.parameters.filter { !["length", "variant"].contains($0.name) }
-            .map { "\($0.name)=\($0.value)" } ?? []
-        return ([taskKind.rawValue] + options).joined(separator: " ")
-    }
-}
 
 /// The paper's figures, from any set of runs.
 public enum StudyFigures {

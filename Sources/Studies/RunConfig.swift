@@ -257,7 +257,21 @@ public struct RunConfig: Codable, Equatable, Sendable {
         return "\(name)-\(task)-lr\(lrText)-s\(seed)-e\(embeddingSeed)-\(ContentHash.fnv1a(json).suffix(8))"
     }
 
-    /// The task and its options as a label ("mqar T=64 N=4"), for tables and figures.
+    /// The task's parameters other than its length and placement ("vocab=8192 kv-pairs=4
+    /// power-a=0.01 passes=1"; empty for position retrieval), as summary.csv writes them.
+    public var taskParameterText: String {
+        ((try? makeTask())?.parameters ?? []).filter { $0.name != "length" && $0.name != "variant" }
+            .map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+    }
+
+    /// The task with those parameters ("mqar vocab=8192 kv-pairs=4 …"): runs with equal groups
+    /// are drawn in one set of figures.
+    public var taskGroup: String {
+        let text = taskParameterText
+        return text.isEmpty ? taskKind.rawValue : taskKind.rawValue + " " + text
+    }
+
+    /// The task and its options as a label ("mqar length 64, vocab 8192, …"), for tables and figures.
     public var taskLabel: String {
         switch taskKind {
         case .positionRetrieval: return "position-retrieval L=\(length) \(variant.rawValue)"

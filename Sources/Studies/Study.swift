@@ -244,9 +244,7 @@ public struct SummaryRow: Equatable {
 
     /// The row of a run and its outcome; the machine is the last one that trained it.
     init(_ c: RunConfig, _ run: TaskRun, _ m: RunMetrics) {
-        let parameters = (try? c.makeTask())?.parameters.filter { $0.name != "length" && $0.name != "variant" }
-            .map { "\($0.name)=\($0.value)" }.joined(separator: " ") ?? ""
-        self.init(model: c.model, task: c.taskKind, taskParameters: parameters, length: c.length, variant: c.variant,
+        self.init(model: c.model, task: c.taskKind, taskParameters: c.taskParameterText, length: c.length, variant: c.variant,
                   hidden: c.hidden, lr: c.lr, seed: c.seed, reachedStep: m.reachedStep, finalAccuracy: m.accuracies.last,
                   finalExactMatch: m.exactMatches.last, machine: run.machineTypes?.last, divergedStep: m.divergence?.step)
     }
