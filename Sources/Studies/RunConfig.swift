@@ -131,9 +131,11 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     /// The run's task with its tokens where this run's vocabulary puts them: appended to the
     /// checkpoint's (or published shape's) vocabulary, or compact for a tiny model from scratch.
-    public func makeTask() throws -> any SyntheticTask {
-        let base = try baseConfig()?.vocabSize ?? 0
-        do { return try taskSpec.make(baseVocabulary: base) } catch let e as TaskError { throw StudyError(e.description) }
+    public func makeTask() throws -> any SyntheticTask { try task(onBase: try baseConfig()) }
+
+    /// The task on a base configuration already read (reading a checkpoint's once).
+    func task(onBase base: ModelConfig?) throws -> any SyntheticTask {
+        do { return try taskSpec.make(baseVocabulary: base?.vocabSize ?? 0) } catch let e as TaskError { throw StudyError(e.description) }
     }
 
     /// The held-out tasks at `evalLengths`.
@@ -214,8 +216,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     /// The transformers configuration of this run's model, with the task's vocabulary.
     public func modelConfig() throws -> ModelConfig {
-        let vocabulary = try makeTask().vocabularySize
-        if let base = try baseConfig() { return base.withVocabulary(vocabulary) }
+        let base = try baseConfig()
+        let vocabulary = try task(onBase: base).vocabularySize
+        if let base { return base.withVocabulary(vocabulary) }
         switch model {
         case .pythia:
             return .gptNeoX(GPTNeoXConfig(vocabSize: vocabulary, hiddenSize: hidden, layers: layerCount, heads: heads,

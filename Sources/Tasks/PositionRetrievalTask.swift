@@ -76,20 +76,10 @@ public struct PositionRetrievalTask: SyntheticTask, Equatable {
         var targets = (0..<count).map { $0 % length }
         for i in stride(from: count - 1, to: 0, by: -1) { targets.swapAt(i, g.nextInt(below: i + 1)) }
         var out = TaskExamples(sequenceLength: sequenceLength, reserving: count)
+        let tooFew = "cannot draw held-out examples outside the training set: L = \(length) has only \(length)!·\(length) distinct examples; use a smaller --train-size or a larger length"
         for i in 0..<count {
-            var attempts = 0
-            while true {
-                let e = example(order: g.permutation(length), target: targets[i])
-                if !exclude.isEmpty, exclude.contains(ExampleKey(inputs: e.inputs, labels: e.labels)) {
-                    attempts += 1
-                    if attempts == 10_000 {
-                        throw TaskError("cannot draw held-out examples outside the training set: L = \(length) has only \(length)!·\(length) distinct examples; use a smaller --train-size or a larger length")
-                    }
-                    continue
-                }
-                out.append(inputs: e.inputs, labels: e.labels, slots: e.slots)
-                break
-            }
+            let e = try drawOutside(exclude, tooFew: tooFew) { example(order: g.permutation(length), target: targets[i]) }
+            out.append(inputs: e.inputs, labels: e.labels, slots: e.slots)
         }
         return out
     }

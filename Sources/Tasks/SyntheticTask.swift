@@ -48,23 +48,13 @@ extension SyntheticTask {
     public func generate(count: Int, seed: UInt64, excluding exclude: Set<ExampleKey> = []) throws -> TaskExamples {
         var g = RandomGenerator(seed: seed)
         var out = TaskExamples(sequenceLength: sequenceLength, reserving: count)
+        let tooFew = "\(kind.rawValue) (\(parameterText)): cannot draw held-out examples outside the training set; " +
+            "the task has too few distinct examples for --train-size: use a smaller --train-size or larger parameters"
         for _ in 0..<count {
-            var attempts = 0
-            while true {
-                let e = try draw(&g)
-                precondition(e.inputs.count == sequenceLength && e.labels.count == sequenceLength && e.slots.count == sequenceLength,
-                             "\(kind.rawValue): an example of \(e.inputs.count) tokens, not \(sequenceLength)")
-                if !exclude.isEmpty, exclude.contains(ExampleKey(inputs: e.inputs, labels: e.labels)) {
-                    attempts += 1
-                    if attempts == 10_000 {
-                        throw TaskError("\(kind.rawValue) (\(parameterText)): cannot draw held-out examples outside the training set; " +
-                                        "the task has too few distinct examples for --train-size: use a smaller --train-size or larger parameters")
-                    }
-                    continue
-                }
-                out.append(inputs: e.inputs, labels: e.labels, slots: e.slots)
-                break
-            }
+            let e = try drawOutside(exclude, tooFew: tooFew) { try draw(&g) }
+            precondition(e.inputs.count == sequenceLength && e.labels.count == sequenceLength && e.slots.count == sequenceLength,
+                         "\(kind.rawValue): an example of \(e.inputs.count) tokens, not \(sequenceLength)")
+            out.append(inputs: e.inputs, labels: e.labels, slots: e.slots)
         }
         return out
     }
@@ -84,6 +74,17 @@ extension SyntheticTask {
         ]
         return prettyJSON(object)
     }
+}
+
+/// The first example `draw` gives whose key is not in `exclude` (held-out sets apart from the
+/// training set); `tooFew` is the error when 10,000 draws in a row were all excluded.
+func drawOutside(_ exclude: Set<ExampleKey>, tooFew: @autoclosure () -> String,
+                 _ draw: () throws -> (inputs: [Int32], labels: [Int32], slots: [Int32])) throws -> (inputs: [Int32], labels: [Int32], slots: [Int32]) {
+    for _ in 0..<10_000 {
+        let e = try draw()
+        if exclude.isEmpty || !exclude.contains(ExampleKey(inputs: e.inputs, labels: e.labels)) { return e }
+    }
+    throw TaskError(tooFew())
 }
 
 /// Checks a task parameter, throwing an error that names the parameter, the value and the constraint.

@@ -20,7 +20,8 @@ public struct TaskDataset {
     public static func load(_ task: any SyntheticTask, trainSize: Int, evalSize: Int, seed: UInt64, dataDirectory: String) throws -> TaskDataset {
         let path = dataDirectory + "/datasets/" + fileName(task, trainSize: trainSize, evalSize: evalSize, seed: seed)
         if FileManager.default.fileExists(atPath: path) {
-            if let train = try? read(path, "train", task, count: trainSize), let heldOut = try? read(path, "eval", task, count: evalSize) {
+            if let f = try? HDF5File(path, mode: .read), let train = try? read(f, "train", task, count: trainSize),
+               let heldOut = try? read(f, "eval", task, count: evalSize) {
                 return TaskDataset(train: train, heldOut: heldOut)
             }
             try? FileManager.default.removeItem(atPath: path)
@@ -45,7 +46,7 @@ public struct TaskDataset {
     public static func heldOut(_ task: any SyntheticTask, evalSize: Int, seed: UInt64, dataDirectory: String) throws -> TaskExamples {
         let path = dataDirectory + "/datasets/" + "\(task.identifier)-eval\(evalSize)-seed\(seed).h5"
         if FileManager.default.fileExists(atPath: path) {
-            if let cached = try? read(path, "eval", task, count: evalSize) { return cached }
+            if let f = try? HDF5File(path, mode: .read), let cached = try? read(f, "eval", task, count: evalSize) { return cached }
             try? FileManager.default.removeItem(atPath: path)
         }
         let examples = try task.generate(count: evalSize, seed: (seed &* 2 &+ 0x1E46) ^ (UInt64(task.sequenceLength) &* 0x9E37_79B9_7F4A_7C15), excluding: [])
@@ -71,8 +72,8 @@ public struct TaskDataset {
         try f.write(prefix + "_slots", int32s: e.slots, shape: shape)
     }
 
-    static func read(_ path: String, _ prefix: String, _ task: any SyntheticTask, count: Int) throws -> TaskExamples {
-        let f = try HDF5File(path, mode: .read)
+    static func read(_ f: HDF5File, _ prefix: String, _ task: any SyntheticTask, count: Int) throws -> TaskExamples {
+        let path = f.path
         guard try f.stringAttribute("task") == task.kind.rawValue else { throw TaskError("\(path): another task") }
         let shape = [count, task.sequenceLength]
         let i = try f.readInt32s(prefix + "_inputs"), l = try f.readInt32s(prefix + "_labels"), s = try f.readInt32s(prefix + "_slots")
