@@ -56,6 +56,9 @@ let package = Package(
         // run-folder locks, stop signals, child processes (through swift-subprocess).
         .target(name: "SystemIO", dependencies: ["CLinux", "CZlib", .product(name: "Subprocess", package: "swift-subprocess")]),
 
+        // Where ScanLab keeps what it makes: the data folder, run, study and figures folders.
+        .target(name: "DataLayout"),
+
         // Float32 tensors, reverse-mode autograd and the primitive ops.
         .target(name: "TensorCore", dependencies: ["CBLAS", "CVectorMath", "CLinux"], swiftSettings: cpuFlags),
 
@@ -69,9 +72,9 @@ let package = Package(
         .target(name: "Checkpoints", dependencies: ["CHDF5", "TensorCore", "Models", "SystemIO"], swiftSettings: cpuFlags),
 
         // The synthetic tasks: their generators, token layouts and stored example sets.
-        .target(name: "Tasks", dependencies: ["TensorCore", "Checkpoints"], swiftSettings: cpuFlags),
+        .target(name: "Tasks", dependencies: ["TensorCore", "Checkpoints", "DataLayout"], swiftSettings: cpuFlags),
         // Training runs of a task, studies (grids of runs), presets, backends and summaries.
-        .target(name: "Studies", dependencies: ["Tasks", "TensorCore", "Models", "Checkpoints", "SystemIO"], swiftSettings: cpuFlags),
+        .target(name: "Studies", dependencies: ["DataLayout", "Tasks", "TensorCore", "Models", "Checkpoints", "SystemIO"], swiftSettings: cpuFlags),
 
         // gnuplot-iostream (C++, header-only on Boost iostreams and filesystem; Debian:
         // libgnuplot-iostream-dev libboost-iostreams-dev libboost-filesystem-dev) behind a C interface.
@@ -79,13 +82,13 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"), .linkedLibrary("stdc++")]),
 
         // Figures through gnuplot: scripts and data beside every PNG and SVG; live plots in the terminal.
-        .target(name: "Plotting", dependencies: ["Studies", "Tasks", "SystemIO", "CGnuplotLive"]),
+        .target(name: "Plotting", dependencies: ["DataLayout", "Studies", "Tasks", "SystemIO", "CGnuplotLive"]),
 
         // Notebooks: named cells and parameters, state in HDF5, one worker process per cell.
-        .target(name: "NotebookRunner", dependencies: ["Checkpoints", "TensorCore", "SystemIO"]),
+        .target(name: "NotebookRunner", dependencies: ["Checkpoints", "DataLayout", "TensorCore", "SystemIO"]),
         // The experiment scripts themselves (Notebooks/ at the root), compiled into the worker;
         // their registry (`allNotebooks`) is generated from the files at every build.
-        .target(name: "Notebooks", dependencies: ["NotebookRunner", "Studies", "Tasks", "Models", "Plotting", "TensorCore"],
+        .target(name: "Notebooks", dependencies: ["NotebookRunner", "DataLayout", "Studies", "Tasks", "Models", "Plotting", "TensorCore"],
                 path: "Notebooks", plugins: ["NotebookRegistry"]),
         .executableTarget(name: "notebook-registry"),
         .plugin(name: "NotebookRegistry", capability: .buildTool(), dependencies: ["notebook-registry"]),
@@ -99,7 +102,7 @@ let package = Package(
         .executableTarget(name: "scanlab-fuzz", dependencies: ["Checkpoints", "Models", "TensorCore"]),
 
         .executableTarget(name: "scanlab", dependencies: [
-            "TensorCore", "Kernels", "Models", "Checkpoints", "Studies", "Tasks", "Plotting", "NotebookRunner", "Benchmarks",
+            "TensorCore", "Kernels", "Models", "Checkpoints", "DataLayout", "Studies", "Tasks", "Plotting", "NotebookRunner", "Benchmarks",
             "SystemIO", "CReadline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -111,10 +114,10 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoints", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Models", "SystemIO", "TensorCore", "TestSupport"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Checkpoints", "TensorCore", "TestSupport"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Tasks", "Models", "Checkpoints", "TensorCore", "TestSupport"],
+        .testTarget(name: "TasksTests", dependencies: ["DataLayout", "Tasks", "Checkpoints", "TensorCore", "TestSupport"]),
+        .testTarget(name: "StudiesTests", dependencies: ["DataLayout", "Studies", "Tasks", "Models", "Checkpoints", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures", "transformers_logits.py"]),
-        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Studies", "Tasks", "SystemIO", "TestSupport"]),
+        .testTarget(name: "PlottingTests", dependencies: ["DataLayout", "Plotting", "Studies", "Tasks", "SystemIO", "TestSupport"]),
         .testTarget(name: "NotebookRunnerTests", dependencies: ["NotebookRunner", "SystemIO", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         // The command line itself (Sources/scanlab), through the built executable.

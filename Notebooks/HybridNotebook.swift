@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 import Models
 import NotebookRunner
@@ -25,7 +26,7 @@ let hybrid = Notebook("hybrid", summary: "Does one attention layer among Mamba l
     Cell("train") { ctx in try ctx.train(try hybridStudy(ctx)) },
     Cell("compare") { ctx in
         let spec = try hybridStudy(ctx)
-        let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + spec.name).runs
+        let runs = try RunRecord.load(studyFolder: ctx.data.study(spec.name)).runs
         var table = [["model", "seed", "steps to 95%", "step at 50%", "first third", "middle third", "last third", "spread"]]
         for r in runs.sorted(by: { ($0.config.model.rawValue, $0.config.seed) < ($1.config.model.rawValue, $1.config.seed) }) {
             let reached = r.metrics.reachedStep.map(String.init) ?? "not reached"
@@ -40,8 +41,8 @@ let hybrid = Notebook("hybrid", summary: "Does one attention layer among Mamba l
     },
     Cell("figures") { ctx in
         let spec = try hybridStudy(ctx)
-        let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + spec.name).runs
-        let folder = ctx.figuresDirectory + "/" + spec.name
+        let runs = try RunRecord.load(studyFolder: ctx.data.study(spec.name)).runs
+        let folder = ctx.figures.named(spec.name)
         let figures = [try StudyFigures.learningCurves(runs, in: folder),
                        try StudyFigures.positionAccuracy(runs, length: spec.lengths[0], variant: spec.variants[0], in: folder)]
         ctx.store(figures)

@@ -1,3 +1,4 @@
+import DataLayout
 import NotebookRunner
 import Plotting
 import Studies
@@ -15,9 +16,9 @@ let positionAccuracy = Notebook("position-accuracy", summary: "Which target posi
     Cell("train") { ctx in try ctx.train(try positionAccuracyStudy(ctx)) },
     Cell("heatmap") { ctx in
         let spec = try positionAccuracyStudy(ctx)
-        let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + spec.name).runs
+        let runs = try RunRecord.load(studyFolder: ctx.data.study(spec.name)).runs
         for r in runs {
-            ctx.store("\(r.config.model.rawValue)-run", .run(ctx.dataDirectory + "/runs/" + r.config.folderName))
+            ctx.store("\(r.config.model.rawValue)-run", .run(ctx.data.run(r.config.folderName).path))
             // evaluations × L, kept as a tensor value for `show`
             let m = r.metrics.slotAccuracy
             ctx.store("\(r.config.model.rawValue)-position-accuracy",
@@ -25,7 +26,7 @@ let positionAccuracy = Notebook("position-accuracy", summary: "Which target posi
         }
         let f = try StudyFigures.positionAccuracy(runs, length: ctx.integers("length")[0],
                                                   variant: QueryPlacement(rawValue: ctx.parameter("variant"))!,
-                                                  in: ctx.figuresDirectory + "/" + spec.name)
+                                                  in: ctx.figures.named(spec.name))
         ctx.store([f])
     },
 ])

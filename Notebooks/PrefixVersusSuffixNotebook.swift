@@ -1,3 +1,4 @@
+import DataLayout
 import NotebookRunner
 import Plotting
 import Studies
@@ -20,9 +21,9 @@ let prefixVersusSuffix = Notebook("prefix-vs-suffix", summary: "Query before or 
         ctx.log(Study.summaryTable(rows))
     },
     Cell("figure") { ctx in
-        let folder = ctx.dataDirectory + "/studies/" + (try prefixVersusSuffixStudy(ctx)).name
+        let folder = ctx.data.study(try prefixVersusSuffixStudy(ctx).name)
         let runs = try RunRecord.load(studyFolder: folder).runs
-        let f = try StudyFigures.prefixVersusSuffix(runs, length: ctx.integers("length")[0], in: ctx.figuresDirectory + "/prefix-vs-suffix")
+        let f = try StudyFigures.prefixVersusSuffix(runs, length: ctx.integers("length")[0], in: ctx.figures.named("prefix-vs-suffix"))
         ctx.store([f])
     },
 ])

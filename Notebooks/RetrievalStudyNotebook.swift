@@ -1,3 +1,4 @@
+import DataLayout
 import Models
 import NotebookRunner
 import Plotting
@@ -39,8 +40,8 @@ let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retriev
     Cell("train") { ctx in try ctx.train(try studySpec(ctx)) },
     Cell("figures") { ctx in
         let spec = try studySpec(ctx)
-        let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + spec.name).runs
-        let figures = try StudyFigures.drawAll(runs, in: ctx.figuresDirectory + "/" + spec.name)
+        let runs = try RunRecord.load(studyFolder: ctx.data.study(spec.name)).runs
+        let figures = try StudyFigures.drawAll(runs, in: ctx.figures.named(spec.name))
         ctx.store(figures)
     },
 ])

@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 import Models
 import NotebookRunner
@@ -30,8 +31,8 @@ let taskSuite = Notebook("task-suite", summary: "Every synthetic task, Transform
     },
     Cell("figures") { ctx in
         let spec = try taskSuiteStudy(ctx)
-        let runs = try RunRecord.load(studyFolder: ctx.dataDirectory + "/studies/" + spec.name).runs
-        let folder = ctx.figuresDirectory + "/" + spec.name
+        let runs = try RunRecord.load(studyFolder: ctx.data.study(spec.name)).runs
+        let folder = ctx.figures.named(spec.name)
         ctx.store(try StudyFigures.drawAll(runs, in: folder), under: folder)
     },
 ])

@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 
 /// A notebook: named parameters and named cells that run in order. Notebooks are Swift files
@@ -81,6 +82,8 @@ public final class CellContext {
     var values: [String: NotebookValue]
     public let dataDirectory: String
     public let figuresDirectory: String
+    public var data: DataFolder { DataFolder(dataDirectory) }
+    public var figures: FiguresFolder { FiguresFolder(figuresDirectory) }
 
     init(notebook: Notebook, parameters: [String: String], values: [String: NotebookValue],
          dataDirectory: String, figuresDirectory: String) {

@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 import SystemIO
 
@@ -10,7 +11,7 @@ import SystemIO
 public enum NotebookReport {
     /// <figures>/notebooks/<notebook>-<parameter set>/<notebook>.ipynb
     public static func path(_ d: NotebookDescription, tag: String, figuresDirectory: String) -> String {
-        figuresDirectory + "/notebooks/\(d.name)-\(tag)/\(d.name).ipynb"
+        FiguresFolder(figuresDirectory).notebookReport("\(d.name)-\(tag)") + "/\(d.name).ipynb"
     }
 
     /// The notebook as JSON text; `statuses` gives each cell's state as the runner sees it.

@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 import SystemIO
 
@@ -63,7 +64,7 @@ public struct NotebookRunner {
 
     /// <data>/notebooks/<notebook>-<parameter set>.h5.
     public func statePath(_ d: NotebookDescription, _ values: [String: String]) -> String {
-        dataDirectory + "/notebooks/\(d.name)-\(parameterSetTag(d, values)).h5"
+        DataFolder(dataDirectory).notebookState("\(d.name)-\(parameterSetTag(d, values))")
     }
 
     /// Names a parameter set: "defaults", or a hash of the values that differ from them.

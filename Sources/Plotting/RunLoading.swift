@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 import Studies
 import Tasks
@@ -12,9 +13,9 @@ extension RunRecord {
     /// Reads a run folder's metrics.h5 and the configuration it was trained under: the record
     /// in metrics.h5 (what the trainer wrote), so a hand-edited config.json never relabels a
     /// figure; config.json only for runs from before ScanLab kept that record.
-    public static func load(runFolder: String) throws -> RunRecord {
-        let metricsPath = runFolder + "/metrics.h5"
-        let configPath = runFolder + "/config.json"
+    public static func load(runFolder: RunFolder) throws -> RunRecord {
+        let metricsPath = runFolder.metrics
+        let configPath = runFolder.config
         guard FileManager.default.fileExists(atPath: metricsPath) else {
             if !FileManager.default.fileExists(atPath: configPath) { throw PlotError("\(runFolder): no config.json (not a run folder)") }
             throw PlotError("\(runFolder): no metrics.h5 yet (the run has not reached its first evaluation)")
@@ -35,8 +36,8 @@ extension RunRecord {
 
     /// The runs of a study folder (<data>/studies/<name>) that have metrics. A run that has
     /// metrics but cannot be read is an error naming it, never a run silently left out.
-    public static func load(studyFolder: String) throws -> (spec: StudySpec, runs: [RunRecord]) {
-        let specPath = studyFolder + "/study.json"
+    public static func load(studyFolder: StudyFolder) throws -> (spec: StudySpec, runs: [RunRecord]) {
+        let specPath = studyFolder.spec
         let spec: StudySpec
         do {
             guard let s = try JSONRecord.read(StudySpec.self, from: specPath) else {
@@ -44,11 +45,10 @@ extension RunRecord {
             }
             spec = s
         } catch let e as SystemIOError { throw PlotError(e.description) }
-        let dataDirectory = URL(fileURLWithPath: studyFolder).deletingLastPathComponent().deletingLastPathComponent().path
         var runs: [RunRecord] = []
         for c in spec.runs {
-            let folder = dataDirectory + "/runs/" + c.folderName
-            guard FileManager.default.fileExists(atPath: folder + "/metrics.h5") else { continue }
+            let folder = studyFolder.data.run(c.folderName)
+            guard FileManager.default.fileExists(atPath: folder.metrics) else { continue }
             do { runs.append(try load(runFolder: folder)) } catch {
                 throw PlotError("study \(spec.name): run \(c.folderName) cannot be drawn: \(error)")
             }

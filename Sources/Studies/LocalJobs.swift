@@ -1,4 +1,5 @@
 import Dispatch
+import DataLayout
 import Foundation
 import Tasks
 import SystemIO
@@ -33,10 +34,10 @@ public struct LocalJobs {
         for c in pending.map(\.config) {
             let task = try c.makeTask()
             if seen.insert(TaskDataset.fileName(task, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed)).inserted {
-                _ = try TaskDataset.load(task, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed, dataDirectory: study.dataDirectory)
+                _ = try TaskDataset.load(task, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed, data: study.data)
             }
             for t in try c.lengthTasks() where seen.insert("\(t.identifier)-eval\(c.evalSize)-seed\(c.dataSeed)").inserted {
-                _ = try TaskDataset.heldOut(t, evalSize: c.evalSize, seed: c.dataSeed, dataDirectory: study.dataDirectory)
+                _ = try TaskDataset.heldOut(t, evalSize: c.evalSize, seed: c.dataSeed, data: study.data)
             }
         }
         let total = study.spec.runs.count, start = Date(), alreadyDone = total - pending.count
@@ -84,8 +85,8 @@ public struct LocalJobs {
 
     /// One child process; its output lines (stdout and stderr together) go to the reporter.
     func train(_ run: TaskRun, study: Study, reporter: ProgressReporter, tally: JobTally) -> Int32 {
-        let child = ChildProcess(scanlab, ["train", "--config", run.folder + "/config.json", "--out", run.folder,
-                                           "--data", study.dataDirectory, "--threads", "\(threadsPerJob)", "--wait"],
+        let child = ChildProcess(scanlab, ["train", "--config", run.folder.config, "--out", run.folder.path,
+                                           "--data", study.data.path, "--threads", "\(threadsPerJob)", "--wait"],
                                  environment: [StopSignal.parentVariable: "\(getpid())"])
         do {
             // Both streams' lines go to the reporter as they come.

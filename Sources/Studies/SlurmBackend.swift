@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 import Tasks
 import SystemIO
@@ -19,17 +20,13 @@ public struct SlurmBackend {
     /// How long before its time limit a task is told to stop (one step and a checkpoint fit).
     static let warningSeconds = 120
 
-    /// <study>/slurm: the script, the job id and the tasks' logs.
-    public func slurmDirectory(_ study: Study) -> String { study.folder + "/slurm" }
-
     /// Prepares every run folder, writes <study>/slurm/array.sbatch for the unfinished runs and
     /// returns its path and the run folders it covers (empty: nothing to submit).
     public func writeScript(_ study: Study) throws -> (script: String, runs: [String]) {
         try study.writeSpec()
-        let pending = try study.unfinishedRuns().map(\.folder)
-        let dir = slurmDirectory(study)
-        try Folders.create(dir + "/logs")
-        let path = dir + "/array.sbatch"
+        let pending = try study.unfinishedRuns().map(\.folder.path)
+        try Folders.create(study.folder.slurmLogs)
+        let path = study.folder.slurmScript
         guard !pending.isEmpty else { return (path, []) }
         let q = ShellQuoting.alwaysQuoted
         var lines = [
@@ -38,7 +35,7 @@ public struct SlurmBackend {
             "#SBATCH --job-name=scanlab-\(study.spec.name)",
             "#SBATCH --array=0-\(pending.count - 1)",
             "#SBATCH --cpus-per-task=\(cpusPerTask)",
-            "#SBATCH --output=\(dir)/logs/%A_%a.out",
+            "#SBATCH --output=\(study.folder.slurmLogs)/%A_%a.out",
             // Requeued by Slurm when preempted. Two minutes before the time limit the batch shell
             // gets SIGUSR1 and passes SIGTERM on to scanlab, which checkpoints and exits 75; then
             // the task requeues itself. A SIGTERM of its own (scancel) is passed on the same way
@@ -54,7 +51,7 @@ public struct SlurmBackend {
             "TIME_LIMIT=0",
             "trap 'kill -TERM \"$TRAINER\" 2>/dev/null' TERM",
             "trap 'TIME_LIMIT=1; kill -TERM \"$TRAINER\" 2>/dev/null' USR1",
-            "\(q(scanlab)) train --config \"$RUN/config.json\" --out \"$RUN\" --data \(q(study.dataDirectory)) --wait &",
+            "\(q(scanlab)) train --config \"$RUN/config.json\" --out \"$RUN\" --data \(q(study.data.path)) --wait &",
             "TRAINER=$!",
             "wait \"$TRAINER\"; STATUS=$?",
             "# wait returns early when the trap fires: wait again for the checkpoint to be written.",
@@ -73,7 +70,7 @@ public struct SlurmBackend {
         let (status, out, err) = try Self.command(["sbatch", "--parsable", script])
         guard status == 0 else { throw StudyError("sbatch failed (\(status)): \(err.trimmingCharacters(in: .whitespacesAndNewlines))") }
         let job = out.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
-        try AtomicFile.write(slurmDirectory(study) + "/job-id", text: job)
+        try AtomicFile.write(study.folder.slurmJobID, text: job)
         return job
     }
 
@@ -81,11 +78,11 @@ public struct SlurmBackend {
     public func status(_ study: Study) throws -> (runs: [(String, String)], queue: String) {
         var runs: [(String, String)] = []
         for c in study.spec.runs {
-            let run = try TaskRun(c, dataDirectory: study.dataDirectory)
+            let run = try TaskRun(c, dataDirectory: study.data.path)
             runs.append((c.folderName, run.statusLine))
         }
         var queue = "no job submitted"
-        if let job = try? String(contentsOfFile: slurmDirectory(study) + "/job-id", encoding: .utf8) {
+        if let job = try? String(contentsOfFile: study.folder.slurmJobID, encoding: .utf8) {
             let (status, out, err) = try Self.command(["squeue", "-h", "-j", job, "-o", "%i %T %M %R"])
             queue = status == 0 ? (out.isEmpty ? "job \(job): no tasks queued or running" : out)
                                 : "squeue failed: \(err.trimmingCharacters(in: .whitespacesAndNewlines))"

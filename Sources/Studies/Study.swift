@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 import Tasks
 import SystemIO
@@ -269,8 +270,8 @@ public struct SummaryRow: Equatable {
 /// changes the folder (study.json, summary.csv) holds its lock (FolderLock).
 public final class Study {
     public let spec: StudySpec
-    public let dataDirectory: String
-    public let folder: String
+    public let data: DataFolder
+    public let folder: StudyFolder
     let reporter: ProgressReporter
     /// Seeds this definition adds on purpose to the recorded one (`--add-seeds`).
     public let addedSeeds: [UInt64]
@@ -280,28 +281,27 @@ public final class Study {
     public init(_ spec: StudySpec, dataDirectory: String, addedSeeds: [UInt64] = [], reporter: ProgressReporter = ProgressReporter()) throws {
         try spec.validate()
         self.spec = spec
-        self.dataDirectory = dataDirectory
-        self.folder = dataDirectory + "/studies/" + spec.name
+        data = DataFolder(dataDirectory)
+        folder = data.study(spec.name)
         self.addedSeeds = addedSeeds
         self.reporter = reporter
-        try checkDataDirectory(dataDirectory)
+        try checkDataDirectory(data.path)
         try checkAgainstRecord()
     }
 
     /// The definition recorded in a study folder's study.json; nil when there is none yet.
     public static func recordedSpec(name: String, dataDirectory: String) throws -> StudySpec? {
         try checkDataDirectory(dataDirectory)
-        let path = dataDirectory + "/studies/" + name + "/study.json"
-        do { return try JSONRecord.read(StudySpec.self, from: path) } catch let e as SystemIOError {
+        do { return try JSONRecord.read(StudySpec.self, from: DataFolder(dataDirectory).study(name).spec) } catch let e as SystemIOError {
             throw StudyError("\(e.description) (the study's recorded definition; restore it, or choose another --name)")
         }
     }
 
     /// Refuses a definition that differs from the recorded one (beyond the seeds it adds).
     func checkAgainstRecord() throws {
-        guard let recorded = try Self.recordedSpec(name: spec.name, dataDirectory: dataDirectory) else {
+        guard let recorded = try Self.recordedSpec(name: spec.name, dataDirectory: data.path) else {
             if !addedSeeds.isEmpty {
-                throw StudyError("study \(spec.name) has no recorded definition to add seeds to (\(folder)/study.json); give its seeds with --seeds")
+                throw StudyError("study \(spec.name) has no recorded definition to add seeds to (\(folder.spec)); give its seeds with --seeds")
             }
             return
         }
@@ -309,7 +309,7 @@ public final class Study {
         allowed.seeds += addedSeeds.filter { !recorded.seeds.contains($0) }
         let differences = JSONRecord.differences(allowed, spec)
         guard differences.isEmpty else {
-            throw StudyError("study \(spec.name) is recorded in \(folder)/study.json with another definition (recorded → given: " +
+            throw StudyError("study \(spec.name) is recorded in \(folder.spec) with another definition (recorded → given: " +
                              differences.joined(separator: "; ") + "). Run it with no grid options to use the recorded " +
                              "definition, add seeds with --add-seeds, or choose another --name")
         }
@@ -331,11 +331,11 @@ public final class Study {
         var rows: [SummaryRow] = []
         for (i, c) in runs.enumerated() {
             reporter.log("[\(i + 1)/\(runs.count)] \(c.folderName)")
-            let run = try TaskRun(c, dataDirectory: dataDirectory, reporter: reporter)
+            let run = try TaskRun(c, dataDirectory: data.path, reporter: reporter)
             run.afterEvaluation = afterEvaluation
             let r = try run.run()
             rows.append(SummaryRow(c, run, r.metrics))
-            try AtomicFile.write(folder + "/summary.csv", text: Self.summaryCSV(rows))
+            try AtomicFile.write(folder.summary, text: Self.summaryCSV(rows))
         }
         return rows
     }
@@ -344,7 +344,7 @@ public final class Study {
     /// still has to train).
     public func unfinishedRuns() throws -> [TaskRun] {
         try spec.runs.compactMap { c in
-            let run = try TaskRun(c, dataDirectory: dataDirectory, reporter: reporter)
+            let run = try TaskRun(c, dataDirectory: data.path, reporter: reporter)
             try run.prepareFolder()
             return run.progress.isDone ? nil : run
         }
@@ -355,8 +355,8 @@ public final class Study {
     public func collect(locked: Bool = false) throws -> [SummaryRow] {
         var rows: [SummaryRow] = [], pending: [String] = []
         for c in spec.runs {
-            let run = try TaskRun(c, dataDirectory: dataDirectory, reporter: reporter)
-            guard let m = try? RunMetrics.read(run.folder + "/metrics.h5"), m.finished else {
+            let run = try TaskRun(c, dataDirectory: data.path, reporter: reporter)
+            guard let m = try? RunMetrics.read(run.folder.metrics), m.finished else {
                 pending.append("\(c.folderName) (\(run.progress))"); continue
             }
             rows.append(SummaryRow(c, run, m))
@@ -366,7 +366,7 @@ public final class Study {
         }
         let lock = locked ? nil : try lockFolder(wait: true)
         defer { lock?.release() }
-        try AtomicFile.write(folder + "/summary.csv", text: Self.summaryCSV(rows))
+        try AtomicFile.write(folder.summary, text: Self.summaryCSV(rows))
         return rows
     }
 
@@ -374,7 +374,7 @@ public final class Study {
     /// changing the study is an error naming it.
     func lockFolder(wait: Bool = false) throws -> FolderLock {
         do {
-            return try FolderLock(folder, wait: wait) { holder in
+            return try FolderLock(folder.path, wait: wait) { holder in
                 self.reporter.log("study \(self.spec.name): waiting for \(holder?.description ?? "another process"), which changes it")
             }
         } catch let e as SystemIOError {
@@ -388,7 +388,7 @@ public final class Study {
         let lock = locked ? nil : try lockFolder(wait: true)
         defer { lock?.release() }
         try checkAgainstRecord()
-        try JSONRecord.write(spec, to: folder + "/study.json")
+        try JSONRecord.write(spec, to: folder.spec)
     }
 
     /// summary.csv: model,length,variant,lr,seed,reached_step,final_accuracy,machine,diverged_step,

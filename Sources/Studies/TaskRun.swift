@@ -1,4 +1,5 @@
 import Checkpoints
+import DataLayout
 import Dispatch
 import Foundation
 import Tasks
@@ -9,7 +10,7 @@ import TensorCore
 /// The outcome of one run.
 public struct RunResult: Equatable {
     public let config: RunConfig
-    public let folder: String
+    public let folder: RunFolder
     public let metrics: RunMetrics
     /// Whether this call did any training (false for a finished run found on disk).
     public let trained: Bool
@@ -20,10 +21,9 @@ public struct RunResult: Equatable {
 /// One training run of a task: resumable from its last checkpoint, bit-identical to an
 /// uninterrupted run (on any thread count), and a no-op once finished.
 ///
-/// Folder layout: config.json, tokens.json (the task's token ids),
-/// provenance.json (machines and builds that trained it), metrics.h5,
-/// checkpoints/step-NNNNNNNN.h5 (the newest three of the current line of training kept;
-/// checkpoints that cannot be used are moved to checkpoints/unusable/, never deleted),
+/// Its folder (RunFolder): config.json, tokens.json, provenance.json, metrics.h5, events.jsonl,
+/// tensorboard/, checkpoints/step-NNNNNNNN.h5 (the newest three of the current line of training
+/// kept; checkpoints that cannot be used are moved to checkpoints/unusable/, never deleted),
 /// lock (FolderLock: one trainer at a time).
 ///
 /// config.json is for people and for `train --config`; what a run was trained under is
@@ -35,8 +35,8 @@ public struct RunResult: Equatable {
 /// non-finite loss or gradient ends the run as diverged, keeping its last good checkpoint.
 public final class TaskRun {
     public let config: RunConfig
-    public let folder: String
-    public let dataDirectory: String
+    public let folder: RunFolder
+    public let data: DataFolder
     let task: any SyntheticTask
     let reporter: ProgressReporter
     static let keptCheckpoints = 3
@@ -48,19 +48,17 @@ public final class TaskRun {
     public init(_ config: RunConfig, dataDirectory: String, folder: String? = nil, reporter: ProgressReporter = ProgressReporter()) throws {
         try config.validate()
         self.config = config
-        self.dataDirectory = dataDirectory
-        self.folder = folder ?? dataDirectory + "/runs/" + config.folderName
+        data = DataFolder(dataDirectory)
+        self.folder = folder.map(RunFolder.init) ?? data.run(config.folderName)
         self.task = try config.makeTask()
         self.reporter = reporter
     }
 
-    var checkpointDirectory: String { folder + "/checkpoints" }
-
     /// Creates the run folder with its config.json, or checks that an existing one holds the
     /// same values (its formatting does not matter).
     public func prepareFolder() throws {
-        try Folders.create(checkpointDirectory)
-        let configPath = folder + "/config.json"
+        try Folders.create(folder.checkpoints)
+        let configPath = folder.config
         let existing: RunConfig?
         do { existing = try JSONRecord.read(RunConfig.self, from: configPath) } catch let e as SystemIOError {
             throw StudyError("\(e.description) (the run folder's configuration; restore it, or train into another folder)")
@@ -74,7 +72,7 @@ public final class TaskRun {
         } else {
             try AtomicFile.write(configPath, text: config.json)
         }
-        try AtomicFile.write(tokensPath, text: task.tokensJSON)
+        try AtomicFile.write(folder.tokens, text: task.tokensJSON)
     }
 
     /// Refuses to go on with a run whose configuration differs from the one recorded where it
@@ -82,7 +80,7 @@ public final class TaskRun {
     func checkRecord(_ record: String?, source: String) throws {
         guard let record else { return }
         let recorded: RunConfig
-        do { recorded = try JSONRecord.decode(RunConfig.self, from: Data(record.utf8), source: folder + "/" + source) } catch let e as SystemIOError {
+        do { recorded = try JSONRecord.decode(RunConfig.self, from: Data(record.utf8), source: folder.path + "/" + source) } catch let e as SystemIOError {
             throw StudyError("\(e.description) (the recorded configuration)")
         }
         let differences = recorded.differences(to: config)
@@ -95,51 +93,46 @@ public final class TaskRun {
 
     /// Finished, diverged, interrupted (at the last evaluated step) or not started, from the folder alone.
     public var progress: RunProgress {
-        if let m = try? RunMetrics.read(metricsPath) {
+        if let m = try? RunMetrics.read(folder.metrics) {
             if let d = m.divergence { return .diverged(atStep: d.step) }
             return m.finished ? .finished : .interrupted(atStep: m.steps.last ?? 0)
         }
-        return FileManager.default.fileExists(atPath: folder + "/config.json") ? .notStarted : .notPrepared
+        return folder.exists ? .notStarted : .notPrepared
     }
 
     /// The progress and, once trained, the machine types that trained it: a status line. A run
     /// being trained right now says by whom (its folder's lock).
     public var statusLine: String {
         var state = progress.description
-        if let holder = FolderLock.currentHolder(of: folder) {
+        if let holder = FolderLock.currentHolder(of: folder.path) {
             let at = if case .interrupted(let step) = progress { ", step \(step) at its last evaluation" } else { "" }
             state = "training now\(at) (\(holder))"
         }
         return state + (machineTypes.map { " on " + $0.joined(separator: ", then ") } ?? "")
     }
-    var metricsPath: String { folder + "/metrics.h5" }
     /// The machine types that trained this run (provenance.json), nil before any training.
-    public var machineTypes: [String]? { RunProvenance.read(provenancePath).map(\.machineTypes) }
-    /// Which machines and builds trained this run: provenance.json (RunProvenance).
-    public var provenancePath: String { folder + "/provenance.json" }
-    /// The token layout (name → id) for transformers users: tokens.json.
-    public var tokensPath: String { folder + "/tokens.json" }
+    public var machineTypes: [String]? { RunProvenance.read(folder.provenance).map(\.machineTypes) }
 
     /// Trains until the step budget or the threshold (with early stop), resuming if possible.
     /// `stopAfter` ends this call after that many new steps (at an evaluation), for tests of resume.
     @discardableResult
     public func run(stopAfter: Int? = nil) throws -> RunResult {
-        let lock = try FolderLock(folder, wait: waitForLock) { holder in
+        let lock = try FolderLock(folder.path, wait: waitForLock) { holder in
             self.reporter.log("\(self.config.folderName): waiting for \(holder?.description ?? "another process"), which trains it")
         }
         defer { lock.release() }
         try prepareFolder()
-        let recordedMetrics = try? RunMetrics.read(metricsPath)
+        let recordedMetrics = try? RunMetrics.read(folder.metrics)
         try checkRecord(recordedMetrics?.runConfiguration, source: "metrics.h5")
         if let done = recordedMetrics, done.finished {
             reporter.log("\(config.folderName): already finished (\(describe(done))); nothing to do")
             return RunResult(config: config, folder: folder, metrics: done, trained: false)
         }
 
-        let data = try TaskDataset.load(task, trainSize: config.trainSize, evalSize: config.evalSize,
-                                        seed: config.dataSeed, dataDirectory: dataDirectory)
+        let sets = try TaskDataset.load(task, trainSize: config.trainSize, evalSize: config.evalSize,
+                                        seed: config.dataSeed, data: self.data)
         let lengthSets = try config.lengthTasks().map { t in
-            (task: t, examples: try TaskDataset.heldOut(t, evalSize: config.evalSize, seed: config.dataSeed, dataDirectory: dataDirectory))
+            (task: t, examples: try TaskDataset.heldOut(t, evalSize: config.evalSize, seed: config.dataSeed, data: self.data))
         }
         var model = try buildModel()
         var optimizer = AdamW(model.parameters, hyper: .init(weightDecay: config.weightDecay))
@@ -173,7 +166,7 @@ public final class TaskRun {
             let on = config.taskKind == .positionRetrieval ? "L=\(config.length) \(config.variant.rawValue)" : config.taskLabel
             reporter.log("\(config.folderName): training \(config.model.rawValue) (\(model.parameters.count) parameters) on \(on), \(config.steps) steps")
         }
-        if let warning = try RunProvenance.record(at: provenancePath, fromStep: step) { reporter.log("\(config.folderName): \(warning)") }
+        if let warning = try RunProvenance.record(at: folder.provenance, fromStep: step) { reporter.log("\(config.folderName): \(warning)") }
 
         func checkpoint() throws {
             var state = Checkpoint.TrainingState(optimizer: optimizer)
@@ -184,7 +177,7 @@ public final class TaskRun {
             try saveCheckpoint(model, state, step: step)
         }
 
-        var order = epochOrder(epoch, count: data.train.count)
+        var order = epochOrder(epoch, count: sets.train.count)
         let start = DispatchTime.now().uptimeNanoseconds, startStep = step
         var newSteps = 0
         while step < config.steps {
@@ -197,17 +190,17 @@ public final class TaskRun {
             // Next batch in this epoch's order; an epoch boundary starts a new shuffle.
             var indices: [Int] = []
             while indices.count < config.batch {
-                if cursor == order.count { epoch += 1; cursor = 0; order = epochOrder(epoch, count: data.train.count) }
+                if cursor == order.count { epoch += 1; cursor = 0; order = epochOrder(epoch, count: sets.train.count) }
                 let take = min(config.batch - indices.count, order.count - cursor)
                 indices += order[cursor..<(cursor + take)]
                 cursor += take
             }
-            let outcome = trainStep(model, optimizer, data.train, indices, lr: schedule.learningRate(step: step))
+            let outcome = trainStep(model, optimizer, sets.train, indices, lr: schedule.learningRate(step: step))
             if let bad = outcome.nonFinite {
                 // No update was made; the last checkpoint is the last good state.
                 metrics.divergence = RunMetrics.Divergence(step: step + 1, what: bad)
                 metrics.finished = true
-                try metrics.write(metricsPath, slots: task.slotCount)
+                try metrics.write(folder.metrics, slots: task.slotCount)
                 reporter.log("\(config.folderName): diverged at step \(step + 1): \(bad) is not finite; " +
                              "the run stops here and keeps its last good checkpoint")
                 return RunResult(config: config, folder: folder, metrics: metrics, trained: true)
@@ -219,7 +212,7 @@ public final class TaskRun {
                             accuracy: metrics.accuracies.last, stepsPerSecond: Double(step - startStep) / max(elapsed, 1e-9))
             guard step % config.evalInterval == 0 || step == config.steps else { continue }
 
-            let held = evaluate(model, data.heldOut, slots: task.slotCount)
+            let held = evaluate(model, sets.heldOut, slots: task.slotCount)
             let lengths = lengthSets.map { evaluate(model, $0.examples, slots: $0.task.slotCount).accuracy }
             metrics.record(step: step, loss: lossSum / Double(lossCount), accuracy: held.accuracy, exactMatch: held.exactMatch,
                            positions: held.slots, lengths: lengths)
@@ -227,7 +220,7 @@ public final class TaskRun {
             let stopEarly = config.earlyStop && metrics.reachedStep != nil
             if step == config.steps || stopEarly { metrics.finished = true }
             try checkpoint()
-            try metrics.write(metricsPath, slots: task.slotCount)
+            try metrics.write(folder.metrics, slots: task.slotCount)
             afterEvaluation?(config, metrics)
             reporter.log(String(format: "%@  step %d  loss %.4f  held-out accuracy %.4f", config.folderName, step,
                                 metrics.losses.last!, held.accuracy))
@@ -329,37 +322,31 @@ public final class TaskRun {
         let slots: [Double]
     }
 
-    func checkpointPath(_ step: Int) -> String { checkpointDirectory + String(format: "/step-%08d.h5", step) }
-
-    /// Where checkpoints that could not be used are kept (named as they were), for a person to look at.
-    var unusableDirectory: String { checkpointDirectory + "/unusable" }
-
     /// Saves, then keeps the newest checkpoints of this line of training: those up to this
     /// step. (Newer ones would be from a line the run fell back from; resume has moved them
     /// aside already, and retention never deletes what it did not supersede.)
     func saveCheckpoint(_ model: CausalLM, _ state: Checkpoint.TrainingState, step: Int) throws {
-        try Checkpoint.save(model, to: checkpointPath(step), training: state)
+        try Checkpoint.save(model, to: folder.checkpoint(step: step), training: state)
         let line = savedCheckpoints().filter { $0.step <= step }
         for old in line.dropLast(Self.keptCheckpoints) { try? FileManager.default.removeItem(atPath: old.path) }
     }
 
     /// The checkpoints in the run folder (not those set aside), oldest first.
     func savedCheckpoints() -> [(step: Int, path: String)] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory)) ?? []
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.checkpoints)) ?? []
         return names.compactMap { name -> (Int, String)? in
-            guard name.hasPrefix("step-"), name.hasSuffix(".h5"), let step = Int(name.dropFirst(5).dropLast(3)) else { return nil }
-            return (step, checkpointDirectory + "/" + name)
+            RunFolder.checkpointStep(name).map { ($0, folder.checkpointFile(name)) }
         }.sorted { $0.0 < $1.0 }
     }
 
     /// Moves a checkpoint that cannot be used into unusable/ (never over an earlier one);
     /// returns where it went.
     func setAside(_ path: String) throws -> String {
-        try Folders.create(unusableDirectory)
+        try Folders.create(folder.unusableCheckpoints)
         let name = (path as NSString).lastPathComponent
-        var target = unusableDirectory + "/" + name, n = 1
+        var target = folder.unusableCheckpoint(name), n = 1
         while FileManager.default.fileExists(atPath: target) {
-            target = unusableDirectory + "/" + (name as NSString).deletingPathExtension + "-\(n).h5"; n += 1
+            target = folder.unusableCheckpoint((name as NSString).deletingPathExtension + "-\(n).h5"); n += 1
         }
         guard rename(path, target) == 0 else {
             throw StudyError("\(path): cannot move the unusable checkpoint aside to \(target): \(String(cString: strerror(errno)))")

@@ -1,4 +1,5 @@
 import Checkpoints
+import DataLayout
 import Foundation
 import TensorCore
 
@@ -16,9 +17,14 @@ public struct TaskDataset {
         "\(task.identifier)-train\(trainSize)-eval\(evalSize)-seed\(seed).h5"
     }
 
+    /// The file of a held-out set alone (another length's).
+    public static func heldOutFileName(_ task: any SyntheticTask, evalSize: Int, seed: UInt64) -> String {
+        "\(task.identifier)-eval\(evalSize)-seed\(seed).h5"
+    }
+
     /// Loads the cached sets, or generates and caches them (a cache that cannot be read is regenerated).
-    public static func load(_ task: any SyntheticTask, trainSize: Int, evalSize: Int, seed: UInt64, dataDirectory: String) throws -> TaskDataset {
-        let path = dataDirectory + "/datasets/" + fileName(task, trainSize: trainSize, evalSize: evalSize, seed: seed)
+    public static func load(_ task: any SyntheticTask, trainSize: Int, evalSize: Int, seed: UInt64, data: DataFolder) throws -> TaskDataset {
+        let path = data.dataset(fileName(task, trainSize: trainSize, evalSize: evalSize, seed: seed))
         if FileManager.default.fileExists(atPath: path) {
             if let f = try? HDF5File(path, mode: .read), let train = try? read(f, "train", task, count: trainSize),
                let heldOut = try? read(f, "eval", task, count: evalSize) {
@@ -26,13 +32,13 @@ public struct TaskDataset {
             }
             try? FileManager.default.removeItem(atPath: path)
         }
-        let data = try generate(task, trainSize: trainSize, evalSize: evalSize, seed: seed)
+        let sets = try generate(task, trainSize: trainSize, evalSize: evalSize, seed: seed)
         try HDF5File.writeAtomically(path) { f in
             try describe(task, seed: seed, in: f)
-            try write(data.train, "train", to: f)
-            try write(data.heldOut, "eval", to: f)
+            try write(sets.train, "train", to: f)
+            try write(sets.heldOut, "eval", to: f)
         }
-        return data
+        return sets
     }
 
     /// Deterministic in (task, sizes, seed): training from one stream, held-out from another.
@@ -43,8 +49,8 @@ public struct TaskDataset {
     }
 
     /// A held-out set of the task at another length (its own seed stream per length), cached.
-    public static func heldOut(_ task: any SyntheticTask, evalSize: Int, seed: UInt64, dataDirectory: String) throws -> TaskExamples {
-        let path = dataDirectory + "/datasets/" + "\(task.identifier)-eval\(evalSize)-seed\(seed).h5"
+    public static func heldOut(_ task: any SyntheticTask, evalSize: Int, seed: UInt64, data: DataFolder) throws -> TaskExamples {
+        let path = data.dataset(heldOutFileName(task, evalSize: evalSize, seed: seed))
         if FileManager.default.fileExists(atPath: path) {
             if let f = try? HDF5File(path, mode: .read), let cached = try? read(f, "eval", task, count: evalSize) { return cached }
             try? FileManager.default.removeItem(atPath: path)

@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 import NotebookRunner
 import Plotting
@@ -51,14 +52,13 @@ final class LivePlotting: CellObserver {
         case "": throw NotebookError("plot what? give a run (folder or name under \(dataDirectory)/runs) or a study (name under \(dataDirectory)/studies), or --off/--on")
         default:
             let runs: [RunRecord], title: String
-            let fm = FileManager.default
-            let candidates = [argument, dataDirectory + "/runs/" + argument, dataDirectory + "/studies/" + argument]
-            if let study = candidates.first(where: { fm.fileExists(atPath: $0 + "/study.json") }) {
+            let data = DataFolder(dataDirectory)
+            if let study = [StudyFolder(argument), data.study(argument)].first(where: \.exists) {
                 runs = try RunRecord.load(studyFolder: study).runs
-                title = "study " + URL(fileURLWithPath: study).lastPathComponent
-            } else if let run = candidates.first(where: { fm.fileExists(atPath: $0 + "/config.json") }) {
+                title = "study " + study.name
+            } else if let run = [RunFolder(argument), data.run(argument)].first(where: \.exists) {
                 runs = [try RunRecord.load(runFolder: run)]
-                title = URL(fileURLWithPath: run).lastPathComponent
+                title = run.name
             } else {
                 throw NotebookError("'\(argument)' is neither a run nor a study (looked in \(dataDirectory)/runs and \(dataDirectory)/studies)")
             }

@@ -1,14 +1,14 @@
 import ArgumentParser
+import DataLayout
 import Foundation
 import Plotting
 import Studies
 import Tasks
 
 /// Where figures go: --figures, else $SCANLAB_FIGURES, else Figures/ beside the data folder.
-func figuresDirectory(_ explicit: String?, data: DataOptions) -> String {
-    if let explicit { return URL(fileURLWithPath: explicit).standardizedFileURL.path }
-    if let env = ProcessInfo.processInfo.environment["SCANLAB_FIGURES"] { return URL(fileURLWithPath: env).standardizedFileURL.path }
-    return URL(fileURLWithPath: data.directory).deletingLastPathComponent().appendingPathComponent("Figures").path
+func figuresFolder(_ explicit: String?, data: DataOptions) -> FiguresFolder {
+    guard let given = explicit ?? ProcessInfo.processInfo.environment["SCANLAB_FIGURES"] else { return data.folder.siblingFigures }
+    return FiguresFolder(URL(fileURLWithPath: given).standardizedFileURL.path)
 }
 
 /// Prints where each figure went, or why it could not be drawn (data and script are kept either way).
@@ -37,16 +37,16 @@ struct Plot: ParsableCommand {
     func run() throws {
         let folder = URL(fileURLWithPath: path).standardizedFileURL.path
         let runs: [RunRecord], name: String
-        if FileManager.default.fileExists(atPath: folder + "/study.json") {
-            let loaded = try RunRecord.load(studyFolder: folder)
+        if StudyFolder(folder).exists {
+            let loaded = try RunRecord.load(studyFolder: StudyFolder(folder))
             (runs, name) = (loaded.runs, loaded.spec.name)
-        } else if FileManager.default.fileExists(atPath: folder + "/config.json") {
-            runs = [try RunRecord.load(runFolder: folder)]
-            name = URL(fileURLWithPath: folder).lastPathComponent
+        } else if RunFolder(folder).exists {
+            runs = [try RunRecord.load(runFolder: RunFolder(folder))]
+            name = RunFolder(folder).name
         } else {
             throw ValidationError("\(path) is neither a run folder (config.json) nor a study folder (study.json)")
         }
-        let out = figuresDirectory(figures, data: dataOptions) + "/" + name
+        let out = figuresFolder(figures, data: dataOptions).named(name)
         var drawn: [Figure] = []
         switch kind {
         case .all:
@@ -75,10 +75,10 @@ struct Plot: ParsableCommand {
 
 /// For --plot-live: redraws a run's learning curves (Figures/runs/<run>/learning-curves.png)
 /// after every evaluation; a drawing problem is reported once and never stops training.
-func liveCurves(figures: String) -> (RunConfig, RunMetrics) -> Void {
+func liveCurves(figures: FiguresFolder) -> (RunConfig, RunMetrics) -> Void {
     var warned = false
     return { config, metrics in
-        let folder = figures + "/runs/" + config.folderName
+        let folder = figures.live(config.folderName)
         let f = try? StudyFigures.learningCurves([RunRecord(config: config, metrics: metrics)], in: folder)
         if let f, f.rendered { return }
         if !warned {

@@ -8,7 +8,7 @@ func notebookRunner(_ data: DataOptions, figures: String?) -> NotebookRunner {
     let dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let here = Bundle.main.executableURL?.deletingLastPathComponent() ?? dir
     return NotebookRunner(worker: here.appendingPathComponent("scanlab-worker").path, dataDirectory: data.directory,
-                          figuresDirectory: figuresDirectory(figures, data: data))
+                          figuresDirectory: figuresFolder(figures, data: data).path)
 }
 
 struct RunNotebook: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DataLayout
 import Foundation
 import Plotting
 import Studies
@@ -143,7 +144,7 @@ struct StudyRun: ParsableCommand {
             print("submitted job \(try slurm.submit(script, study: study))")
             return
         }
-        if plotLive { study.afterEvaluation = liveCurves(figures: figuresDirectory(figures, data: dataOptions)) }
+        if plotLive { study.afterEvaluation = liveCurves(figures: figuresFolder(figures, data: dataOptions)) }
         let start = Date()
         // Tiny models use two cores poorly, so separate runs on separate cores finish sooner; the
         // large shapes are matrix products that use every core (and each run needs its memory).
@@ -153,9 +154,9 @@ struct StudyRun: ParsableCommand {
         let rows = try exitResumably { try study.run(jobs: parallel) }
         print("\nStudy \(study.spec.name): \(rows.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")
         print(Study.summaryTable(rows))
-        print("summary: \(study.folder)/summary.csv")
+        print("summary: \(study.folder.summary)")
         let runs = try RunRecord.load(studyFolder: study.folder).runs
-        report(try StudyFigures.drawAll(runs, in: figuresDirectory(figures, data: dataOptions) + "/" + study.spec.name))
+        report(try StudyFigures.drawAll(runs, in: figuresFolder(figures, data: dataOptions).named(study.spec.name)))
     }
 }
 
@@ -180,9 +181,9 @@ struct StudyCollect: ParsableCommand {
         let study = try selection.study()
         let rows = try study.collect()
         print(Study.summaryTable(rows))
-        print("summary: \(study.folder)/summary.csv")
+        print("summary: \(study.folder.summary)")
         let runs = try RunRecord.load(studyFolder: study.folder).runs
-        report(try StudyFigures.drawAll(runs, in: figuresDirectory(figures, data: selection.dataOptions) + "/" + study.spec.name))
+        report(try StudyFigures.drawAll(runs, in: figuresFolder(figures, data: selection.dataOptions).named(study.spec.name)))
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DataLayout
 import Foundation
 import Models
 import Studies
@@ -9,10 +10,8 @@ import SystemIO
 struct DataOptions: ParsableArguments {
     @Option(help: "Data folder (default: $SCANLAB_DATA or ./Data).") var data: String?
 
-    var directory: String {
-        let d = data ?? ProcessInfo.processInfo.environment["SCANLAB_DATA"] ?? "Data"
-        return URL(fileURLWithPath: d).standardizedFileURL.path
-    }
+    var folder: DataFolder { DataFolder(data ?? ProcessInfo.processInfo.environment["SCANLAB_DATA"] ?? "Data") }
+    var directory: String { folder.path }
 }
 
 extension ModelFamily: ExpressibleByArgument {}
@@ -146,7 +145,7 @@ struct Train: ParsableCommand {
         }
         try c.validate()
         let run = try TaskRun(c, dataDirectory: dataOptions.directory, folder: out)
-        if plotLive { run.afterEvaluation = liveCurves(figures: figuresDirectory(figures, data: dataOptions)) }
+        if plotLive { run.afterEvaluation = liveCurves(figures: figuresFolder(figures, data: dataOptions)) }
         run.waitForLock = wait
         let r = try exitResumably { try run.run() }
         print("run folder: \(r.folder)")

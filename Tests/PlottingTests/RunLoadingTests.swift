@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 import Plotting
 import Studies
@@ -28,7 +29,7 @@ final class RunLoadingTests: TemporaryDirectoryTestCase {
         relabelled.lr = 0.5; relabelled.length = 9
         try AtomicFile.write(pythia + "/config.json", text: relabelled.json)
         try AtomicFile.write(mamba + "/config.json", text: "{ \"model\": \"mamba\", \"length\": 6.5 }")
-        let runs = try RunRecord.load(studyFolder: dir + "/studies/figures").runs
+        let runs = try RunRecord.load(studyFolder: DataFolder(dir).study("figures")).runs
         XCTAssertEqual(runs.map(\.config), spec.runs, "both runs, with the configurations they were trained under")
     }
 
@@ -36,7 +37,7 @@ final class RunLoadingTests: TemporaryDirectoryTestCase {
         let spec = try trainedStudy()
         let mamba = dir + "/runs/" + spec.runs[1].folderName
         try AtomicFile.write(mamba + "/metrics.h5", text: "not HDF5")
-        XCTAssertThrowsError(try RunRecord.load(studyFolder: dir + "/studies/figures")) { error in
+        XCTAssertThrowsError(try RunRecord.load(studyFolder: DataFolder(dir).study("figures"))) { error in
             XCTAssertTrue("\(error)".contains("run \(spec.runs[1].folderName) cannot be drawn"), "\(error)")
         }
     }
@@ -47,7 +48,7 @@ final class RunLoadingTests: TemporaryDirectoryTestCase {
         var text = try String(contentsOfFile: path, encoding: .utf8)
         text = text.replacingOccurrences(of: "\"lengths\" : [\n    4\n  ]", with: "\"lengths\" : [\n    6.5\n  ]")
         try AtomicFile.write(path, text: text)
-        XCTAssertThrowsError(try RunRecord.load(studyFolder: dir + "/studies/figures")) { error in
+        XCTAssertThrowsError(try RunRecord.load(studyFolder: DataFolder(dir).study("figures"))) { error in
             XCTAssertTrue("\(error)".contains(path), "\(error)")
             XCTAssertTrue("\(error)".contains("lengths[0]"), "\(error)")
             XCTAssertFalse("\(error)".contains("not valid JSON"), "\(error)")

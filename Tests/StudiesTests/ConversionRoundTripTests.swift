@@ -1,3 +1,4 @@
+import DataLayout
 import Checkpoints
 import Foundation
 import Models
@@ -66,7 +67,7 @@ final class ConversionRoundTripTests: TemporaryDirectoryTestCase {
             assertClose(scanlabLogits(base, ids: textIDs), try transformers(source, ids: textIDs).logits, "\(family) pretrained")
 
             // Fine-tuned, back in transformers: equal logits over the extended vocabulary, tokens at the layout's ids.
-            let checkpoint = run.folder + "/checkpoints/step-00000006.h5"
+            let checkpoint = run.folder.checkpoint(step: 6)
             let hf = dir + "/\(family)-hf"
             try PythonHelper.script([converter, "to-hf", checkpoint, hf, "--tokenizer", source])
             let tuned = try Checkpoint.loadModel(checkpoint)
@@ -87,7 +88,7 @@ final class ConversionRoundTripTests: TemporaryDirectoryTestCase {
         c.batch = 4; c.steps = 2; c.evalEvery = 2; c.trainSize = 16; c.evalSize = 8
         let run = try TaskRun(c, dataDirectory: dir, folder: dir + "/compact", reporter: quiet)
         try run.run()
-        let r = try PythonHelper.run([converter, "to-hf", run.folder + "/checkpoints/step-00000002.h5", dir + "/hf",
+        let r = try PythonHelper.run([converter, "to-hf", run.folder.checkpoint(step: 2), dir + "/hf",
                                       "--tokenizer", Self.fixtures + "/pythia"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.errors.contains("compact from-scratch vocabulary"), r.errors)

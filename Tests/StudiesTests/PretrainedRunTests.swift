@@ -1,3 +1,4 @@
+import DataLayout
 import Checkpoints
 import Foundation
 import Models
@@ -83,11 +84,11 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
             XCTAssertEqual(task.baseVocabulary, Self.baseVocabulary, kind.rawValue)
             let r = try TaskRun(c, dataDirectory: dir, reporter: quiet)
             XCTAssertTrue(try r.run().metrics.finished, kind.rawValue)
-            let trained = try Checkpoint.loadModel(r.folder + "/checkpoints/step-00000006.h5")
+            let trained = try Checkpoint.loadModel(r.folder.checkpoint(step: 6))
             XCTAssertEqual(trained.config.vocabSize, task.vocabularySize, kind.rawValue)
-            let data = try TaskDataset.load(task, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed, dataDirectory: dir)
+            let data = try TaskDataset.load(task, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed, data: DataFolder(dir))
             XCTAssertTrue(data.train.inputs.allSatisfy { $0 >= Self.baseVocabulary && $0 < task.vocabularySize }, kind.rawValue)
-            let layout = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: r.tokensPath))) as! [String: Any]
+            let layout = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: r.folder.tokens))) as! [String: Any]
             XCTAssertEqual(layout["base_vocabulary"] as? Int, Self.baseVocabulary)
             XCTAssertEqual(layout["task"] as? String, kind.rawValue)
             XCTAssertEqual((layout["tokens"] as! [String: Int]).count, task.vocabularySize - Self.baseVocabulary)
@@ -105,9 +106,9 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
             let result = try r.run()
             XCTAssertTrue(result.metrics.finished)
             XCTAssertEqual(result.metrics.steps, [3, 6])
-            let layout = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: r.tokensPath))) as! [String: Any]
+            let layout = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: r.folder.tokens))) as! [String: Any]
             XCTAssertEqual((layout["tokens"] as! [String: Int])["<pos_4>"], Self.baseVocabulary + 2 + 2 * 5 - 1)
-            let trained = try Checkpoint.loadModel(r.folder + "/checkpoints/step-00000006.h5")
+            let trained = try Checkpoint.loadModel(r.folder.checkpoint(step: 6))
             XCTAssertEqual(trained.config.vocabSize, Self.baseVocabulary + 12)
             let task = try PositionRetrievalTask(length: 5, placement: .suffix, layout: .appended(to: Self.baseVocabulary, length: 5))
             let (tokens, _) = task.tokens(order: [0, 1, 2, 3, 4], target: 1)
@@ -164,7 +165,7 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(rows.map(\.model), [.pythia, .mamba])
         for c in spec.runs {
             XCTAssertEqual(c.initFrom, files[c.model])
-            let trained = try Checkpoint.loadModel(try TaskRun(c, dataDirectory: dir, reporter: quiet).folder + "/checkpoints/step-00000006.h5")
+            let trained = try Checkpoint.loadModel(try TaskRun(c, dataDirectory: dir, reporter: quiet).folder.checkpoint(step: 6))
             XCTAssertEqual(ModelFamily(trained.config), c.model)
         }
         var missing = spec

@@ -1,3 +1,4 @@
+import DataLayout
 import Checkpoints
 import Foundation
 import Models
@@ -89,11 +90,11 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
         let diverged = try XCTUnwrap(rows[1].divergedStep, "lr 1e9 diverges")
         let run = try TaskRun(spec.runs[1], dataDirectory: dir, reporter: quiet)
         XCTAssertEqual(run.progress, .diverged(atStep: diverged))
-        let metrics = try RunMetrics.read(run.folder + "/metrics.h5")
+        let metrics = try RunMetrics.read(run.folder.metrics)
         XCTAssertTrue(metrics.divergence!.what.hasPrefix("the loss") || metrics.divergence!.what.hasPrefix("the gradient of"), metrics.divergence!.what)
         // Every checkpoint kept holds finite parameters (the last good state).
-        for name in try FileManager.default.contentsOfDirectory(atPath: run.folder + "/checkpoints") {
-            for (key, values) in try parameters(run.folder + "/checkpoints/" + name) {
+        for name in try FileManager.default.contentsOfDirectory(atPath: run.folder.checkpoints) {
+            for (key, values) in try parameters(run.folder.checkpointFile(name)) {
                 XCTAssertTrue(values.allSatisfy(\.isFinite), "\(name) \(key)")
             }
         }

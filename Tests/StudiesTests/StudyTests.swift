@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 import Studies
 import Tasks
@@ -47,11 +48,11 @@ final class StudyTests: TemporaryDirectoryTestCase {
 
     func testAProcessChangingAStudyHoldsItsFolder() throws {
         let study = try Study(tinySpec(), dataDirectory: dir, reporter: quiet)
-        let held = try FolderLock(study.folder)
+        let held = try FolderLock(study.folder.path)
         XCTAssertThrowsError(try study.run()) { error in
             XCTAssertTrue("\(error)".contains("in use by another process (pid \(getpid())"), "\(error)")
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: study.folder + "/study.json"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: study.folder.spec))
         held.release()
         XCTAssertEqual(try study.run().count, 1)
     }

@@ -1,3 +1,4 @@
+import DataLayout
 import Checkpoints
 import Foundation
 import Models
@@ -147,7 +148,7 @@ final class TaskRunTests: TemporaryDirectoryTestCase {
         let run = try TaskRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet)
         try run.run(stopAfter: 4)
         try TaskRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet).run()
-        let p = try XCTUnwrap(RunProvenance.read(run.provenancePath))
+        let p = try XCTUnwrap(RunProvenance.read(run.folder.provenance))
         XCTAssertEqual(p.sessions.map(\.fromStep), [0, 4])
         XCTAssertEqual(p.sessions[0].machine, MachineInfo.current)
         XCTAssertEqual(p.machineTypes, [MachineInfo.current.machineType])
@@ -155,6 +156,6 @@ final class TaskRunTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(run.statusLine, "finished on " + MachineInfo.current.machineType)
         // A finished run is not trained again, so it gains no session.
         try TaskRun(c, dataDirectory: dir, folder: dir + "/run", reporter: quiet).run()
-        XCTAssertEqual(RunProvenance.read(run.provenancePath)?.sessions.count, 2)
+        XCTAssertEqual(RunProvenance.read(run.folder.provenance)?.sessions.count, 2)
     }
 }

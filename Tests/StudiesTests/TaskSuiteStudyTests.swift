@@ -1,3 +1,4 @@
+import DataLayout
 import Foundation
 import Studies
 import Tasks
@@ -31,7 +32,7 @@ final class TaskSuiteStudyTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(table.contains("task") && table.contains("hidden"), table)
         // The induction-heads runs evaluated the longer length too.
         let run = try TaskRun(spec.runs.first { $0.task == .inductionHeads }!, dataDirectory: dir, reporter: quiet)
-        let m = try RunMetrics.read(run.folder + "/metrics.h5")
+        let m = try RunMetrics.read(run.folder.metrics)
         XCTAssertEqual(m.evalLengths, [24])
         XCTAssertEqual(m.lengthAccuracy.count, m.steps.count)
         XCTAssertEqual(m.slotName, "trigger position")

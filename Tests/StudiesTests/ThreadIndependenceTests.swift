@@ -1,3 +1,4 @@
+import DataLayout
 import Checkpoints
 import Foundation
 import Models
@@ -29,7 +30,7 @@ final class ThreadIndependenceTests: TemporaryDirectoryTestCase {
                 Parallel.setThreads(threads)
                 let run = try TaskRun(config(family), dataDirectory: dir, folder: dir + "/\(family)-\(threads)", reporter: quiet)
                 metrics.append(try run.run().metrics)
-                let model = try Checkpoint.loadModel(run.folder + "/checkpoints/step-00000006.h5")
+                let model = try Checkpoint.loadModel(run.folder.checkpoint(step: 6))
                 parameters.append(Dictionary(uniqueKeysWithValues: model.parameters.all.map { ($0.key, $0.tensor.values) }))
             }
             XCTAssertEqual(metrics[0], metrics[1], "\(family): metrics with 1 and 2 threads")

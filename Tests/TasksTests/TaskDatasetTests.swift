@@ -1,3 +1,4 @@
+import DataLayout
 import Checkpoints
 import Foundation
 import Tasks
@@ -9,7 +10,7 @@ import XCTest
 final class TaskDatasetTests: TemporaryDirectoryTestCase {
     func testCacheHoldsTheContractsDatasetsAndReadsBackWhatWasGenerated() throws {
         let task = try MQARTask(length: 16, vocab: 64, kvPairs: 2)
-        let fresh = try TaskDataset.load(task, trainSize: 50, evalSize: 20, seed: 3, dataDirectory: dir)
+        let fresh = try TaskDataset.load(task, trainSize: 50, evalSize: 20, seed: 3, data: DataFolder(dir))
         let path = dir + "/datasets/" + TaskDataset.fileName(task, trainSize: 50, evalSize: 20, seed: 3)
         let f = try HDF5File(path, mode: .read)
         for (name, count) in [("train", 50), ("eval", 20)] {
@@ -23,11 +24,11 @@ final class TaskDatasetTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try f.stringAttribute("kv-pairs"), "2")
         XCTAssertEqual(try f.stringAttribute("vocab"), "64")
         try f.close()
-        let cached = try TaskDataset.load(task, trainSize: 50, evalSize: 20, seed: 3, dataDirectory: dir)
+        let cached = try TaskDataset.load(task, trainSize: 50, evalSize: 20, seed: 3, data: DataFolder(dir))
         XCTAssertEqual(cached.train, fresh.train)
         XCTAssertEqual(cached.heldOut, fresh.heldOut)
         try Data("broken".utf8).write(to: URL(fileURLWithPath: path))
-        let regenerated = try TaskDataset.load(task, trainSize: 50, evalSize: 20, seed: 3, dataDirectory: dir)
+        let regenerated = try TaskDataset.load(task, trainSize: 50, evalSize: 20, seed: 3, data: DataFolder(dir))
         XCTAssertEqual(regenerated.train, fresh.train)
     }
 
@@ -51,9 +52,9 @@ final class TaskDatasetTests: TemporaryDirectoryTestCase {
     func testHeldOutSetsAtOtherLengthsAreCachedByLength() throws {
         let task = try MQARTask(length: 16, vocab: 128, kvPairs: 2)
         let longer = try task.atLength(32)
-        let e = try TaskDataset.heldOut(longer, evalSize: 10, seed: 1, dataDirectory: dir)
+        let e = try TaskDataset.heldOut(longer, evalSize: 10, seed: 1, data: DataFolder(dir))
         XCTAssertEqual(e.sequenceLength, 32)
-        XCTAssertEqual(try TaskDataset.heldOut(longer, evalSize: 10, seed: 1, dataDirectory: dir), e)
-        XCTAssertNotEqual(try TaskDataset.heldOut(try task.atLength(48), evalSize: 10, seed: 1, dataDirectory: dir).inputs, e.inputs)
+        XCTAssertEqual(try TaskDataset.heldOut(longer, evalSize: 10, seed: 1, data: DataFolder(dir)), e)
+        XCTAssertNotEqual(try TaskDataset.heldOut(try task.atLength(48), evalSize: 10, seed: 1, data: DataFolder(dir)).inputs, e.inputs)
     }
 }
