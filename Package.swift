@@ -34,6 +34,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C bridges to system libraries (Debian: libopenblas-dev, libhdf5-dev, libreadline-dev).
@@ -59,6 +60,11 @@ let package = Package(
         // Where ScanLab keeps what it makes: the data folder, run, study and figures folders.
         .target(name: "DataLayout"),
 
+        // TensorBoard event files (scalars, text) in TFRecord framing; the protos' Swift code is
+        // generated once (Scripts/generate-tensorboard-protos) and committed.
+        .target(name: "TensorBoard", dependencies: ["SystemIO", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Protos"]),
+
         // Float32 tensors, reverse-mode autograd and the primitive ops.
         .target(name: "TensorCore", dependencies: ["CBLAS", "CVectorMath", "CLinux"], swiftSettings: cpuFlags),
 
@@ -74,7 +80,7 @@ let package = Package(
         // The synthetic tasks: their generators, token layouts and stored example sets.
         .target(name: "Tasks", dependencies: ["TensorCore", "Checkpoints", "DataLayout"], swiftSettings: cpuFlags),
         // Training runs of a task, studies (grids of runs), presets, backends and summaries.
-        .target(name: "Studies", dependencies: ["DataLayout", "Tasks", "TensorCore", "Models", "Checkpoints", "SystemIO"], swiftSettings: cpuFlags),
+        .target(name: "Studies", dependencies: ["DataLayout", "TensorBoard", "Tasks", "TensorCore", "Models", "Checkpoints", "SystemIO"], swiftSettings: cpuFlags),
 
         // gnuplot-iostream (C++, header-only on Boost iostreams and filesystem; Debian:
         // libgnuplot-iostream-dev libboost-iostreams-dev libboost-filesystem-dev) behind a C interface.
@@ -92,7 +98,7 @@ let package = Package(
                 path: "Notebooks", plugins: ["NotebookRegistry"]),
         .executableTarget(name: "notebook-registry"),
         .plugin(name: "NotebookRegistry", capability: .buildTool(), dependencies: ["notebook-registry"]),
-        .executableTarget(name: "scanlab-worker", dependencies: ["NotebookRunner", "Notebooks"]),
+        .executableTarget(name: "scanlab-worker", dependencies: ["NotebookRunner", "Notebooks", "Studies"]),
 
         // `scanlab bench …`: throughput measurements, never run by tests.
         .target(name: "Benchmarks", dependencies: ["TensorCore", "Kernels", "Models", "Studies", "Tasks", "CBLAS", "SystemIO"], swiftSettings: cpuFlags),
@@ -119,6 +125,7 @@ let package = Package(
                     exclude: ["Fixtures", "transformers_logits.py"]),
         .testTarget(name: "PlottingTests", dependencies: ["DataLayout", "Plotting", "Studies", "Tasks", "SystemIO", "TestSupport"]),
         .testTarget(name: "NotebookRunnerTests", dependencies: ["NotebookRunner", "SystemIO", "TestSupport"]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         // The command line itself (Sources/scanlab), through the built executable.
         .testTarget(name: "ScanlabTests", dependencies: ["Checkpoints", "Models", "SystemIO", "TensorCore", "TestSupport"]),

@@ -171,11 +171,13 @@ public final class ReplSession {
     func runCells(_ names: [String], of d: NotebookDescription) throws {
         for name in names {
             output("▶ \(name) (running)\n")
-            observer?.cellStarted(name)
-            if let failure = try runner.runCell(d, name, values, echo: { [output, observer] text in
+            let environment = observer?.cellStarted(name) ?? [:]
+            let failure = try runner.runCell(d, name, values, environment: environment, echo: { [output, observer] text in
                 output(text)
                 observer?.cellPrinted(text)
-            }) {
+            })
+            observer?.cellEnded(name)
+            if let failure {
                 output("✗ \(failure)\n")
                 return
             }
@@ -194,6 +196,8 @@ public struct ReplCommand {
 
 /// Sees the cells a session runs: when each starts and what it prints, as it prints it.
 public protocol CellObserver: AnyObject {
-    func cellStarted(_ name: String)
+    /// A cell starts; returns variables to set in its worker's environment.
+    func cellStarted(_ name: String) -> [String: String]
     func cellPrinted(_ text: String)
+    func cellEnded(_ name: String)
 }

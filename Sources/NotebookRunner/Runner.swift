@@ -27,12 +27,12 @@ public struct NotebookRunner {
     nonisolated(unsafe) public static var runningWorker: Int32 = 0
 
     /// Runs the worker; its exit status, the signal that ended it (a crash) and what it printed.
-    func call(_ args: [String], echo: ((String) -> Void)? = nil) throws -> ChildProcess.Outcome {
+    func call(_ args: [String], environment: [String: String] = [:], echo: ((String) -> Void)? = nil) throws -> ChildProcess.Outcome {
         guard FileManager.default.isExecutableFile(atPath: worker) else {
             throw NotebookError("the notebook worker \(worker) is missing; build it with: swift build -c release --product scanlab-worker")
         }
         // The crash message is what matters to the reader, not the runtime's backtrace.
-        var child = ChildProcess(worker, args, environment: ["SWIFT_BACKTRACE": "enable=no"])
+        var child = ChildProcess(worker, args, environment: environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { _, fixed in fixed })
         child.ownProcessGroup = true
         defer { NotebookRunner.runningWorker = 0 }
         // The cell's output is shown as it comes (training logs); both streams are kept.
@@ -98,7 +98,7 @@ public struct NotebookRunner {
     /// Runs one cell in a fresh worker, then records what it printed and rewrites the report.
     /// Returns nil on success, else the reason.
     public func runCell(_ d: NotebookDescription, _ cell: String, _ values: [String: String],
-                        echo: ((String) -> Void)? = nil) throws -> String? {
+                        environment: [String: String] = [:], echo: ((String) -> Void)? = nil) throws -> String? {
         let assignments = d.parameters.map { "\($0.name)=\(values[$0.name] ?? $0.defaultValue)" }
         // A cell whose state cannot be saved must not run at all: its work would be lost.
         do { try AtomicFile.checkWritable((statePath(d, values) as NSString).deletingLastPathComponent) } catch let e as SystemIOError {
@@ -106,7 +106,7 @@ public struct NotebookRunner {
         }
         var printed = ""
         let o = try call(["run", d.name, cell, "--state", statePath(d, values), "--data", dataDirectory,
-                          "--figures", figuresDirectory] + assignments, echo: { text in
+                          "--figures", figuresDirectory] + assignments, environment: environment, echo: { text in
             printed += text
             if printed.utf8.count > 2 * Self.reportLogLimit { printed = String(printed.suffix(Self.reportLogLimit)) }
             echo?(text)

@@ -82,7 +82,7 @@ public final class LivePlot {
     /// Draws the runs' recorded metrics (`plot RUN`, `plot STUDY`).
     public func draw(_ runs: [RunRecord], title: String) {
         draw(runs.map { r in
-            var s = Series(label: r.label)
+            var s = Series(label: r.config.shortLabel)
             s.steps = r.metrics.steps.map(Double.init); s.accuracies = r.metrics.accuracies; s.losses = r.metrics.losses
             return s
         }, title: title)

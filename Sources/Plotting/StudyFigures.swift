@@ -5,7 +5,7 @@ import Tasks
 /// A run's configuration and what it recorded.
 public struct RunRecord {
     public let config: RunConfig
-    public let metrics: RunMetrics
+    public var metrics: RunMetrics
     public init(config: RunConfig, metrics: RunMetrics) { self.config = config; self.metrics = metrics }
 
     public var label: String {

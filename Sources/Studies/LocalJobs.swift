@@ -5,10 +5,13 @@ import Tasks
 import SystemIO
 
 /// Runs a study's runs side by side on this machine: up to `jobs` child processes of
-/// `scanlab train --config <run>/config.json --out <run>`, each with its share of the threads.
+/// `scanlab train --config <run>/config.json --out <run> --events -`, each with its share of
+/// the threads. A child's standard output is its event stream (RunEvent JSON lines, relayed
+/// to `onEvent` and this process's EventRelay); its standard error, the human log, goes to
+/// the reporter.
 /// Runs compute the same numbers on any thread count (see Parallel.reductionBlocks), so a
-/// study with jobs gives the per-run metrics a serial one gives. Each child's output lines
-/// reach the reporter, and an unfinished run resumes as in a serial study. Children stop
+/// study with jobs gives the per-run metrics a serial one gives. An unfinished run resumes as
+/// in a serial study. Children stop
 /// (with a checkpoint) when this process dies, however it dies, and wait for a run that
 /// another process still trains, as Slurm tasks do.
 public struct LocalJobs {
@@ -27,7 +30,7 @@ public struct LocalJobs {
     }
 
     /// Trains every unfinished run of `study`; throws naming the runs whose process failed.
-    public func run(_ study: Study, reporter: ProgressReporter) throws {
+    public func run(_ study: Study, reporter: ProgressReporter, onEvent: ((RunEvent) -> Void)? = nil) throws {
         // Datasets first, once per task and seed, so the children only read them.
         let pending = try study.unfinishedRuns()
         var seen = Set<String>()
@@ -59,7 +62,7 @@ public struct LocalJobs {
             group.enter()
             Thread.detachNewThread {
                 defer { slots.signal(); group.leave() }
-                let status = self.train(run, study: study, reporter: reporter, tally: tally)
+                let status = self.train(run, study: study, reporter: reporter, onEvent: onEvent, tally: tally)
                 lock.lock()
                 defer { lock.unlock() }
                 if status == StopSignal.resumableStatus { return }
@@ -83,20 +86,31 @@ public struct LocalJobs {
         }
     }
 
-    /// One child process; its output lines (stdout and stderr together) go to the reporter.
-    func train(_ run: TaskRun, study: Study, reporter: ProgressReporter, tally: JobTally) -> Int32 {
+    /// One child process: its events to `onEvent` and the relay, its log lines to the reporter.
+    func train(_ run: TaskRun, study: Study, reporter: ProgressReporter, onEvent: ((RunEvent) -> Void)?, tally: JobTally) -> Int32 {
+        // The child's events come back through this process, so it relays none itself.
         let child = ChildProcess(scanlab, ["train", "--config", run.folder.config, "--out", run.folder.path,
-                                           "--data", study.data.path, "--threads", "\(threadsPerJob)", "--wait"],
-                                 environment: [StopSignal.parentVariable: "\(getpid())"])
+                                           "--data", study.data.path, "--threads", "\(threadsPerJob)", "--wait", "--events", "-"],
+                                 environment: [StopSignal.parentVariable: "\(getpid())", EventRelay.environmentVariable: ""])
         do {
             // Both streams' lines go to the reporter as they come.
             var pid: Int32 = 0
             let status = try child.run(onStart: { started in
                 pid = started
                 self.lock.lock(); tally.running.insert(started); self.lock.unlock()
-            }) { _, text in
-                for line in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) where !line.hasPrefix("run folder:") {
-                    self.lock.lock(); reporter.log(String(line)); self.lock.unlock()
+            }) { stream, text in
+                for line in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
+                    self.lock.lock(); defer { self.lock.unlock() }
+                    switch stream {
+                    case .errors: reporter.log(String(line))
+                    case .output:
+                        guard let event = RunEvent.decode(line: line) else {
+                            reporter.log("\(run.config.folderName): not an event on the child's standard output: \(line.prefix(200))")
+                            continue
+                        }
+                        EventRelay.send(event)
+                        onEvent?(event)
+                    }
                 }
             }.status
             lock.lock(); tally.running.remove(pid); lock.unlock()

@@ -274,6 +274,15 @@ public struct RunConfig: Codable, Equatable, Sendable {
         return text.isEmpty ? taskKind.rawValue : taskKind.rawValue + " " + text
     }
 
+    /// A label short enough for the key of a terminal-sized plot: "pythia L8 suffix s0",
+    /// "mamba mqar L64 h128 s1" (the width for the tasks whose studies sweep it).
+    public var shortLabel: String {
+        let name = size ?? (model == .hybrid ? "hybrid-\(patternText)" : model.rawValue)
+        let task = taskKind == .positionRetrieval ? "L\(length) \(variant.rawValue)" : "\(taskKind.rawValue) L\(length)"
+        let width = taskKind == .positionRetrieval ? "" : " h\(hidden)"
+        return "\(name) \(task)\(width) s\(seed)"
+    }
+
     /// The task and its options as a label ("mqar length 64, vocab 8192, …"), for tables and figures.
     public var taskLabel: String {
         switch taskKind {

@@ -275,8 +275,9 @@ public final class Study {
     let reporter: ProgressReporter
     /// Seeds this definition adds on purpose to the recorded one (`--add-seeds`).
     public let addedSeeds: [UInt64]
-    /// Passed to every run (see TaskRun.afterEvaluation).
-    public var afterEvaluation: ((RunConfig, RunMetrics) -> Void)?
+    /// Every run's events, from runs trained here or in child processes (LocalJobs); called
+    /// on one thread at a time.
+    public var onEvent: ((RunEvent) -> Void)?
 
     public init(_ spec: StudySpec, dataDirectory: String, addedSeeds: [UInt64] = [], reporter: ProgressReporter = ProgressReporter()) throws {
         try spec.validate()
@@ -324,7 +325,7 @@ public final class Study {
         defer { lock.release() }
         try writeSpec(locked: true)
         if let jobs, jobs.jobs > 1 {
-            try jobs.run(self, reporter: reporter)
+            try jobs.run(self, reporter: reporter, onEvent: onEvent)
             return try collect(locked: true)
         }
         let runs = spec.runs
@@ -332,7 +333,7 @@ public final class Study {
         for (i, c) in runs.enumerated() {
             reporter.log("[\(i + 1)/\(runs.count)] \(c.folderName)")
             let run = try TaskRun(c, dataDirectory: data.path, reporter: reporter)
-            run.afterEvaluation = afterEvaluation
+            run.onEvent = onEvent
             let r = try run.run()
             rows.append(SummaryRow(c, run, r.metrics))
             try AtomicFile.write(folder.summary, text: Self.summaryCSV(rows))

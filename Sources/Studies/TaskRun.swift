@@ -40,8 +40,10 @@ public final class TaskRun {
     let task: any SyntheticTask
     let reporter: ProgressReporter
     static let keptCheckpoints = 3
-    /// Called after every evaluation with the metrics so far (e.g. to refresh a live figure).
-    public var afterEvaluation: ((RunConfig, RunMetrics) -> Void)?
+    /// Called with each of the run's events once its folder has it (events.jsonl, metrics.h5).
+    public var onEvent: ((RunEvent) -> Void)?
+    private var eventLog: RunEventLog?
+    private var tensorBoard: TensorBoardLog?
     /// When another process trains this run: wait for it (true) or stop with an error naming it.
     public var waitForLock = false
 
@@ -128,6 +130,10 @@ public final class TaskRun {
             reporter.log("\(config.folderName): already finished (\(describe(done))); nothing to do")
             return RunResult(config: config, folder: folder, metrics: done, trained: false)
         }
+        let log = try RunEventLog(folder.events)
+        if let repair = log.repair { reporter.log("\(config.folderName): \(repair)") }
+        (eventLog, tensorBoard) = (log, TensorBoardLog(folder: folder, config: config))
+        defer { (eventLog, tensorBoard) = (nil, nil) }
 
         let sets = try TaskDataset.load(task, trainSize: config.trainSize, evalSize: config.evalSize,
                                         seed: config.dataSeed, data: self.data)
@@ -144,7 +150,7 @@ public final class TaskRun {
         }
         var metrics = RunMetrics(threshold: config.threshold)
         record(&metrics)
-        var step = 0, epoch = 0, cursor = 0
+        var step = 0, epoch = 0, cursor = 0, resumed = false
         // The mean training loss recorded at an evaluation covers the steps since the previous
         // one; a checkpoint between evaluations carries the partial sum, bit for bit.
         var lossSum = 0.0, lossCount = 0
@@ -155,6 +161,7 @@ public final class TaskRun {
             (lossSum, lossCount) = (Double(bitPattern: UInt64(bitPattern: Int64(t["loss_sum_bits"] ?? 0))), t["loss_count"] ?? 0)
             metrics = RunMetrics(checkpoint: state.metrics, threshold: config.threshold)
             record(&metrics)
+            resumed = true
             reporter.log("\(config.folderName): resuming at step \(step) from \((path as NSString).lastPathComponent)")
         case .none(let damaged):
             if damaged {
@@ -167,6 +174,8 @@ public final class TaskRun {
             reporter.log("\(config.folderName): training \(config.model.rawValue) (\(model.parameters.count) parameters) on \(on), \(config.steps) steps")
         }
         if let warning = try RunProvenance.record(at: folder.provenance, fromStep: step) { reporter.log("\(config.folderName): \(warning)") }
+        try emit(.started(.init(step: step, steps: config.steps, parameters: model.parameters.count, model: config.model.rawValue,
+                                task: config.taskLabel, label: config.shortLabel, resumed: resumed)))
 
         func checkpoint() throws {
             var state = Checkpoint.TrainingState(optimizer: optimizer)
@@ -175,6 +184,7 @@ public final class TaskRun {
             state.metrics = metrics.checkpointMetrics
             state.runConfiguration = config.json
             try saveCheckpoint(model, state, step: step)
+            try emit(.checkpointed(step: step))
         }
 
         var order = epochOrder(epoch, count: sets.train.count)
@@ -183,6 +193,7 @@ public final class TaskRun {
         while step < config.steps {
             if let signal = StopSignal.received {
                 if step > startStep { try checkpoint() }
+                try emit(.interrupted(step: step, signal: signal))
                 reporter.log("\(config.folderName): stopped by signal \(signal) at step \(step) with a checkpoint; run the same command again to resume")
                 throw Interrupted(signal: signal, description: "\(folder): interrupted by signal \(signal) at step \(step) " +
                                   "with a checkpoint; run the same command again to resume")
@@ -201,6 +212,7 @@ public final class TaskRun {
                 metrics.divergence = RunMetrics.Divergence(step: step + 1, what: bad)
                 metrics.finished = true
                 try metrics.write(folder.metrics, slots: task.slotCount)
+                try emit(.diverged(step: step + 1, what: bad))
                 reporter.log("\(config.folderName): diverged at step \(step + 1): \(bad) is not finite; " +
                              "the run stops here and keeps its last good checkpoint")
                 return RunResult(config: config, folder: folder, metrics: metrics, trained: true)
@@ -221,14 +233,28 @@ public final class TaskRun {
             if step == config.steps || stopEarly { metrics.finished = true }
             try checkpoint()
             try metrics.write(folder.metrics, slots: task.slotCount)
-            afterEvaluation?(config, metrics)
+            try emit(.evaluated(.init(step: step, loss: metrics.losses.last!, accuracy: held.accuracy, exactMatch: held.exactMatch,
+                                      slotAccuracy: held.slots, slotName: task.slotName, evalLengths: config.evalLengths ?? [],
+                                      lengthAccuracy: lengths)))
             reporter.log(String(format: "%@  step %d  loss %.4f  held-out accuracy %.4f", config.folderName, step,
                                 metrics.losses.last!, held.accuracy))
             if metrics.finished { break }
             if let stopAfter, newSteps >= stopAfter { break }
         }
-        if metrics.finished { reporter.log("\(config.folderName): finished (\(describe(metrics)))") }
+        if metrics.finished {
+            try emit(.finished(.init(step: step, reachedStep: metrics.reachedStep, finalAccuracy: metrics.accuracies.last)))
+            reporter.log("\(config.folderName): finished (\(describe(metrics)))")
+        }
         return RunResult(config: config, folder: folder, metrics: metrics, trained: true)
+    }
+
+    /// Sends an event to the run's folder (events.jsonl, TensorBoard), this process's relay and `onEvent`.
+    private func emit(_ kind: RunEvent.Kind) throws {
+        let event = RunEvent(run: folder.name, kind: kind)
+        try eventLog?.append(event)
+        try tensorBoard?.record(event)
+        EventRelay.send(event)
+        onEvent?(event)
     }
 
     private func describe(_ m: RunMetrics) -> String {

@@ -6,7 +6,8 @@ import Studies
 import Tasks
 
 /// The REPL's live plots: while a cell trains, the held-out accuracy and loss curves redrawn
-/// in the terminal after every evaluation; `plot RUN` and `plot STUDY` draw a run or a study the
+/// in the terminal after every evaluation (from the events the cell's runs relay to a file
+/// this class names in the worker's $SCANLAB_EVENTS); `plot RUN` and `plot STUDY` draw a run or a study the
 /// same way; `plot --off` and `plot --on` stop and resume them. gnuplot starts on first use;
 /// without it the REPL says how to install it, once, and carries on.
 final class LivePlotting: CellObserver {
@@ -33,7 +34,7 @@ final class LivePlotting: CellObserver {
         if let curves { return curves }
         guard !unavailable else { return nil }
         switch LivePlot.start() {
-        case .success(let p): curves = LiveCurves(plot: p)
+        case .success(let p): curves = LiveCurves(plot: p, data: DataFolder(dataDirectory))
         case .failure(let e):
             unavailable = true
             output("\(e.description); carrying on without live plots\n")
@@ -41,9 +42,22 @@ final class LivePlotting: CellObserver {
         return curves
     }
 
-    func cellStarted(_ name: String) { if enabled { live()?.reset() } }
+    /// Where the running cell's events go: one file per REPL, emptied at every cell.
+    private lazy var eventsFile = FileManager.default.temporaryDirectory.appendingPathComponent("scanlab-live-\(getpid()).jsonl").path
 
-    func cellPrinted(_ text: String) { if enabled { live()?.feed(text) } }
+    func cellStarted(_ name: String) -> [String: String] {
+        guard enabled, let curves = live() else { return [:] }
+        try? FileManager.default.removeItem(atPath: eventsFile)
+        curves.reset(following: eventsFile)
+        return [EventRelay.environmentVariable: eventsFile]
+    }
+
+    func cellPrinted(_ text: String) { if enabled { curves?.refresh() } }
+
+    func cellEnded(_ name: String) {
+        curves?.refresh()
+        try? FileManager.default.removeItem(atPath: eventsFile)
+    }
 
     func plot(_ argument: String) throws {
         switch argument {

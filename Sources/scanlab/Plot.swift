@@ -72,18 +72,3 @@ struct Plot: ParsableCommand {
         report(drawn)
     }
 }
-
-/// For --plot-live: redraws a run's learning curves (Figures/runs/<run>/learning-curves.png)
-/// after every evaluation; a drawing problem is reported once and never stops training.
-func liveCurves(figures: FiguresFolder) -> (RunConfig, RunMetrics) -> Void {
-    var warned = false
-    return { config, metrics in
-        let folder = figures.live(config.folderName)
-        let f = try? StudyFigures.learningCurves([RunRecord(config: config, metrics: metrics)], in: folder)
-        if let f, f.rendered { return }
-        if !warned {
-            warned = true
-            print("warning: live figure not drawn: \(f?.problem ?? "cannot write to \(folder)")")
-        }
-    }
-}

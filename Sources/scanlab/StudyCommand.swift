@@ -127,7 +127,6 @@ struct StudyRun: ParsableCommand {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
-        if let jobs, jobs > 1, plotLive { throw ValidationError("--plot-live needs --jobs 1 (runs in child processes draw no live figures)") }
     }
 
     func run() throws {
@@ -144,12 +143,12 @@ struct StudyRun: ParsableCommand {
             print("submitted job \(try slurm.submit(script, study: study))")
             return
         }
-        if plotLive { study.afterEvaluation = liveCurves(figures: figuresFolder(figures, data: dataOptions)) }
+        if plotLive { study.onEvent = LiveFigures(figures: figuresFolder(figures, data: dataOptions), configs: study.spec.runs, folder: study.data.run).draw }
         let start = Date()
         // Tiny models use two cores poorly, so separate runs on separate cores finish sooner; the
         // large shapes are matrix products that use every core (and each run needs its memory).
         let tiny = study.spec.runs.allSatisfy { $0.initFrom == nil && $0.size == nil }
-        let count = jobs ?? (tiny && !plotLive ? min(Parallel.cores, study.spec.runs.count) : 1)
+        let count = jobs ?? (tiny ? min(Parallel.cores, study.spec.runs.count) : 1)
         let parallel = count > 1 ? LocalJobs(jobs: count, scanlab: scanlabExecutable(), cpus: Parallel.cores) : nil
         let rows = try exitResumably { try study.run(jobs: parallel) }
         print("\nStudy \(study.spec.name): \(rows.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")

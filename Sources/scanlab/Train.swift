@@ -2,6 +2,7 @@ import ArgumentParser
 import DataLayout
 import Foundation
 import Models
+import Plotting
 import Studies
 import Tasks
 import SystemIO
@@ -106,6 +107,12 @@ struct Train: ParsableCommand {
     @Flag(help: "Redraw the learning-curve PNG after every evaluation (Figures/runs/<run>/).") var plotLive = false
     @Option(help: "Figures folder (default: $SCANLAB_FIGURES, or Figures/ beside the data folder).") var figures: String?
     @Flag(help: "When another process trains this run, wait for it instead of stopping.") var wait = false
+    @Option(help: ArgumentHelp("Also write the run's events (RunEvent JSON lines, as in <run>/events.jsonl) to standard output: -. The log then goes to standard error.", valueName: "-"))
+    var events: String?
+
+    func validate() throws {
+        if let events, events != "-" { throw ValidationError("--events takes - (standard output), got \(events)") }
+    }
 
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -144,11 +151,14 @@ struct Train: ParsableCommand {
             }
         }
         try c.validate()
-        let run = try TaskRun(c, dataDirectory: dataOptions.directory, folder: out)
-        if plotLive { run.afterEvaluation = liveCurves(figures: figuresFolder(figures, data: dataOptions)) }
+        let log: (String) -> Void = events == nil ? { Console.output($0) } : { Console.errors($0) }
+        if events != nil { EventRelay.toStandardOutput() } else { try EventRelay.fromEnvironment() }
+        let run = try TaskRun(c, dataDirectory: dataOptions.directory, folder: out,
+                              reporter: ProgressReporter(interactive: events == nil && isatty(STDOUT_FILENO) == 1, output: log))
+        if plotLive { run.onEvent = LiveFigures(figures: figuresFolder(figures, data: dataOptions), configs: [c], folder: { [folder = run.folder] _ in folder }).draw }
         run.waitForLock = wait
         let r = try exitResumably { try run.run() }
-        print("run folder: \(r.folder)")
+        log("run folder: \(r.folder)\n")
     }
 }
 

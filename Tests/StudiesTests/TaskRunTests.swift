@@ -49,12 +49,21 @@ final class TaskRunTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(lines.joined().contains("already finished"))
     }
 
-    func testAfterEvaluationHookSeesEveryEvaluation() throws {
+    func testEventHookSeesEveryEventInOrder() throws {
         let run = try TaskRun(tiny(.mamba), dataDirectory: dir, reporter: quiet)
-        var seen: [Int] = []
-        run.afterEvaluation = { _, metrics in seen.append(metrics.steps.last!) }
+        var seen: [String] = []
+        run.onEvent = { e in
+            switch e.kind {
+            case .started: seen.append("started \(e.step)")
+            case .evaluated: seen.append("evaluated \(e.step)")
+            case .checkpointed: seen.append("checkpointed \(e.step)")
+            case .finished: seen.append("finished \(e.step)")
+            case .diverged, .interrupted: seen.append("unexpected \(e)")
+            }
+        }
         try run.run()
-        XCTAssertEqual(seen, [4, 8, 12])
+        XCTAssertEqual(seen, ["started 0", "checkpointed 4", "evaluated 4", "checkpointed 8", "evaluated 8",
+                              "checkpointed 12", "evaluated 12", "finished 12"])
     }
 
     func testBadValuesAreRefusedBeforeAnythingRuns() {
