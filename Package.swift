@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Models", "SystemIO", "TensorCore", "TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["DataLayout", "Tasks", "Checkpoints", "TensorCore", "TestSupport"]),
         .testTarget(name: "StudiesTests", dependencies: ["DataLayout", "Studies", "Tasks", "Models", "Checkpoints", "TensorCore", "TestSupport"],
-                    exclude: ["Fixtures", "transformers_logits.py"]),
+                    exclude: ["Fixtures", "transformers_logits.py", "tensorboard_scalars.py"]),
         .testTarget(name: "PlottingTests", dependencies: ["DataLayout", "Plotting", "Studies", "Tasks", "SystemIO", "TestSupport"]),
         .testTarget(name: "NotebookRunnerTests", dependencies: ["NotebookRunner", "SystemIO", "TestSupport"]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "TestSupport"]),

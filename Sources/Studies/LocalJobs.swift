@@ -22,6 +22,9 @@ public struct LocalJobs {
     public let threadsPerJob: Int
     /// Serialises the children's lines and the progress counts.
     private let lock = NSLock()
+    /// Hands the children's events to `onEvent` in order, off the threads that read the
+    /// children's output (a consumer may start processes of its own, gnuplot for live figures).
+    private let delivery = DispatchQueue(label: "scanlab.local-jobs.events")
 
     public init(jobs: Int, scanlab: String, cpus: Int) {
         self.jobs = max(1, jobs)
@@ -76,6 +79,7 @@ public struct LocalJobs {
             }
         }
         group.wait()
+        delivery.sync {}
         lock.lock(); tally.allLaunched = true; lock.unlock()
         if let signal = StopSignal.received {
             throw Interrupted(signal: signal, description: "study \(study.spec.name): interrupted by signal \(signal) with " +
@@ -109,7 +113,7 @@ public struct LocalJobs {
                             continue
                         }
                         EventRelay.send(event)
-                        onEvent?(event)
+                        if let onEvent { self.delivery.async { onEvent(event) } }
                     }
                 }
             }.status

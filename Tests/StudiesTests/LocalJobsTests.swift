@@ -40,6 +40,25 @@ final class LocalJobsTests: TemporaryDirectoryTestCase {
         XCTAssertFalse(again.output.contains("training pythia"), again.output)
     }
 
+    /// --plot-live with --jobs 2: the runs train in child processes, whose events reach the
+    /// study, which redraws every run's learning curves with all its evaluations; the children's
+    /// events never show up as text in the study's output.
+    func testPlotLiveWithJobsDrawsEveryRun() throws {
+        let data = dir + "/live"
+        let r = try study(data, extra: ["--jobs", "2", "--plot-live"])
+        XCTAssertFalse(r.output.contains("\"event\""), r.output)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: data + "/runs")
+        XCTAssertEqual(runs.count, 4)
+        for run in runs {
+            let figure = data + "/figures/runs/" + run
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: figure)) ?? []
+            let table = try XCTUnwrap(files.first { $0.hasSuffix(".dat") || $0.hasSuffix(".csv") }, "\(run): \(files)")
+            let text = try String(contentsOfFile: figure + "/" + table, encoding: .utf8)
+            let steps = text.split(separator: "\n").compactMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).first.flatMap { Int($0) } }
+            XCTAssertEqual(steps, [4, 8, 12], "\(run): \(text)")
+        }
+    }
+
     /// (For SIGTERM) a serial reference study, then a study with --jobs 2 sent `signal` (once: a second
     /// SIGTERM ends a process at once, by design) half a second into its first run's training.
     func signalledStudy(_ signal: Int32, steps: Int = 1000) throws -> (scanlab: String, outcome: ChildProcess.Outcome) {
