@@ -1,6 +1,6 @@
 // swift-tools-version:5.10
-import PackageDescription
 import Foundation
+import PackageDescription
 
 /// Kernels use SIMD16<Float>; without a CPU target Swift emits baseline SSE2 code and the
 /// vector math runs 2–4× slower. Builds target the CPU they are built on (read from
@@ -74,13 +74,16 @@ let package = Package(
         // Pythia (GPT-NeoX) and Mamba with transformers' names and semantics; AdamW and schedules.
         .target(name: "Models", dependencies: ["TensorCore", "Kernels", "CBLAS"], swiftSettings: cpuFlags),
 
-        // HDF5 files: model and training checkpoints in transformers' parameter names.
-        .target(name: "Checkpoints", dependencies: ["CHDF5", "TensorCore", "Models", "SystemIO"], swiftSettings: cpuFlags),
+        // HDF5 files through a small typed layer: groups, datasets (tensors among them), attributes, checksums.
+        .target(name: "HDF5", dependencies: ["CHDF5", "SystemIO", "TensorCore"]),
+
+        // Model and training checkpoints in transformers' parameter names, as HDF5 files.
+        .target(name: "Checkpoints", dependencies: ["HDF5", "TensorCore", "Models", "SystemIO"], swiftSettings: cpuFlags),
 
         // The synthetic tasks: their generators, token layouts and stored example sets.
-        .target(name: "Tasks", dependencies: ["TensorCore", "Checkpoints", "DataLayout"], swiftSettings: cpuFlags),
+        .target(name: "Tasks", dependencies: ["TensorCore", "HDF5", "DataLayout"], swiftSettings: cpuFlags),
         // Training runs of a task, studies (grids of runs), presets, backends and summaries.
-        .target(name: "Studies", dependencies: ["DataLayout", "TensorBoard", "Tasks", "TensorCore", "Models", "Checkpoints", "SystemIO"], swiftSettings: cpuFlags),
+        .target(name: "Studies", dependencies: ["DataLayout", "HDF5", "TensorBoard", "Tasks", "TensorCore", "Models", "Checkpoints", "SystemIO"], swiftSettings: cpuFlags),
 
         // gnuplot-iostream (C++, header-only on Boost iostreams and filesystem; Debian:
         // libgnuplot-iostream-dev libboost-iostreams-dev libboost-filesystem-dev) behind a C interface.
@@ -91,7 +94,7 @@ let package = Package(
         .target(name: "Plotting", dependencies: ["DataLayout", "Studies", "Tasks", "SystemIO", "CGnuplotLive"]),
 
         // Notebooks: named cells and parameters, state in HDF5, one worker process per cell.
-        .target(name: "NotebookRunner", dependencies: ["Checkpoints", "DataLayout", "TensorCore", "SystemIO"]),
+        .target(name: "NotebookRunner", dependencies: ["HDF5", "DataLayout", "SystemIO", "TensorCore"]),
         // The experiment scripts themselves (Notebooks/ at the root), compiled into the worker;
         // their registry (`allNotebooks`) is generated from the files at every build.
         .target(name: "Notebooks", dependencies: ["NotebookRunner", "DataLayout", "Studies", "Tasks", "Models", "Plotting", "TensorCore"],
@@ -105,10 +108,10 @@ let package = Package(
 
         // libFuzzer target for the checkpoint reader (Scripts/fuzz-checkpoint); a normal build
         // replays inputs given on its command line.
-        .executableTarget(name: "scanlab-fuzz", dependencies: ["Checkpoints", "Models", "TensorCore"]),
+        .executableTarget(name: "scanlab-fuzz", dependencies: ["Checkpoints", "HDF5", "Models", "TensorCore"]),
 
         .executableTarget(name: "scanlab", dependencies: [
-            "TensorCore", "Kernels", "Models", "Checkpoints", "DataLayout", "Studies", "Tasks", "Plotting", "NotebookRunner", "Benchmarks",
+            "TensorCore", "Kernels", "Models", "Checkpoints", "HDF5", "DataLayout", "Studies", "Tasks", "Plotting", "NotebookRunner", "Benchmarks",
             "SystemIO", "CReadline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -117,10 +120,10 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore", "SystemIO"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore", "TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoints", "TensorCore", "TestSupport"],
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoints", "HDF5", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Models", "SystemIO", "TensorCore", "TestSupport"]),
-        .testTarget(name: "TasksTests", dependencies: ["DataLayout", "Tasks", "Checkpoints", "TensorCore", "TestSupport"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "HDF5", "Models", "SystemIO", "TensorCore", "TestSupport"]),
+        .testTarget(name: "TasksTests", dependencies: ["DataLayout", "Tasks", "HDF5", "TensorCore", "TestSupport"]),
         .testTarget(name: "StudiesTests", dependencies: ["DataLayout", "Studies", "Tasks", "Models", "Checkpoints", "TensorCore", "TestSupport"],
                     exclude: ["Fixtures", "transformers_logits.py", "tensorboard_scalars.py"]),
         .testTarget(name: "PlottingTests", dependencies: ["DataLayout", "Plotting", "Studies", "Tasks", "SystemIO", "TestSupport"]),
@@ -128,7 +131,7 @@ let package = Package(
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         // The command line itself (Sources/scanlab), through the built executable.
-        .testTarget(name: "ScanlabTests", dependencies: ["Checkpoints", "Models", "SystemIO", "TensorCore", "TestSupport"]),
+        .testTarget(name: "ScanlabTests", dependencies: ["Checkpoints", "HDF5", "Models", "SystemIO", "TensorCore", "TestSupport"]),
         .testTarget(name: "BridgesTests", dependencies: ["CBLAS", "CHDF5", "CReadline"]),
     ],
     cxxLanguageStandard: .cxx17

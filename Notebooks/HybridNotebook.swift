@@ -54,7 +54,7 @@ let hybrid = Notebook("hybrid", summary: "Does one attention layer among Mamba l
 func hybridStudy(_ ctx: CellContext) throws -> StudySpec {
     var base = StudySpec.fromScratchBase(steps: ctx.integers("steps")[0], evalEvery: 200)
     base.layers = 2
-    base.pattern = ctx.parameter("pattern")
+    base.pattern = try LayerPattern(parsing: ctx.parameter("pattern"))
     let models = ctx.parameter("models").split(separator: ",").compactMap { ModelFamily(rawValue: String($0)) }
     let length = ctx.integers("length")[0], variant = QueryPlacement(rawValue: ctx.parameter("variant"))!
     let spec = StudySpec(name: "", models: models, lengths: [length], variants: [variant], lrs: [1e-3],

@@ -10,7 +10,7 @@ import Tasks
 /// the quick preset (minutes); `preset=paper` is the paper's protocol (days).
 let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retrieval study: train, summarise, draw", parameters: [
     .choice("preset", default: "quick", help: "quick (minutes), standard (L = 16–32, under 2 hours) or paper (the paper's protocol, days)",
-            options: StudySpec.presetNames),
+            options: StudyPreset.names),
     Parameter("lengths", default: "preset", help: "sequence lengths L, e.g. 8,12; preset: the preset's own") { text in
         guard text != "preset" else { return nil }
         guard let bad = text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
@@ -48,14 +48,15 @@ let retrievalStudy = Notebook("retrieval-study", summary: "Reproduce the retriev
 
 /// The study these parameters describe (named after the notebook and its settings).
 func studySpec(_ ctx: CellContext) throws -> StudySpec {
-    var spec = try StudySpec.preset(ctx.parameter("preset"), fromScratch: ctx.parameter("from-scratch") == "yes")
+    guard let preset = StudyPreset(rawValue: ctx.parameter("preset")) else { throw StudyError("no preset \(ctx.parameter("preset"))") }
+    var spec = preset.spec(fromScratch: ctx.parameter("from-scratch") == "yes")
     if ctx.parameter("lengths") != "preset" { spec.lengths = ctx.integers("lengths") }
     spec.variants = ctx.parameter("variants").split(separator: ",").compactMap { QueryPlacement(rawValue: String($0)) }
     spec.seeds = ctx.integers("seeds").map(UInt64.init)
     if ctx.parameter("models") != "preset" {
         spec.models = ctx.parameter("models").split(separator: ",").compactMap { ModelFamily(rawValue: String($0)) }
     }
-    if spec.models.contains(.hybrid) { spec.base.pattern = ctx.parameter("pattern") }
+    if spec.models.contains(.hybrid) { spec.base.pattern = try LayerPattern(parsing: ctx.parameter("pattern")) }
     try applyModelSource(ctx, to: &spec)
     let families = ctx.parameter("models") == "preset" ? "" : "-" + spec.models.map { $0 == .hybrid ? "hybrid\(ctx.parameter("pattern"))" : $0.rawValue }.joined(separator: "_")
     spec = spec.named(byGrid: "notebook-\(spec.name)-L\(spec.lengths.map(String.init).joined(separator: "_"))\(families)")

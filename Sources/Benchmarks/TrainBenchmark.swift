@@ -38,14 +38,14 @@ public enum TrainBenchmark {
     /// otherwise the trainer's answer-position forward.
     public static func run(model family: ModelFamily, size: PublishedSize? = nil, task spec: TaskSpec,
                            batch: Int = 64, microBatch: Int? = nil, hidden: Int? = nil,
-                           pattern: String? = nil, warmup: Int = 2, steps: Int = 10, fullForward: Bool = false,
+                           pattern: LayerPattern? = nil, warmup: Int = 2, steps: Int = 10, fullForward: Bool = false,
                            profile: Bool = false) throws -> TrainBenchmarkRow {
         var c = RunConfig(model: family, length: spec.length)
         c.task = spec.kind == .positionRetrieval ? nil : spec.kind
         c.variant = spec.placement
         c.taskOptions = spec.options.isEmpty ? nil : spec.options
         c.batch = batch
-        c.size = size?.rawValue
+        c.size = size
         c.microBatch = microBatch
         c.pattern = pattern
         if let hidden { c.hidden = hidden }

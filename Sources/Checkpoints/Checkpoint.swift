@@ -1,6 +1,7 @@
 import Foundation
-import SystemIO
+import HDF5
 import Models
+import SystemIO
 import TensorCore
 
 /// ScanLab's HDF5 checkpoint, readable by h5dump and h5py:
@@ -28,7 +29,7 @@ public enum Checkpoint {
     public struct TrainingState {
         public var optimizer: AdamW?
         public var generators: [String: [UInt64]] = [:]
-        public var trainer: [String: Int] = [:]
+        public var trainer: TrainerCursor?
         public var metrics: [String: (values: [Double], shape: [Int])] = [:]
         /// The configuration this state was trained under, as the trainer wrote it (JSON).
         public var runConfiguration: String?
@@ -64,7 +65,7 @@ public enum Checkpoint {
             for (name, state) in s.generators { try f.write("rng/" + name, uint64s: state) }
         }
         try f.createGroups("trainer")
-        for (name, value) in s.trainer { try f.setAttribute(name, value, on: "trainer") }
+        for (name, value) in s.trainer?.attributes ?? [] { try f.setAttribute(name, value, on: "trainer") }
         if let text = s.runConfiguration {
             try f.setAttribute("run_config", text, on: "trainer")
             try f.setAttribute("run_config_hash", ContentHash.fnv1a(text), on: "trainer")
@@ -183,9 +184,11 @@ public enum Checkpoint {
             for name in try f.children("rng") { s.generators[name] = try f.readUInt64s("rng/" + name) }
         }
         if try f.exists("trainer") {
-            for name in ["step", "cursor", "epoch", "seed", "loss_sum_bits", "loss_count"] {
-                if try f.hasAttribute(name, on: "trainer") { s.trainer[name] = try f.intAttribute(name, on: "trainer") }
+            var stored: [String: Int] = [:]
+            for (name, _) in TrainerCursor().attributes where try f.hasAttribute(name, on: "trainer") {
+                stored[name] = try f.intAttribute(name, on: "trainer")
             }
+            if !stored.isEmpty { s.trainer = TrainerCursor(attributes: stored) }
         }
         if try f.hasAttribute("run_config", on: "trainer") {
             s.runConfiguration = try f.stringAttribute("run_config", on: "trainer")

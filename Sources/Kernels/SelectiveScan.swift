@@ -105,15 +105,41 @@ func scanStateStep(_ n: Int, dt: Vec16, dbu: Vec16, A: UnsafePointer<Float>, B: 
 }
 
 /// out = (⟨C_t, h_t⟩ + D·u_t)·silu(z_t), saving h at each chunk start.
-/// u, δ: (Bt,L,Dmp); B: (Bt,L,N) with row stride ldB; At: (blocks,N,16) = A transposed per block;
-/// C (stride ldC), z, out (Dmp wide): one row per output row. Every step is an output row unless
-/// `slot` is given: then step bt outputs to row slot[bt], and nowhere when slot[bt] < 0 (only h advances).
-/// Dp: (Dmp); states: (Bt,chunks,blocks,N,16); At holds A₂ = A·log2(e). Time runs outermost and channel blocks inside,
-/// so each step reads contiguous rows and the states of all blocks (blocks·N·16 floats) stay in L1.
-func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
-                            At: UnsafePointer<Float>, B: UnsafePointer<Float>, ldB: Int, C: UnsafePointer<Float>, ldC: Int,
-                            Dp: UnsafePointer<Float>, z: UnsafePointer<Float>, slot: UnsafePointer<Int32>?,
-                            out: UnsafeMutablePointer<Float>, states: UnsafeMutablePointer<Float>?) {
+/// The scan's inputs as both kernels read them. Rows are steps (Bt·L) unless noted; channels
+/// are padded to Dmp. Every step is an output row unless `slot` is given: then step bt outputs
+/// to row slot[bt], and nowhere when slot[bt] < 0 (only h advances).
+struct ScanOperands {
+    let s: ScanShape
+    let u: UnsafePointer<Float>            // (Bt·L, Dmp)
+    let delta: UnsafePointer<Float>        // δ = softplus(Δ + bias), (Bt·L, Dmp)
+    let At: UnsafePointer<Float>           // A₂ = A·log2(e) transposed per block, (blocks, N, 16)
+    let B: UnsafePointer<Float>            // (Bt·L, N), rows ldB apart
+    let ldB: Int
+    let C: UnsafePointer<Float>            // (output rows, N), rows ldC apart
+    let ldC: Int
+    let Dp: UnsafePointer<Float>           // D, (Dmp)
+    let z: UnsafePointer<Float>            // the gate, (output rows, Dmp)
+    let slot: UnsafePointer<Int32>?        // (Bt·L): each step's output row, or nil (every step)
+}
+
+/// What the backward reads (dOut) and writes, beside the forward's operands and saved states.
+struct ScanGradients {
+    let outputRows: Int
+    let dOut: UnsafePointer<Float>            // dL/dout, (output rows, Dmp)
+    let du: UnsafeMutablePointer<Float>       // (Bt·L, Dmp)
+    let dDelta: UnsafeMutablePointer<Float>   // dL/dΔ through the softplus, (Bt·L, Dmp)
+    let dz: UnsafeMutablePointer<Float>       // (output rows, Dmp)
+    let dBg: UnsafeMutablePointer<Float>      // per channel group, (groups, Bt·L, N)
+    let dCg: UnsafeMutablePointer<Float>      // per channel group, (groups, output rows, N)
+    let dAItems: UnsafeMutablePointer<Float>  // per work item, (items, blocks, N, 16)
+    let dDItems: UnsafeMutablePointer<Float>  // per work item: dD, then dΔ bias, (items, 2, Dmp)
+}
+
+/// out: (output rows, Dmp); states: (Bt, chunks, blocks, N, 16), the state at each chunk start
+/// (nil: not kept). Time runs outermost and channel blocks inside, so each step reads contiguous
+/// rows and the states of all blocks (blocks·N·16 floats) stay in L1.
+func selective_scan_forward(_ o: ScanOperands, out: UnsafeMutablePointer<Float>, states: UnsafeMutablePointer<Float>?) {
+    let (s, u, delta, At, B, ldB, C, ldC, Dp, z, slot) = (o.s, o.u, o.delta, o.At, o.B, o.ldB, o.C, o.ldC, o.Dp, o.z, o.slot)
     let (L, N, Dmp, K, T) = (s.length, s.state, s.paddedChannels, s.blocks, selectiveScanChunk)
     let groups = scanGroups(s)
     Parallel.forEach(s.batch * groups, workPerItem: L * Dmp * N * 4 / groups) { item in
@@ -128,19 +154,19 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
                 let dst = states + (b * s.chunks + t / T) * K * N * 16
                 (dst + k0 * N * 16).update(from: h + k0 * N * 16, count: (k1 - k0) * N * 16)
             }
-            let o = slot.map { Int($0[bt]) } ?? bt
-            let Bt = B + bt * ldB, Ct = C + max(o, 0) * ldC
+            let row = slot.map { Int($0[bt]) } ?? bt
+            let bRow = B + bt * ldB, cRow = C + max(row, 0) * ldC
             for k in k0..<k1 {
                 let off = bt * Dmp + k * 16, A = At + k * N * 16, hk = h + k * N * 16
                 let dt = load16(delta + off), ut = load16(u + off)
                 let dbu = dt * ut
                 /// State n one step on, in place.
                 @inline(__always) func advance(_ n: Int) -> Vec16 {
-                    let h = scanStateStep(n, dt: dt, dbu: dbu, A: A, B: Bt, hPrev: hk).h
+                    let h = scanStateStep(n, dt: dt, dbu: dbu, A: A, B: bRow, hPrev: hk).h
                     store16(h, hk + n * 16)
                     return h
                 }
-                if o < 0 {
+                if row < 0 {
                     for n in 0..<N { _ = advance(n) }
                     continue
                 }
@@ -148,12 +174,12 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
                 var y0 = load16(Dp + k * 16) * ut, y1 = Vec16()
                 var n = 0
                 while n + 1 < N {
-                    y0 = fma16(advance(n), Vec16(repeating: Ct[n]), y0)
-                    y1 = fma16(advance(n + 1), Vec16(repeating: Ct[n + 1]), y1)
+                    y0 = fma16(advance(n), Vec16(repeating: cRow[n]), y0)
+                    y1 = fma16(advance(n + 1), Vec16(repeating: cRow[n + 1]), y1)
                     n += 2
                 }
-                if n < N { y0 = fma16(advance(n), Vec16(repeating: Ct[n]), y0) }
-                let y = y0 + y1, outOff = o * Dmp + k * 16
+                if n < N { y0 = fma16(advance(n), Vec16(repeating: cRow[n]), y0) }
+                let y = y0 + y1, outOff = row * Dmp + k * 16
                 // y·silu(z) as (y·z)/(1 + e^−z): one division, rounded as the reference composition's order.
                 let zt = load16(z + outOff)
                 store16(y * zt / (one16 + exp16(-zt)), out + outOff)
@@ -165,28 +191,22 @@ func selective_scan_forward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Unsa
 /// Gradients of the scan. `dDelta` receives dL/dΔ (through the softplus: dδ·σ(Δ + bias)).
 /// Output rows as in the forward (`slot`): C, z, dOut, dz and dCg have one row per output row;
 /// steps without output have dy = 0 and skip y, dz and dC.
-/// dBg: (groups,Bt,L,N), dCg: (groups,output rows,N) per-group sums; dAItems: (items,blocks,N,16); dDItems: (items,2,Dmp)
-/// holds each item's partial sums of dD and of the Δ bias gradient.
 /// dB and dC sum over channels: each item adds its blocks into 16-lane partials for the
 /// current chunk (T·N·16 floats, in cache) and folds the lanes once the chunk is done.
 /// Chunks run backwards; inside a chunk each channel block recomputes its states from the
 /// saved start, and on that forward walk also forms what needs h_t alone (y_t for dz, dy_t,
 /// dC_t); then it walks the chunk in reverse for dh, dB, dA, dδ and du. The chunk's rows stay in cache.
-func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: UnsafePointer<Float>,
-                             At: UnsafePointer<Float>, B: UnsafePointer<Float>, ldB: Int, C: UnsafePointer<Float>, ldC: Int,
-                             Dp: UnsafePointer<Float>, z: UnsafePointer<Float>, slot: UnsafePointer<Int32>?,
-                             outputRows: Int, states: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
-                             du: UnsafeMutablePointer<Float>, dDelta: UnsafeMutablePointer<Float>,
-                             dz: UnsafeMutablePointer<Float>, dBg: UnsafeMutablePointer<Float>,
-                             dCg: UnsafeMutablePointer<Float>, dAItems: UnsafeMutablePointer<Float>,
-                             dDItems: UnsafeMutablePointer<Float>) {
+func selective_scan_backward(_ o: ScanOperands, states: UnsafePointer<Float>, _ g: ScanGradients) {
+    let (s, u, delta, At, B, ldB, C, ldC, Dp, z, slot) = (o.s, o.u, o.delta, o.At, o.B, o.ldB, o.C, o.ldC, o.Dp, o.z, o.slot)
+    let (outputRows, dOut, du, dDelta, dz, dBg, dCg, dAItems, dDItems) =
+        (g.outputRows, g.dOut, g.du, g.dDelta, g.dz, g.dBg, g.dCg, g.dAItems, g.dDItems)
     let (L, N, Dmp, K, T) = (s.length, s.state, s.paddedChannels, s.blocks, selectiveScanChunk)
     let groups = scanGroups(s)
     let ln2 = Vec16(repeating: Float(M_LN2)), twenty = Vec16(repeating: 20)
     Parallel.forEach(s.batch * groups, workPerItem: L * Dmp * N * 8 / groups) { item in
-        let b = item / groups, g = item % groups
-        let k0 = g * K / groups, k1 = (g + 1) * K / groups
-        let dBout = dBg + g * s.batch * L * N, dCout = dCg + g * outputRows * N
+        let b = item / groups, group = item % groups
+        let k0 = group * K / groups, k1 = (group + 1) * K / groups
+        let dBout = dBg + group * s.batch * L * N, dCout = dCg + group * outputRows * N
         // C for steps without output: dy = 0 there, so the reverse walk's dy·C term vanishes.
         let zeroC = UnsafeMutablePointer<Float>.allocate(capacity: N)
         zeroC.update(repeating: 0, count: N)
@@ -218,67 +238,67 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                 hs.update(from: states + (((b * s.chunks + c) * K + k) * N) * 16, count: N * 16)
                 for t in t0..<t1 {
                     let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
-                    let o = outRow[i]
+                    let row = outRow[i]
                     let dt = load16(delta + off), ut = load16(u + off)
                     let dbu = dt * ut
-                    let Bt = B + bt * ldB, dCt = dCc + i * N * 16
+                    let bRow = B + bt * ldB, dCt = dCc + i * N * 16
                     let hPrev = hs + i * N * 16, hNow = hs + (i + 1) * N * 16, a = abar + i * N * 16
-                    if o < 0 {
+                    if row < 0 {
                         // No output at this step: only h_t and Ā for the reverse walk.
                         store16(Vec16(), dys + i * 16)
-                        let v = ScanRecomputeRow(dt: dt, dbu: dbu, dy: Vec16(), Bt: Bt, Ct: UnsafePointer(zeroC), A: A, abar: a, hPrev: hPrev,
+                        let v = ScanRecomputeRow(dt: dt, dbu: dbu, dy: Vec16(), bRow: bRow, cRow: UnsafePointer(zeroC), A: A, abar: a, hPrev: hPrev,
                                                  hNow: hNow, dC: dCt, first: first)
                         for n in 0..<N { v.advance(n) }
                         continue
                     }
-                    let outOff = o * Dmp + k * 16, zt = load16(z + outOff)
+                    let outOff = row * Dmp + k * 16, zt = load16(z + outOff)
                     let sig = sigmoid16(zt)
-                    let g0 = load16(dOut + outOff)
-                    let dy = g0 * zt * sig
+                    let dOutT = load16(dOut + outOff)
+                    let dy = dOutT * zt * sig
                     store16(dy, dys + i * 16)
                     dDk = fma16(dy, ut, dDk)
-                    let Ct = C + o * ldC
+                    let cRow = C + row * ldC
                     // Two partial sums for y (even and odd n), so the adds do not wait on each other.
                     var y0 = Dv * ut, y1 = Vec16()
-                    let v = ScanRecomputeRow(dt: dt, dbu: dbu, dy: dy, Bt: Bt, Ct: Ct, A: A, abar: a, hPrev: hPrev, hNow: hNow,
+                    let v = ScanRecomputeRow(dt: dt, dbu: dbu, dy: dy, bRow: bRow, cRow: cRow, A: A, abar: a, hPrev: hPrev, hNow: hNow,
                                              dC: dCt, first: first)
                     var n = 0
                     while n + 1 < N { v.step(n, &y0); v.step(n + 1, &y1); n += 2 }
                     if n < N { v.step(n, &y0) }
-                    store16(g0 * (y0 + y1) * sig * (one16 + zt * (one16 - sig)), dz + outOff)
+                    store16(dOutT * (y0 + y1) * sig * (one16 + zt * (one16 - sig)), dz + outOff)
                 }
                 // Reverse walk, states in groups of four: a group's dh and dA stay in registers
                 // over the whole chunk, and its shares of dδ and du (sums over states) collect
                 // in per-step buffers; states beyond the last full group go one at a time.
                 let steps = t1 - t0
                 dds.update(repeating: 0, count: 2 * steps * 16)
-                var g0 = 0
-                while g0 < N {
-                    let width = min(4, N - g0)
-                    var st = (ScanReverseState(dh, dA, A, g0, N), ScanReverseState(dh, dA, A, g0 + 1, N),
-                              ScanReverseState(dh, dA, A, g0 + 2, N), ScanReverseState(dh, dA, A, g0 + 3, N))
+                var n0 = 0
+                while n0 < N {
+                    let width = min(4, N - n0)
+                    var st = (ScanReverseState(dh, dA, A, n0, N), ScanReverseState(dh, dA, A, n0 + 1, N),
+                              ScanReverseState(dh, dA, A, n0 + 2, N), ScanReverseState(dh, dA, A, n0 + 3, N))
                     for t in stride(from: t1 - 1, through: t0, by: -1) {
                         let bt = b * L + t, i = t - t0, off = bt * Dmp + k * 16
                         let dt = load16(delta + off), dy = load16(dys + i * 16)
-                        let o = outRow[i]
-                        let w = ScanReverseStep(dy: dy, dt: dt, dbu: dt * load16(u + off), Ct: o < 0 ? UnsafePointer(zeroC) : C + o * ldC, Bt: B + bt * ldB,
+                        let row = outRow[i]
+                        let w = ScanReverseStep(dy: dy, dt: dt, dbu: dt * load16(u + off), cRow: row < 0 ? UnsafePointer(zeroC) : C + row * ldC, bRow: B + bt * ldB,
                                                 abar: abar + i * N * 16, hPrev: hs + i * N * 16, dB: dBc + i * N * 16, first: first)
                         var dd = Vec16(), dub = Vec16()
                         if width == 4 {
-                            w.apply(&st.0, g0, &dd, &dub); w.apply(&st.1, g0 + 1, &dd, &dub)
-                            w.apply(&st.2, g0 + 2, &dd, &dub); w.apply(&st.3, g0 + 3, &dd, &dub)
+                            w.apply(&st.0, n0, &dd, &dub); w.apply(&st.1, n0 + 1, &dd, &dub)
+                            w.apply(&st.2, n0 + 2, &dd, &dub); w.apply(&st.3, n0 + 3, &dd, &dub)
                         } else {
-                            w.apply(&st.0, g0, &dd, &dub)
+                            w.apply(&st.0, n0, &dd, &dub)
                         }
                         store16(load16(dds + i * 16) + dd, dds + i * 16)
                         store16(load16(dds + (steps + i) * 16) + dub, dds + (steps + i) * 16)
                     }
                     if width == 4 {
-                        st.0.save(dh, dA, g0); st.1.save(dh, dA, g0 + 1); st.2.save(dh, dA, g0 + 2); st.3.save(dh, dA, g0 + 3)
-                        g0 += 4
+                        st.0.save(dh, dA, n0); st.1.save(dh, dA, n0 + 1); st.2.save(dh, dA, n0 + 2); st.3.save(dh, dA, n0 + 3)
+                        n0 += 4
                     } else {
-                        st.0.save(dh, dA, g0)
-                        g0 += 1
+                        st.0.save(dh, dA, n0)
+                        n0 += 1
                     }
                 }
                 for t in t0..<t1 {
@@ -301,9 +321,9 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
                 dBout[(b * L + t0) * N + i] = hsum16(load16(dBc + i * 16))
             }
             for t in t0..<t1 {
-                let o = outRow[t - t0]
-                guard o >= 0 else { continue }   // no output, no dC (its partials were never written)
-                for n in 0..<N { dCout[o * N + n] = hsum16(load16(dCc + ((t - t0) * N + n) * 16)) }
+                let row = outRow[t - t0]
+                guard row >= 0 else { continue }   // no output, no dC (its partials were never written)
+                for n in 0..<N { dCout[row * N + n] = hsum16(load16(dCc + ((t - t0) * N + n) * 16)) }
             }
         }
         for k in k0..<k1 {
@@ -316,7 +336,8 @@ func selective_scan_backward(_ s: ScanShape, u: UnsafePointer<Float>, delta: Uns
 /// One step t of the backward's recompute walk for one channel block, state by state.
 struct ScanRecomputeRow {
     let dt, dbu, dy: Vec16
-    let Bt, Ct, A: UnsafePointer<Float>
+    /// B_t's and C_t's rows, and A₂ of the block.
+    let bRow, cRow, A: UnsafePointer<Float>
     let abar, hPrev, hNow, dC: UnsafeMutablePointer<Float>
     /// The group's first channel block writes dC's lane partials; later blocks add to them.
     let first: Bool
@@ -324,7 +345,7 @@ struct ScanRecomputeRow {
     /// State n: Ā and h_t, kept for the reverse walk; returns h_t.
     @inline(__always) @discardableResult
     func advance(_ n: Int) -> Vec16 {
-        let (an, h) = scanStateStep(n, dt: dt, dbu: dbu, A: A, B: Bt, hPrev: hPrev)
+        let (an, h) = scanStateStep(n, dt: dt, dbu: dbu, A: A, B: bRow, hPrev: hPrev)
         store16(an, abar + n * 16)
         store16(h, hNow + n * 16)
         return h
@@ -334,7 +355,7 @@ struct ScanRecomputeRow {
     @inline(__always)
     func step(_ n: Int, _ y: inout Vec16) {
         let h = advance(n)
-        y = fma16(h, Vec16(repeating: Ct[n]), y)
+        y = fma16(h, Vec16(repeating: cRow[n]), y)
         store16(first ? dy * h : fma16(dy, h, load16(dC + n * 16)), dC + n * 16)
     }
 }
@@ -360,19 +381,20 @@ struct ScanReverseState {
 /// Step t of the reverse walk for one channel block.
 struct ScanReverseStep {
     let dy, dt, dbu: Vec16
-    let Ct, Bt: UnsafePointer<Float>
+    /// C_t's and B_t's rows.
+    let cRow, bRow: UnsafePointer<Float>
     let abar, hPrev, dB: UnsafeMutablePointer<Float>
     let first: Bool
 
     /// State n: dh ← gh·Ā with gh = dh + dy·C_t[n]; dB_t's lane partial, dA, and the dδ, du sums.
     @inline(__always)
     func apply(_ s: inout ScanReverseState, _ n: Int, _ dd: inout Vec16, _ dub: inout Vec16) {
-        let gh = fma16(dy, Vec16(repeating: Ct[n]), s.dh)                  // dL/dh_t
+        let gh = fma16(dy, Vec16(repeating: cRow[n]), s.dh)                // dL/dh_t
         let an = load16(abar + n * 16)
         let ghAh = gh * an * load16(hPrev + n * 16)                        // dL/dĀ_t ⊙ h_{t−1}
         store16(first ? gh * dbu : fma16(gh, dbu, load16(dB + n * 16)), dB + n * 16)
         dd = fma16(ghAh, s.A, dd)
-        dub = fma16(gh, Vec16(repeating: Bt[n]), dub)
+        dub = fma16(gh, Vec16(repeating: bRow[n]), dub)
         s.dA = fma16(ghAh, dt, s.dA)
         s.dh = gh * an
     }
@@ -420,14 +442,20 @@ final class ScanRun {
         self.C = C; self.cOffset = cOffset; self.ldC = ldC
         states = Tensor(uninitializedShape: recording ? [Bt, s.chunks, K, N, 16] : [0])
         let outp = Tensor(uninitializedShape: slot == nil ? [Bt, L, Dmp] : [outRows, Dmp])
-        let (uPtr, zPtr, dPtr, aPtr) = (up.pointer, zp.pointer, Dp.pointer, At.data)
         let statesPtr = recording ? states.data : nil
+        let (uPtr, zPtr, dPtr, aPtr, dtPtr) = (up.pointer, zp.pointer, Dp.pointer, At.data, dt.data)
         slot.withOptionalBuffer { slotPointer in
-            selective_scan_forward(s, u: uPtr, delta: dt.data, At: aPtr, B: B.data + bOffset, ldB: ldB,
-                                   C: C.data + cOffset, ldC: ldC, Dp: dPtr, z: zPtr, slot: slotPointer,
-                                   out: outp.data, states: statesPtr)
+            let o = ScanOperands(s: s, u: uPtr, delta: dtPtr, At: aPtr, B: B.data + bOffset, ldB: ldB, C: C.data + cOffset, ldC: ldC,
+                                 Dp: dPtr, z: zPtr, slot: slotPointer)
+            selective_scan_forward(o, out: outp.data, states: statesPtr)
         }
         out = unpad(outp, Dm)
+    }
+
+    /// The kernels' view of this scan's inputs (`slot` pointing into `self.slot`'s buffer).
+    func operands(_ slot: UnsafePointer<Int32>?) -> ScanOperands {
+        ScanOperands(s: s, u: up.pointer, delta: dt.data, At: At.data, B: B.data + bOffset, ldB: ldB, C: C.data + cOffset, ldC: ldC,
+                     Dp: Dp.pointer, z: zp.pointer, slot: slot)
     }
 
     /// Gradients of the scan for dL/dout (shaped as `out`). dΔ is through the softplus, in
@@ -443,13 +471,11 @@ final class ScanRun {
         let dCg = Tensor(uninitializedShape: slot == nil ? [groups, Bt, L, N] : [groups, outputRows, N])
         let dAItems = Tensor(uninitializedShape: [items, K, N, 16]).zeroed()
         let dDItems = Tensor(uninitializedShape: [items, 2 * Dmp]).zeroed()
-        let g = PaddedRows(dOut.data, rows: outputRows, n: Dm, np: Dmp)
+        let dOutPadded = PaddedRows(dOut.data, rows: outputRows, n: Dm, np: Dmp)
+        let gradients = ScanGradients(outputRows: outputRows, dOut: dOutPadded.pointer, du: du.data, dDelta: dDelta.data, dz: dz.data,
+                                      dBg: dBg.data, dCg: dCg.data, dAItems: dAItems.data, dDItems: dDItems.data)
         slot.withOptionalBuffer { slotPointer in
-            selective_scan_backward(s, u: up.pointer, delta: dt.data, At: At.data, B: B.data + bOffset, ldB: ldB,
-                                    C: C.data + cOffset, ldC: ldC, Dp: Dp.pointer, z: zp.pointer, slot: slotPointer,
-                                    outputRows: outputRows, states: states.data, dOut: g.pointer, du: du.data,
-                                    dDelta: dDelta.data, dz: dz.data, dBg: dBg.data, dCg: dCg.data,
-                                    dAItems: dAItems.data, dDItems: dDItems.data)
+            selective_scan_backward(operands(slotPointer), states: states.data, gradients)
         }
         // dA_log = dA·A, since A = −exp(A_log); A = A₂·ln2.
         let dAsum = dAItems.sumAll(axis0Of: items)

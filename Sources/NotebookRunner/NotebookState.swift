@@ -1,5 +1,5 @@
-import Checkpoints
 import Foundation
+import HDF5
 import TensorCore
 
 /// A value a cell stores.

@@ -1,8 +1,8 @@
 import CGnuplotLive
 import Foundation
 import Studies
-import Tasks
 import SystemIO
+import Tasks
 
 /// Held-out accuracy and training loss drawn in the terminal by one persistent gnuplot process
 /// (gnuplot-iostream, through CGnuplotLive): gnuplot's `dumb` terminal sized to the window, or

@@ -1,8 +1,8 @@
 import DataLayout
 import Foundation
 import Studies
-import Tasks
 import SystemIO
+import Tasks
 
 public struct PlotError: Error, CustomStringConvertible {
     public let description: String

@@ -1,8 +1,8 @@
-import Dispatch
 import DataLayout
+import Dispatch
 import Foundation
-import Tasks
 import SystemIO
+import Tasks
 
 /// Runs a study's runs side by side on this machine: up to `jobs` child processes of
 /// `scanlab train --config <run>/config.json --out <run> --events -`, each with its share of

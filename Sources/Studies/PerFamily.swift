@@ -47,7 +47,7 @@ extension StudySpec {
             self.initFrom = Dictionary(uniqueKeysWithValues: files.filter { models.contains($0.key) }.map { ($0.key.rawValue, $0.value) })
         }
         if let sizeText {
-            sizes = Dictionary(uniqueKeysWithValues: try PerFamily.sizes(sizeText).map { ($0.key.rawValue, $0.value.rawValue) })
+            sizes = Dictionary(uniqueKeysWithValues: try PerFamily.sizes(sizeText).map { ($0.key.rawValue, $0.value) })
         }
     }
 }

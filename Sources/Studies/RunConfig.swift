@@ -1,8 +1,8 @@
 import Checkpoints
 import Foundation
-import Tasks
 import Models
 import SystemIO
+import Tasks
 import TensorCore
 
 /// Which architecture a run trains.
@@ -69,13 +69,13 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// Mamba-2's head_dim (default 32).
     public var headDim: Int?
     /// A hybrid's layer pattern over M (Mamba), S (Mamba-2) and T (attention); default "MMT".
-    public var pattern: String?
+    public var pattern: LayerPattern?
     /// Optional checkpoint to start from (e.g. converted pretrained weights): its shape and
     /// vocabulary, with the task's tokens appended.
     public var initFrom: String?
     /// A published shape by name (PublishedSize), trained from scratch with the task's tokens
     /// appended to its vocabulary; with `initFrom` it must match the checkpoint.
-    public var size: String?
+    public var size: PublishedSize?
     /// How rows appended to a vocabulary start (default: normal).
     public var newTokenInit: NewTokenInit?
     /// Splits each step's batch into micro-batches of this size (gradients accumulated: the
@@ -88,10 +88,11 @@ public struct RunConfig: Codable, Equatable, Sendable {
         switch model {
         case .pythia: return layers ?? 2
         case .mamba, .mamba2: return layers ?? 4
-        case .hybrid: return patternText.count
+        case .hybrid: return layerPattern.count
         }
     }
-    public var patternText: String { pattern ?? "MMT" }
+    public var layerPattern: LayerPattern { pattern ?? .defaultHybrid }
+    public var patternText: String { layerPattern.description }
     /// The model as figures and tables name it: the family, a hybrid with its pattern.
     public var modelLabel: String { model == .hybrid ? "hybrid \(patternText)" : model.rawValue }
     public var headDimension: Int { headDim ?? 32 }
@@ -105,7 +106,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// configuration (and folder name) they had without these settings.
     public mutating func keepOnlyWhatTheFamilyUses() {
         if model != .hybrid { pattern = nil } else { layers = nil }
-        if !(model == .mamba2 || model == .hybrid && patternText.contains("S")) { headDim = nil }
+        if !(model == .mamba2 || model == .hybrid && layerPattern.contains(.mamba2)) { headDim = nil }
     }
 
     /// The fields in which `other` differs from this configuration ("lr: 0.001 → 0.002").
@@ -171,24 +172,19 @@ public struct RunConfig: Codable, Equatable, Sendable {
         try check(weightDecay >= 0, "weight decay must be non-negative, got \(weightDecay)")
         try check(clipNorm > 0, "gradient clipping norm must be positive, got \(clipNorm)")
         try check(hidden >= 1 && layerCount >= 1 && stateSize >= 1 && ffnSize >= 1, "model sizes must be positive")
-        if (model == .pythia || model == .hybrid && patternText.contains("T")) && initFrom == nil && size == nil {
+        if (model == .pythia || model == .hybrid && layerPattern.contains(.attention)) && initFrom == nil && size == nil {
             try check(hidden % heads == 0, "--hidden \(hidden) must be divisible by --heads \(heads)")
         }
-        if model == .mamba2 || model == .hybrid && patternText.contains("S") {
+        if model == .mamba2 || model == .hybrid && layerPattern.contains(.mamba2) {
             try check(headDimension >= 1 && (2 * hidden) % headDimension == 0,
                       "--head-dim \(headDimension) must divide d_inner = 2 × --hidden = \(2 * hidden)")
         }
         try check(pattern == nil || model == .hybrid, "--pattern is for --model hybrid, not \(model.rawValue)")
         try check(layers == nil || model != .hybrid, "--layers does not apply to a hybrid: its --pattern sets the layers")
-        if model == .hybrid {
-            do { _ = try BlockKind.pattern(patternText) } catch { throw StudyError("--pattern: \(error)") }
-        }
         if let microBatch {
             try check(microBatch >= 1 && microBatch <= batch, "--micro-batch must be in 1…\(batch) (the batch size), got \(microBatch)")
         }
-        let published = try size.map { name -> PublishedSize in
-            do { return try PublishedSize(named: name) } catch { throw StudyError("--size: \(error)") }
-        }
+        let published = size
         if let published {
             try check(ModelFamily(published.config) == model, "--size \(published.rawValue) is not a \(model.rawValue) shape")
         }
@@ -208,10 +204,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         if let initFrom {
             do { return try Checkpoint.readConfig(initFrom) } catch { throw StudyError("--init-from: \(error)") }
         }
-        if let size {
-            do { return try PublishedSize(named: size).config } catch { throw StudyError("--size: \(error)") }
-        }
-        return nil
+        return size?.config
     }
 
     /// The transformers configuration of this run's model, with the task's vocabulary.
@@ -251,7 +244,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// A readable, unique folder name: model, task, length, variant, lr, seeds and a hash of the rest.
     public var folderName: String {
         let lrText = String(format: "%g", lr)
-        let name = size ?? (model == .hybrid ? "hybrid-\(patternText)" : model.rawValue)
+        let name = size?.rawValue ?? (model == .hybrid ? "hybrid-\(patternText)" : model.rawValue)
         let task = switch taskKind {
         case .positionRetrieval: "L\(length)-\(variant.rawValue)"
         case .ngramRetrieval: "ngram-retrieval-L\(length)-\(variant.rawValue)"
@@ -277,7 +270,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// A label short enough for the key of a terminal-sized plot: "pythia L8 suffix s0",
     /// "mamba mqar L64 h128 s1" (the width for the tasks whose studies sweep it).
     public var shortLabel: String {
-        let name = size ?? (model == .hybrid ? "hybrid-\(patternText)" : model.rawValue)
+        let name = size?.rawValue ?? (model == .hybrid ? "hybrid-\(patternText)" : model.rawValue)
         let task = taskKind == .positionRetrieval ? "L\(length) \(variant.rawValue)" : "\(taskKind.rawValue) L\(length)"
         let width = taskKind == .positionRetrieval ? "" : " h\(hidden)"
         return "\(name) \(task)\(width) s\(seed)"

@@ -1,7 +1,8 @@
 import Checkpoints
 import Foundation
-import Tasks
+import HDF5
 import SystemIO
+import Tasks
 
 /// What a run records at every evaluation, saved as <run>/metrics.h5:
 /// datasets step (int64), loss (mean training loss since the previous evaluation), accuracy

@@ -1,7 +1,7 @@
 import DataLayout
 import Foundation
-import Tasks
 import SystemIO
+import Tasks
 
 /// Runs a study's unfinished runs as one Slurm job array: each array task calls
 /// `scanlab train --config <run>/config.json --out <run>` on the shared run folder, so a task

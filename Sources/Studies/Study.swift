@@ -1,7 +1,8 @@
 import DataLayout
 import Foundation
-import Tasks
+import Models
 import SystemIO
+import Tasks
 
 /// One task of a study over several tasks: its kind, the lengths and variants it runs at, and
 /// its options (nil: the task's default).
@@ -40,7 +41,7 @@ public struct StudySpec: Codable, Equatable, Sendable {
     /// The checkpoint each family starts from (family name → file), overriding base.initFrom.
     public var initFrom: [String: String]?
     /// The published shape of each family (family name → PublishedSize name), overriding base.size.
-    public var sizes: [String: String]?
+    public var sizes: [String: PublishedSize]?
     /// Whether every run must start from a checkpoint (the paper preset: it fine-tunes).
     public var requiresPretrained: Bool?
     /// Tasks with their own lengths and options (nil: base's task over `lengths` × `variants`).
@@ -49,7 +50,7 @@ public struct StudySpec: Codable, Equatable, Sendable {
     public var hiddens: [Int]?
 
     public init(name: String, models: [ModelFamily], lengths: [Int], variants: [QueryPlacement], lrs: [Double],
-                seeds: [UInt64], base: RunConfig, initFrom: [String: String]? = nil, sizes: [String: String]? = nil,
+                seeds: [UInt64], base: RunConfig, initFrom: [String: String]? = nil, sizes: [String: PublishedSize]? = nil,
                 requiresPretrained: Bool? = nil) {
         self.name = name; self.models = models; self.lengths = lengths; self.variants = variants; self.lrs = lrs
         self.seeds = seeds; self.base = base; self.initFrom = initFrom; self.sizes = sizes; self.requiresPretrained = requiresPretrained
@@ -92,7 +93,7 @@ public struct StudySpec: Codable, Equatable, Sendable {
         guard !models.isEmpty, taskAxes, !lrs.isEmpty, !seeds.isEmpty, hiddens?.isEmpty != true else {
             throw StudyError("study \(name): every axis (models, lengths, variants, hiddens, lrs, seeds; each task's lengths) needs at least one value")
         }
-        for (axis, table) in [("--init-from", initFrom), ("--size", sizes)] {
+        for (axis, table) in [("--init-from", initFrom), ("--size", sizes?.mapValues(\.rawValue))] {
             guard let table else { continue }
             if let missing = models.first(where: { table[$0.rawValue] == nil }) {
                 let given = table.keys.sorted().map { "\($0)=…" }.joined(separator: ",")
@@ -119,21 +120,6 @@ public struct StudySpec: Codable, Equatable, Sendable {
         ScanLab's tiny models trained from scratch instead: scanlab study --preset \(study) --from-scratch \
         (learning rates \(paperFromScratchLRs.map { String(format: "%g", $0) }.joined(separator: ", ")), which suit training from scratch).
         """
-    }
-
-    public static let presetNames = ["quick", "standard", "paper", "suite-quick", "mqar"]
-
-    /// A preset by name; `fromScratch` turns the paper preset (which fine-tunes pretrained
-    /// checkpoints) into the same protocol on tiny models trained from scratch.
-    public static func preset(_ name: String, fromScratch: Bool = false) throws -> StudySpec {
-        switch name {
-        case "quick": return quick
-        case "standard": return standard
-        case "paper": return fromScratch ? paperFromScratch : paper
-        case "suite-quick": return suiteQuick
-        case "mqar": return mqar
-        default: throw StudyError("unknown preset \"\(name)\" (available: \(presetNames.joined(separator: ", ")))")
-        }
     }
 
     /// The paper's protocol (Pantazopoulos et al., EMNLP 2024, synthetic retrieval): L ∈ {50, 100, 200},
@@ -170,13 +156,9 @@ public struct StudySpec: Codable, Equatable, Sendable {
     }
 
     /// A small version that finishes within 15 minutes on 2 cores and still shows real learning,
-    /// over three seeds (as the paper: one finding, three replicates).
-    ///
-    /// Calibration (ScanLab on this project's 2-core machine): tiny models trained from scratch
-    /// need far more samples than the paper's pretrained ones, so lengths are short (8 and 12).
-    /// Pythia (hidden 128, 2 layers) and Mamba (hidden 128, 4 layers) at lr 1e-3 reach 0.95 on
-    /// L = 8 within ~1–2k steps in both variants; L = 12 takes longer and shows the gap between
-    /// the two models. Evaluation every 100 steps on 1,200 held-out examples keeps evaluation cheap.
+    /// over three seeds (as the paper: one finding, three replicates). Short lengths, because tiny
+    /// models trained from scratch need far more samples than the paper's pretrained ones; its
+    /// calibration and timings are in the README ("Two commands", "Status").
     public static var quick: StudySpec {
         let base = fromScratchBase(steps: 2_500, evalEvery: 100)
         return StudySpec(name: "quick", models: [.pythia, .mamba], lengths: [8, 12], variants: [.suffix, .prefix],
@@ -186,11 +168,9 @@ public struct StudySpec: Codable, Equatable, Sendable {
 
 extension StudySpec {
     /// Longer sequences than the quick preset (L = 16, 24, 32), both models and placements,
-    /// three seeds, within 2 hours on 2 cores; calibrated with ScanLab from scratch (README,
-    /// "The standard study", with its calibration runs): 2-layer Mamba, cheaper per step than
-    /// the quick preset's 4 layers, learned L = 32 within the budget where 4 layers had not;
-    /// both families share one learning rate, so the comparison is at equal settings. Runs that
-    /// do not reach the threshold are findings of the study (the summary counts them).
+    /// three seeds, within 2 hours on 2 cores. Both families share one learning rate and two
+    /// layers, so the comparison is at equal settings; runs that do not reach the threshold are
+    /// findings of the study (the summary counts them). Calibration: README, "The standard study".
     public static var standard: StudySpec {
         var base = fromScratchBase(steps: 8_000, evalEvery: 200)
         base.layers = 2

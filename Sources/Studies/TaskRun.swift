@@ -2,9 +2,9 @@ import Checkpoints
 import DataLayout
 import Dispatch
 import Foundation
-import Tasks
 import Models
 import SystemIO
+import Tasks
 import TensorCore
 
 /// The outcome of one run.
@@ -156,9 +156,8 @@ public final class TaskRun {
         var lossSum = 0.0, lossCount = 0
         switch try resume(model: model, optimizer: optimizer) {
         case .resumed(let state, let path):
-            let t = state.trainer
-            (step, epoch, cursor) = (t["step"] ?? 0, t["epoch"] ?? 0, t["cursor"] ?? 0)
-            (lossSum, lossCount) = (Double(bitPattern: UInt64(bitPattern: Int64(t["loss_sum_bits"] ?? 0))), t["loss_count"] ?? 0)
+            let t = state.trainer ?? TrainerCursor()
+            (step, epoch, cursor, lossSum, lossCount) = (t.step, t.epoch, t.cursor, t.lossSum, t.lossCount)
             metrics = RunMetrics(checkpoint: state.metrics, threshold: config.threshold)
             record(&metrics)
             resumed = true
@@ -179,8 +178,7 @@ public final class TaskRun {
 
         func checkpoint() throws {
             var state = Checkpoint.TrainingState(optimizer: optimizer)
-            state.trainer = ["step": step, "epoch": epoch, "cursor": cursor,
-                             "loss_sum_bits": Int(Int64(bitPattern: lossSum.bitPattern)), "loss_count": lossCount]
+            state.trainer = TrainerCursor(step: step, epoch: epoch, cursor: cursor, lossSum: lossSum, lossCount: lossCount)
             state.metrics = metrics.checkpointMetrics
             state.runConfiguration = config.json
             try saveCheckpoint(model, state, step: step)

@@ -1,6 +1,6 @@
-import Checkpoints
 import DataLayout
 import Foundation
+import HDF5
 import TensorCore
 
 /// A task's training and held-out sets, generated from seeds and cached as HDF5 under

@@ -1,7 +1,6 @@
 /// Raw loops behind the elementwise ops: SIMD16 over contiguous runs, both cores when large.
 /// Short closures are inlined into each call site, so each op gets its own specialised loop;
-/// a capturing closure, or a larger body (SiLU and GELU measured at 60–65% speed through the
-/// closure path), stays a call per vector. Those ops pass an ElementwiseFunction type instead,
+/// a capturing closure, or a larger body (SiLU, GELU), stays a call per vector. Those ops pass an ElementwiseFunction type instead,
 /// whose generic kernels are specialised and inlined. Constants belong inside the closure or
 /// in a @_transparent helper.
 

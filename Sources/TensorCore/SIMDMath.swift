@@ -22,7 +22,7 @@ public let one16 = Vec16(repeating: 1)
 }
 
 /// a·b + c with one rounding: a single vfmadd through CVectorMath (Swift's `addingProduct`
-/// on SIMD16 measured about 1.8× slower than even a separate multiply and add).
+/// on SIMD16 does not compile to one; README, "Building for speed").
 @_transparent public func fma16(_ a: Vec16, _ b: Vec16, _ c: Vec16) -> Vec16 { scanlab_fma16(a, b, c) }
 
 /// The shared core of the exps: x = n·ln2 + r (Cody–Waite), e^r by a degree-6 polynomial.
@@ -86,7 +86,7 @@ public let one16 = Vec16(repeating: 1)
 /// silu(x) = x·σ(x) for 16 lanes, as one division.
 @_transparent public func silu16(_ x: Vec16) -> Vec16 { x / (one16 + exp16(-x)) }
 
-/// Horizontal sum of 16 lanes by halving (the generic `sum()` is about 2× slower).
+/// Horizontal sum of 16 lanes by halving (faster than the generic `sum()`).
 @_transparent public func hsum16(_ v: Vec16) -> Float {
     let a = v.lowHalf + v.highHalf
     let b = a.lowHalf + a.highHalf
@@ -127,7 +127,7 @@ public let one16 = Vec16(repeating: 1)
     return Vec16(lowHalf: level4(l3.0), highHalf: level4(l3.1))
 }
 
-/// Horizontal max of 16 lanes by halving (the generic `max()` compiles to scalar code, ~3× slower).
+/// Horizontal max of 16 lanes by halving (the generic `max()` compiles to scalar code).
 @_transparent public func hmax16(_ v: Vec16) -> Float {
     var a = v.lowHalf; let a2 = v.highHalf; a.replace(with: a2, where: a .< a2)
     var b = a.lowHalf; let b2 = a.highHalf; b.replace(with: b2, where: b .< b2)

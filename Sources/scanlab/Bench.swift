@@ -84,7 +84,7 @@ struct BenchTrain: ParsableCommand {
         abstract: "Time one training step at the PyTorch anchor's shapes (shared/anchors/torch_train_step.py).")
 
     @Option(help: "pythia, mamba, mamba2 or hybrid (default: the family of --size).") var model: ModelFamily?
-    @Option(help: "A hybrid's layer pattern (M Mamba, S Mamba-2, T attention; default MMT).") var pattern: String?
+    @Option(help: "A hybrid's layer pattern (M Mamba, S Mamba-2, T attention; default MMT).", transform: LayerPattern.init(parsing:)) var pattern: LayerPattern?
     @Option(help: "A published shape, random weights, the task's tokens appended to its vocabulary: \(PublishedSize.names) (default: the tiny anchor models).")
     var size: String?
     @Option(help: "Accumulate gradients over micro-batches of this many examples (default: the whole batch).")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoints
 import Foundation
+import HDF5
 import Models
 import TensorCore
 

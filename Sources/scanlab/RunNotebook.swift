@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import SystemIO
 import NotebookRunner
+import SystemIO
 
 /// The notebook worker built beside this executable.
 func notebookRunner(_ data: DataOptions, figures: String?) -> NotebookRunner {

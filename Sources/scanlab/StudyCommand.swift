@@ -3,8 +3,8 @@ import DataLayout
 import Foundation
 import Plotting
 import Studies
-import Tasks
 import SystemIO
+import Tasks
 import TensorCore
 
 /// Which study: a preset with any field and axis overridden (shared by run, status, collect).
@@ -12,8 +12,8 @@ import TensorCore
 /// options that definition is used; options that would change it are refused, naming the
 /// fields (Study.checkAgainstRecord), except seeds added on purpose with --add-seeds.
 struct StudySelection: ParsableArguments {
-    @Option(help: "Preset: \(StudySpec.presetNames.joined(separator: ", ")) (default: quick, or the recorded definition of an existing --name).")
-    var preset: String?
+    @Option(help: "Preset: \(StudyPreset.names.joined(separator: ", ")) (default: quick, or the recorded definition of an existing --name).")
+    var preset: StudyPreset?
     @Option(help: "Study name (default: the preset's); its folder is <data>/studies/<name>.") var name: String?
     @Option(help: "Comma-separated models, e.g. pythia,mamba.") var models: String?
     @Option(help: "Comma-separated lengths, e.g. 50,100,200.") var lengths: String?
@@ -29,7 +29,7 @@ struct StudySelection: ParsableArguments {
     @OptionGroup var dataOptions: DataOptions
 
     func validate() throws {
-        if fromScratch && preset != "paper" { throw ValidationError("--from-scratch applies to --preset paper only") }
+        if fromScratch && preset != .paper { throw ValidationError("--from-scratch applies to --preset paper only") }
         if fromScratch && runOptions.initFrom != nil { throw ValidationError("--from-scratch and --init-from contradict each other") }
         if addSeeds != nil && seeds != nil { throw ValidationError("give --seeds (the whole axis) or --add-seeds (more of it), not both") }
         try runOptions.checkShapeFlags()
@@ -41,8 +41,7 @@ struct StudySelection: ParsableArguments {
     }
 
     func study() throws -> Study {
-        let presetName = preset ?? "quick"
-        var spec = try StudySpec.preset(presetName, fromScratch: fromScratch)
+        var spec = (preset ?? .quick).spec(fromScratch: fromScratch)
         let studyName = name ?? spec.name
         // An existing study starts from its recorded definition unless a preset is named.
         if preset == nil, let recorded = try Study.recordedSpec(name: studyName, dataDirectory: dataOptions.directory) {
@@ -103,7 +102,7 @@ struct StudyCommand: ParsableCommand {
 struct StudyRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a study from a preset (\(StudySpec.presetNames.joined(separator: ", "))), with any field overridden (the default subcommand).",
+        abstract: "Run a study from a preset (\(StudyPreset.names.joined(separator: ", "))), with any field overridden (the default subcommand).",
         discussion: """
         Finished runs are reused and interrupted ones resume, so a study can be stopped and restarted \
         at any point. Locally it prints the summary (median steps to threshold over seeds, final \
@@ -191,3 +190,5 @@ func scanlabExecutable() -> String {
     Bundle.main.executableURL?.resolvingSymlinksInPath().path
         ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
 }
+
+extension StudyPreset: ExpressibleByArgument {}

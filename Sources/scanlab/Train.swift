@@ -4,8 +4,8 @@ import Foundation
 import Models
 import Plotting
 import Studies
-import Tasks
 import SystemIO
+import Tasks
 
 /// Where generated data and runs live: --data, else $SCANLAB_DATA, else ./Data.
 struct DataOptions: ParsableArguments {
@@ -18,6 +18,7 @@ struct DataOptions: ParsableArguments {
 extension ModelFamily: ExpressibleByArgument {}
 extension QueryPlacement: ExpressibleByArgument {}
 extension NewTokenInit: ExpressibleByArgument {}
+
 
 /// Flags that set the fields of a run; shared by `train` and `study` (where they override a preset).
 struct RunOptions: ParsableArguments {
@@ -41,8 +42,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "MLP width (pythia; default 4×hidden).") var ffn: Int?
     @Option(help: "d_state (mamba, mamba2).") var stateSize: Int?
     @Option(help: "Channels per head (mamba2; default 32).") var headDim: Int?
-    @Option(help: ArgumentHelp("A hybrid's layers, one letter each: M Mamba, S Mamba-2, T attention (GPT-NeoX); default MMT, attention after two Mamba blocks.", valueName: "letters"))
-    var pattern: String?
+    @Option(help: ArgumentHelp("A hybrid's layers, one letter each: M Mamba, S Mamba-2, T attention (GPT-NeoX); default MMT, attention after two Mamba blocks.", valueName: "letters"), transform: LayerPattern.init(parsing:))
+    var pattern: LayerPattern?
     @Option(help: ArgumentHelp("Start from this checkpoint: its shape, its vocabulary with the task's tokens appended. In a study, one per family: pythia=FILE,mamba=FILE.", valueName: "file"))
     var initFrom: String?
     @Option(help: ArgumentHelp("A published shape, trained from scratch with the task's tokens appended to its vocabulary: \(PublishedSize.names). In a study, one per family: pythia-160m,mamba-130m.", valueName: "name"))
@@ -141,7 +142,7 @@ struct Train: ParsableCommand {
                 guard let size = sizes[model], sizes.count == 1 else {
                     throw StudyError("--size \(text) is not one \(model.rawValue) shape (\(PublishedSize.names))")
                 }
-                c.size = size.rawValue
+                c.size = size
             }
             if let text = runOptions.initFrom {
                 guard let file = try PerFamily.checkpoints(text)[model] else {

@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import HDF5
 import Models
 import TensorCore
 import TestSupport
@@ -91,8 +92,7 @@ final class CheckpointTests: TemporaryDirectoryTestCase {
         opt.update(lr: 1e-3)
         var state = Checkpoint.TrainingState(optimizer: opt)
         state.generators["data"] = RandomGenerator(seed: 9).state
-        state.trainer["step"] = 1
-        state.trainer["cursor"] = 64
+        state.trainer = TrainerCursor(step: 1, epoch: 2, cursor: 64, lossSum: 0.1 + 0.2, lossCount: 3)
         state.metrics["loss"] = ([2.5, 2.25], [2])
         try Checkpoint.save(model, to: dir + "/t.h5", training: state)
 
@@ -106,7 +106,7 @@ final class CheckpointTests: TemporaryDirectoryTestCase {
             XCTAssertEqual(other.parameters[key].values, model.parameters[key].values, key)
         }
         XCTAssertEqual(back.generators["data"], RandomGenerator(seed: 9).state)
-        XCTAssertEqual(back.trainer["cursor"], 64)
+        XCTAssertEqual(back.trainer, state.trainer, "every field, the loss sum bit for bit")
         XCTAssertEqual(back.metrics["loss"]?.values, [2.5, 2.25])
     }
 }

@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import HDF5
 import Models
 import TensorCore
 import TestSupport
@@ -19,7 +20,7 @@ final class FuzzedReaderTests: TemporaryDirectoryTestCase {
         for (key, t) in m.parameters.all {
             parts.append(key + " " + Fuzzing.exact(t.values) + " " + Fuzzing.exact(opt.m[key]!.values) + " " + Fuzzing.exact(opt.v[key]!.values))
         }
-        parts.append("step \(opt.step) trainer \(s.trainer.sorted { $0.key < $1.key })")
+        parts.append("step \(opt.step) trainer \(String(describing: s.trainer))")
         parts.append("rng \(s.generators.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" })")
         parts.append("metrics \(s.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.values) \($0.value.shape)" })")
         return parts.joined(separator: "\n")
@@ -31,7 +32,7 @@ final class FuzzedReaderTests: TemporaryDirectoryTestCase {
         for (_, t) in saved.parameters.all { t.grad = Tensor(t.values.map { $0 * 0.5 + 0.1 }, shape: t.shape) }
         opt.update(lr: 1e-3)
         var state = Checkpoint.TrainingState(optimizer: opt)
-        state.trainer = ["step": 7, "epoch": 1, "cursor": 12]
+        state.trainer = TrainerCursor(step: 7, epoch: 1, cursor: 12)
         state.generators = ["data": [1, 2, 3, 4]]
         state.metrics = ["loss": ([2.5, 1.5], [2]), "accuracy": ([0.1, 0.4], [2])]
         let path = dir + "/step.h5"

@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import HDF5
 import Models
 import TensorCore
 import TestSupport

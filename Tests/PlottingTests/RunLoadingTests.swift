@@ -2,8 +2,8 @@ import DataLayout
 import Foundation
 import Plotting
 import Studies
-import Tasks
 import SystemIO
+import Tasks
 import TestSupport
 import XCTest
 

@@ -1,6 +1,6 @@
 import Foundation
-import SystemIO
 import Studies
+import SystemIO
 import Tasks
 import TensorCore
 import TestSupport

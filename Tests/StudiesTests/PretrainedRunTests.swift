@@ -1,5 +1,5 @@
-import DataLayout
 import Checkpoints
+import DataLayout
 import Foundation
 import Models
 import Studies
@@ -95,7 +95,7 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
         }
         // A published shape: the task's tokens after pythia-14m's 50,304 rows.
         var c = run(.pythia, initFrom: nil)
-        c.size = "pythia-14m"; c.task = .inductionHeads; c.length = 10
+        c.size = .pythia14m; c.task = .inductionHeads; c.length = 10
         XCTAssertEqual(try c.modelConfig().vocabSize, 50304 + 16)
     }
 
@@ -135,19 +135,19 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
     func testSizeAndCheckpointMustAgree() throws {
         let file = try pretrained(.pythia)
         var c = run(.pythia, initFrom: file)
-        c.size = "pythia-70m"
+        c.size = .pythia70m
         XCTAssertThrowsError(try c.validate()) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("--size pythia-70m") && text.contains(file) && text.contains("hidden_size 512 against 18"), text)
         }
         var wrongFamily = run(.mamba, initFrom: nil)
-        wrongFamily.size = "pythia-70m"
+        wrongFamily.size = .pythia70m
         XCTAssertThrowsError(try wrongFamily.validate()) { XCTAssertTrue("\($0)".contains("not a mamba shape")) }
     }
 
     func testPublishedShapeFromScratchUsesTheAppendedLayout() throws {
         var c = run(.pythia, initFrom: nil)
-        c.size = "pythia-14m"
+        c.size = .pythia14m
         try c.validate()
         XCTAssertEqual(try XCTUnwrap(try c.makeTask() as? PositionRetrievalTask).layout, .appended(to: 50304, length: 5))
         guard case .gptNeoX(let g) = try c.modelConfig() else { return XCTFail() }
@@ -186,7 +186,7 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
             XCTAssertTrue(text.contains("Scripts/convert_checkpoint.py to-scanlab"), text)
             XCTAssertTrue(text.contains("--from-scratch"), text)
         }
-        let scratch = try StudySpec.preset("paper", fromScratch: true)
+        let scratch = StudyPreset.paper.spec(fromScratch: true)
         XCTAssertEqual(scratch.lrs, [1e-3, 5e-4, 2e-4])
         XCTAssertEqual(scratch.runs.count, StudySpec.paper.runs.count)
         XCTAssertNoThrow(try scratch.validate())

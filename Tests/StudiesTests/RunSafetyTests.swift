@@ -1,10 +1,10 @@
-import DataLayout
 import Checkpoints
+import DataLayout
 import Foundation
 import Models
 import Studies
-import Tasks
 import SystemIO
+import Tasks
 import TensorCore
 import TestSupport
 import XCTest

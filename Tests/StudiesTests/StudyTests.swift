@@ -1,8 +1,8 @@
 import DataLayout
 import Foundation
 import Studies
-import Tasks
 import SystemIO
+import Tasks
 import TestSupport
 import XCTest
 

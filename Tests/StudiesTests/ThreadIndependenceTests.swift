@@ -1,5 +1,5 @@
-import DataLayout
 import Checkpoints
+import DataLayout
 import Foundation
 import Models
 import Studies

@@ -1,6 +1,6 @@
 import DataLayout
-import Checkpoints
 import Foundation
+import HDF5
 import Tasks
 import TestSupport
 import XCTest

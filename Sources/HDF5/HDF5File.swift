@@ -1,7 +1,6 @@
 import CHDF5
 import Foundation
 import SystemIO
-import TensorCore
 
 /// An HDF5 problem, naming the file and the object.
 public struct HDF5Error: Error, CustomStringConvertible, Equatable {
@@ -166,9 +165,9 @@ public final class HDF5File {
         }
     }
 
-    public func write(_ name: String, _ tensor: Tensor, shape: [Int]? = nil) throws {
-        try writeDataset(name, shape: shape ?? tensor.shape, memType: scanlab_H5T_NATIVE_FLOAT(),
-                         fileType: scanlab_H5T_NATIVE_FLOAT(), UnsafeRawPointer(tensor.data))
+    /// Float32 values from memory (a tensor's buffer) as a dataset of `shape`.
+    public func write(_ name: String, floatsAt values: UnsafePointer<Float>, shape: [Int]) throws {
+        try writeDataset(name, shape: shape, memType: scanlab_H5T_NATIVE_FLOAT(), fileType: scanlab_H5T_NATIVE_FLOAT(), UnsafeRawPointer(values))
     }
 
     public func write(_ name: String, floats: [Float], shape: [Int]) throws {
@@ -250,13 +249,14 @@ public final class HDF5File {
         }
     }
 
-    /// A float dataset (any float width on disk) as a Float32 tensor of its shape.
-    public func readTensor(_ name: String) throws -> Tensor {
+    /// A float dataset (any float width on disk) read as Float32 into memory `allocate` returns
+    /// for its shape (a tensor's buffer).
+    public func readFloats<T>(_ name: String, into allocate: ([Int]) -> (T, UnsafeMutablePointer<Float>)) throws -> T {
         let info = try datasetInfo(name)
         guard info.isFloat else { throw HDF5Error("\(path): dataset \(name) is not floating point") }
-        let t = Tensor(uninitializedShape: info.shape)
-        try readDataset(name, memType: scanlab_H5T_NATIVE_FLOAT(), count: t.count, into: UnsafeMutableRawPointer(t.data))
-        return t
+        let (owner, buffer) = allocate(info.shape)
+        try readDataset(name, memType: scanlab_H5T_NATIVE_FLOAT(), count: info.shape.reduce(1, *), into: UnsafeMutableRawPointer(buffer))
+        return owner
     }
 
     public func readDoubles(_ name: String) throws -> (values: [Double], shape: [Int]) {
