@@ -13,7 +13,7 @@ let prefixVersusSuffix = Notebook("prefix-vs-suffix", summary: "Query before or 
 ] + modelSourceParameters, cells: [
     Cell("train") { ctx in
         let spec = try prefixVersusSuffixStudy(ctx)
-        let rows = try Study(spec, dataDirectory: ctx.dataDirectory).run()
+        let rows = try Study(spec, dataDirectory: ctx.dataDirectory).run().map(\.summaryRow)
         ctx.store("comparison", .table([["model", "variant", "seed", "steps to threshold", "final accuracy"]] + rows.map {
             [$0.model.rawValue, $0.variant.rawValue, "\($0.seed)", $0.reachedStep.map(String.init) ?? "not reached",
              $0.finalAccuracy.map { String(format: "%.4f", $0) } ?? "-"]

@@ -24,7 +24,7 @@ let taskSuite = Notebook("task-suite", summary: "Every synthetic task, Transform
     Cell("train") { ctx in try ctx.train(try taskSuiteStudy(ctx)) },
     Cell("summary") { ctx in
         let spec = try taskSuiteStudy(ctx)
-        let rows = try Study(spec, dataDirectory: ctx.dataDirectory).collect()
+        let rows = try Study(spec, dataDirectory: ctx.dataDirectory).collect().map(\.summaryRow)
         let table = Study.summaryTable(rows)
         ctx.store("summary", .text(table))
         ctx.log(table)

@@ -2,19 +2,18 @@ import Foundation
 
 /// The data folder (--data, $SCANLAB_DATA, else ./Data): everything ScanLab generates that is
 /// not a figure. Its layout lives here and nowhere else: datasets/, runs/<run>/, studies/<study>/.
-public struct DataFolder: Hashable, Sendable, CustomStringConvertible {
+public struct DataFolder: OwnedFolder {
     public let path: String
 
     /// `path` made absolute and standard, so two spellings of one folder are one DataFolder.
     public init(_ path: String) { self.path = URL(fileURLWithPath: path).standardizedFileURL.path }
 
-    public var description: String { path }
     /// Generated example sets, one HDF5 file per task, sizes and seed (TaskDataset).
-    public var datasets: String { path + "/datasets" }
-    public var runs: String { path + "/runs" }
-    public var studies: String { path + "/studies" }
+    public var datasets: String { child("datasets") }
+    public var runs: String { child("runs") }
+    public var studies: String { child("studies") }
     /// Notebook state files, one per notebook and parameter set.
-    public var notebooks: String { path + "/notebooks" }
+    public var notebooks: String { child("notebooks") }
 
     public func dataset(_ fileName: String) -> String { datasets + "/" + fileName }
     public func run(_ name: String) -> RunFolder { RunFolder(runs + "/" + name) }

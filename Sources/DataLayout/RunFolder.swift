@@ -3,22 +3,19 @@ import Foundation
 /// One training run's folder: what it was asked to train (config.json), the task's token ids
 /// (tokens.json), the machines that trained it (provenance.json), its metrics (metrics.h5), its
 /// event stream (events.jsonl), TensorBoard's view of it (tensorboard/) and its checkpoints.
-public struct RunFolder: Hashable, Sendable, CustomStringConvertible {
+public struct RunFolder: OwnedFolder {
     public let path: String
 
     public init(_ path: String) { self.path = path }
 
-    public var description: String { path }
-    /// The folder's own name (for runs in a data folder, the configuration's folder name).
-    public var name: String { (path as NSString).lastPathComponent }
 
-    public var config: String { path + "/config.json" }
-    public var tokens: String { path + "/tokens.json" }
-    public var provenance: String { path + "/provenance.json" }
-    public var metrics: String { path + "/metrics.h5" }
-    public var events: String { path + "/events.jsonl" }
-    public var tensorboard: String { path + "/tensorboard" }
-    public var checkpoints: String { path + "/checkpoints" }
+    public var config: String { child("config.json") }
+    public var tokens: String { child("tokens.json") }
+    public var provenance: String { child("provenance.json") }
+    public var metrics: String { child("metrics.h5") }
+    public var events: String { child("events.jsonl") }
+    public var tensorboard: String { child("tensorboard") }
+    public var checkpoints: String { child("checkpoints") }
     /// Checkpoints that could not be used, kept for a person to look at.
     public var unusableCheckpoints: String { checkpoints + "/unusable" }
 

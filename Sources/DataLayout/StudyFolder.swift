@@ -1,18 +1,16 @@
 import Foundation
 
 /// One study's folder, <data>/studies/<name>: the definition its name is bound to
-/// (study.json), the table of its runs (summary.csv) and the Slurm backends files (slurm/). Its runs live in the data folder's runs/.
-public struct StudyFolder: Hashable, Sendable, CustomStringConvertible {
+/// (study.json), the table of its runs (summary.csv) and the Slurm backend's files (slurm/). Its runs live in the data folder's runs/.
+public struct StudyFolder: OwnedFolder {
     public let path: String
 
     public init(_ path: String) { self.path = path }
 
-    public var description: String { path }
-    public var name: String { (path as NSString).lastPathComponent }
-    public var spec: String { path + "/study.json" }
-    public var summary: String { path + "/summary.csv" }
+    public var spec: String { child("study.json") }
+    public var summary: String { child("summary.csv") }
     /// The Slurm backend's array script and task logs.
-    public var slurm: String { path + "/slurm" }
+    public var slurm: String { child("slurm") }
     public var slurmScript: String { slurm + "/array.sbatch" }
     public var slurmLogs: String { slurm + "/logs" }
     /// The id of the job array last submitted.

@@ -2,18 +2,6 @@ import Foundation
 import Studies
 import Tasks
 
-/// A run's configuration and what it recorded.
-public struct RunRecord {
-    public let config: RunConfig
-    public var metrics: RunMetrics
-    public init(config: RunConfig, metrics: RunMetrics) { self.config = config; self.metrics = metrics }
-
-    public var label: String {
-        let task = config.taskKind == .positionRetrieval ? "" : config.taskKind.rawValue + " "
-        return "\(config.modelLabel) \(task)L=\(config.length) \(config.variant.rawValue) lr=\(String(format: "%g", config.lr)) seed=\(config.seed)"
-    }
-}
-
 
 /// The paper's figures, from any set of runs.
 public enum StudyFigures {

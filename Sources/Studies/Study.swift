@@ -223,12 +223,6 @@ public struct SummaryRow: Equatable {
         self.machine = machine; self.divergedStep = divergedStep
     }
 
-    /// The row of a run and its outcome; the machine is the last one that trained it.
-    init(_ c: RunConfig, _ run: TaskRun, _ m: RunMetrics) {
-        self.init(model: c.model, task: c.taskKind, taskParameters: c.taskParameterText, length: c.length, variant: c.variant,
-                  hidden: c.hidden, lr: c.lr, seed: c.seed, reachedStep: m.reachedStep, finalAccuracy: m.accuracies.last,
-                  finalExactMatch: m.exactMatches.last, machine: run.machineTypes?.last, divergedStep: m.divergence?.step)
-    }
     public let model: ModelFamily, task: TaskKind, length: Int, variant: QueryPlacement, hidden: Int, lr: Double, seed: UInt64
     /// The task's options other than length and variant ("vocab=8192 kv-pairs=4 …"), as summary.csv writes them.
     public let taskParameters: String
@@ -300,7 +294,7 @@ public final class Study {
     /// `jobs` of more than one, runs go side by side in child processes (LocalJobs) and the
     /// summary is collected from their folders once all are done: the same per-run numbers.
     @discardableResult
-    public func run(jobs: LocalJobs? = nil) throws -> [SummaryRow] {
+    public func run(jobs: LocalJobs? = nil) throws -> [RunRecord] {
         let lock = try lockFolder()
         defer { lock.release() }
         try writeSpec(locked: true)
@@ -309,16 +303,16 @@ public final class Study {
             return try collect(locked: true)
         }
         let runs = spec.runs
-        var rows: [SummaryRow] = []
+        var records: [RunRecord] = []
         for (i, c) in runs.enumerated() {
             reporter.log("[\(i + 1)/\(runs.count)] \(c.folderName)")
             let run = try TaskRun(c, dataDirectory: data.path, reporter: reporter)
             run.onEvent = onEvent
             let r = try run.run()
-            rows.append(SummaryRow(c, run, r.metrics))
-            try AtomicFile.write(folder.summary, text: Self.summaryCSV(rows))
+            records.append(RunRecord(config: c, metrics: r.metrics, machine: run.machineTypes?.last))
+            try AtomicFile.write(folder.summary, text: Self.summaryCSV(records.map(\.summaryRow)))
         }
-        return rows
+        return records
     }
 
     /// Prepares every run's folder and returns the runs that are not finished (what a backend
@@ -333,22 +327,22 @@ public final class Study {
 
     /// The summary from finished runs on disk, without training (after a cluster ran them).
     /// Throws naming the runs that are not finished. `locked`: this process holds the folder.
-    public func collect(locked: Bool = false) throws -> [SummaryRow] {
-        var rows: [SummaryRow] = [], pending: [String] = []
+    public func collect(locked: Bool = false) throws -> [RunRecord] {
+        var records: [RunRecord] = [], pending: [String] = []
         for c in spec.runs {
             let run = try TaskRun(c, dataDirectory: data.path, reporter: reporter)
             guard let m = try? RunMetrics.read(run.folder.metrics), m.finished else {
                 pending.append("\(c.folderName) (\(run.progress))"); continue
             }
-            rows.append(SummaryRow(c, run, m))
+            records.append(RunRecord(config: c, metrics: m, machine: run.machineTypes?.last))
         }
         guard pending.isEmpty else {
             throw StudyError("study \(spec.name): \(pending.count) of \(spec.runs.count) runs are not finished: " + pending.joined(separator: ", "))
         }
         let lock = locked ? nil : try lockFolder(wait: true)
         defer { lock?.release() }
-        try AtomicFile.write(folder.summary, text: Self.summaryCSV(rows))
-        return rows
+        try AtomicFile.write(folder.summary, text: Self.summaryCSV(records.map(\.summaryRow)))
+        return records
     }
 
     /// Takes the study folder's lock (created if missing). Without `wait`, another process

@@ -149,12 +149,11 @@ struct StudyRun: ParsableCommand {
         let tiny = study.spec.runs.allSatisfy { $0.initFrom == nil && $0.size == nil }
         let count = jobs ?? (tiny ? min(Parallel.cores, study.spec.runs.count) : 1)
         let parallel = count > 1 ? LocalJobs(jobs: count, scanlab: scanlabExecutable(), cpus: Parallel.cores) : nil
-        let rows = try exitResumably { try study.run(jobs: parallel) }
-        print("\nStudy \(study.spec.name): \(rows.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")
-        print(Study.summaryTable(rows))
+        let records = try exitResumably { try study.run(jobs: parallel) }
+        print("\nStudy \(study.spec.name): \(records.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")
+        print(Study.summaryTable(records.map(\.summaryRow)))
         print("summary: \(study.folder.summary)")
-        let runs = try RunRecord.load(studyFolder: study.folder).runs
-        report(try StudyFigures.drawAll(runs, in: figuresFolder(figures, data: dataOptions).named(study.spec.name)))
+        report(try StudyFigures.drawAll(records, in: figuresFolder(figures, data: dataOptions).named(study.spec.name)))
     }
 }
 
@@ -177,11 +176,10 @@ struct StudyCollect: ParsableCommand {
 
     func run() throws {
         let study = try selection.study()
-        let rows = try study.collect()
-        print(Study.summaryTable(rows))
+        let records = try study.collect()
+        print(Study.summaryTable(records.map(\.summaryRow)))
         print("summary: \(study.folder.summary)")
-        let runs = try RunRecord.load(studyFolder: study.folder).runs
-        report(try StudyFigures.drawAll(runs, in: figuresFolder(figures, data: selection.dataOptions).named(study.spec.name)))
+        report(try StudyFigures.drawAll(records, in: figuresFolder(figures, data: selection.dataOptions).named(study.spec.name)))
     }
 }
 

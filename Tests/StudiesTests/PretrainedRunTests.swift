@@ -161,7 +161,7 @@ final class PretrainedRunTests: TemporaryDirectoryTestCase {
         spec.lengths = [5]; spec.variants = [.suffix]; spec.seeds = [0]
         spec.base = run(.pythia, initFrom: nil)
         try spec.setPerFamily(initFrom: "pythia=\(files[.pythia]!),mamba=\(files[.mamba]!)", sizes: nil)
-        let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run()
+        let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run().map(\.summaryRow)
         XCTAssertEqual(rows.map(\.model), [.pythia, .mamba])
         for c in spec.runs {
             XCTAssertEqual(c.initFrom, files[c.model])

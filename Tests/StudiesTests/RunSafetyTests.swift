@@ -84,7 +84,7 @@ final class RunSafetyTests: TemporaryDirectoryTestCase {
         spec.models = [.pythia]; spec.lengths = [4]; spec.variants = [.suffix]; spec.seeds = [0]
         spec.lrs = [1e-3, 1e9]
         spec.base = tiny(.pythia)
-        let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run()
+        let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run().map(\.summaryRow)
         XCTAssertEqual(rows.count, 2)
         XCTAssertNil(rows[0].divergedStep)
         let diverged = try XCTUnwrap(rows[1].divergedStep, "lr 1e9 diverges")

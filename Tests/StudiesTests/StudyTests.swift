@@ -37,7 +37,7 @@ final class StudyTests: TemporaryDirectoryTestCase {
         var more = spec
         more.seeds = [0, 1]
         XCTAssertThrowsError(try Study(more, dataDirectory: dir, reporter: quiet))
-        let rows = try Study(more, dataDirectory: dir, addedSeeds: [1], reporter: quiet).run()
+        let rows = try Study(more, dataDirectory: dir, addedSeeds: [1], reporter: quiet).run().map(\.summaryRow)
         XCTAssertEqual(rows.map(\.seed), [0, 1])
         XCTAssertEqual(try Study.recordedSpec(name: "s1", dataDirectory: dir)?.seeds, [0, 1])
         // Adding seeds to a study that has none recorded is refused.

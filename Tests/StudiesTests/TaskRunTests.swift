@@ -107,7 +107,7 @@ final class TaskRunTests: TemporaryDirectoryTestCase {
         spec.lengths = [4]
         spec.seeds = [0, 1]
         spec.base = tiny(.pythia)
-        let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run()
+        let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run().map(\.summaryRow)
         XCTAssertEqual(rows.count, 2 * 2 * 2)   // models × variants × seeds
         let csv = try String(contentsOfFile: dir + "/studies/tiny/summary.csv", encoding: .utf8)
         let lines = csv.split(separator: "\n")

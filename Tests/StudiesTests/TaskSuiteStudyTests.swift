@@ -22,7 +22,7 @@ final class TaskSuiteStudyTests: TemporaryDirectoryTestCase {
         let mqar = spec.runs.filter { $0.task == .mqar }
         XCTAssertTrue(mqar.allSatisfy { $0.taskOptions == TaskOptions(vocab: 40, kvPairs: 2) && $0.length == 16 && $0.evalLengths == nil })
         XCTAssertEqual(Set(mqar.map(\.hidden)), [8, 16])
-        let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run()
+        let rows = try Study(spec, dataDirectory: dir, reporter: quiet).run().map(\.summaryRow)
         XCTAssertEqual(rows.count, 8)
         let csv = try String(contentsOfFile: dir + "/studies/suite/summary.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertTrue(csv[0].hasSuffix(",task,task_parameters,hidden,final_exact_match"))

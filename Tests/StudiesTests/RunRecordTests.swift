@@ -1,6 +1,5 @@
 import DataLayout
 import Foundation
-import Plotting
 import Studies
 import SystemIO
 import Tasks
@@ -9,7 +8,7 @@ import XCTest
 
 /// #21: figures draw what a run was trained with (the record in metrics.h5), and a run that
 /// cannot be read stops the figures naming it instead of vanishing from them.
-final class RunLoadingTests: TemporaryDirectoryTestCase {
+final class RunRecordTests: TemporaryDirectoryTestCase {
     let quiet = ProgressReporter(interactive: false, output: { _ in })
 
     func trainedStudy() throws -> StudySpec {
@@ -38,7 +37,7 @@ final class RunLoadingTests: TemporaryDirectoryTestCase {
         let mamba = dir + "/runs/" + spec.runs[1].folderName
         try AtomicFile.write(mamba + "/metrics.h5", text: "not HDF5")
         XCTAssertThrowsError(try RunRecord.load(studyFolder: DataFolder(dir).study("figures"))) { error in
-            XCTAssertTrue("\(error)".contains("run \(spec.runs[1].folderName) cannot be drawn"), "\(error)")
+            XCTAssertTrue("\(error)".contains("run \(spec.runs[1].folderName) cannot be read"), "\(error)")
         }
     }
 
