@@ -78,7 +78,7 @@ public struct SlurmBackend {
     public func status(_ study: Study) throws -> (runs: [(String, String)], queue: String) {
         var runs: [(String, String)] = []
         for c in study.spec.runs {
-            let run = try TaskRun(c, dataDirectory: study.data.path)
+            let run = try TaskRun(studyRun: c, dataDirectory: study.data.path)
             runs.append((c.folderName, run.statusLine))
         }
         var queue = "no job submitted"

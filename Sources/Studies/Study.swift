@@ -306,7 +306,7 @@ public final class Study {
         var records: [RunRecord] = []
         for (i, c) in runs.enumerated() {
             reporter.log("[\(i + 1)/\(runs.count)] \(c.folderName)")
-            let run = try TaskRun(c, dataDirectory: data.path, reporter: reporter)
+            let run = try TaskRun(studyRun: c, dataDirectory: data.path, reporter: reporter)
             run.onEvent = onEvent
             let r = try run.run()
             records.append(RunRecord(config: c, metrics: r.metrics, machine: run.machineTypes?.last))
@@ -319,7 +319,7 @@ public final class Study {
     /// still has to train).
     public func unfinishedRuns() throws -> [TaskRun] {
         try spec.runs.compactMap { c in
-            let run = try TaskRun(c, dataDirectory: data.path, reporter: reporter)
+            let run = try TaskRun(studyRun: c, dataDirectory: data.path, reporter: reporter)
             try run.prepareFolder()
             return run.progress.isDone ? nil : run
         }
@@ -330,7 +330,7 @@ public final class Study {
     public func collect(locked: Bool = false) throws -> [RunRecord] {
         var records: [RunRecord] = [], pending: [String] = []
         for c in spec.runs {
-            let run = try TaskRun(c, dataDirectory: data.path, reporter: reporter)
+            let run = try TaskRun(studyRun: c, dataDirectory: data.path, reporter: reporter)
             guard let m = try? RunMetrics.read(run.folder.metrics), m.finished else {
                 pending.append("\(c.folderName) (\(run.progress))"); continue
             }

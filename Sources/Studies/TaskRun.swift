@@ -47,8 +47,15 @@ public final class TaskRun {
     /// When another process trains this run: wait for it (true) or stop with an error naming it.
     public var waitForLock = false
 
-    public init(_ config: RunConfig, dataDirectory: String, folder: String? = nil, reporter: ProgressReporter = ProgressReporter()) throws {
+    /// Validates the configuration (where a run's configuration is made); a study, which has
+    /// validated its runs when it was made, uses `init(studyRun:)`.
+    public convenience init(_ config: RunConfig, dataDirectory: String, folder: String? = nil, reporter: ProgressReporter = ProgressReporter()) throws {
         try config.validate()
+        try self.init(studyRun: config, dataDirectory: dataDirectory, folder: folder, reporter: reporter)
+    }
+
+    /// A run of a validated study (StudySpec.validate checked every run's configuration).
+    init(studyRun config: RunConfig, dataDirectory: String, folder: String? = nil, reporter: ProgressReporter = ProgressReporter()) throws {
         self.config = config
         data = DataFolder(dataDirectory)
         self.folder = folder.map(RunFolder.init) ?? data.run(config.folderName)

@@ -151,7 +151,6 @@ struct Train: ParsableCommand {
                 c.initFrom = file
             }
         }
-        try c.validate()
         let log: (String) -> Void = events == nil ? { Console.output($0) } : { Console.errors($0) }
         if events != nil { EventRelay.toStandardOutput() } else { try EventRelay.fromEnvironment() }
         let run = try TaskRun(c, dataDirectory: dataOptions.directory, folder: out,
