@@ -56,18 +56,26 @@ public struct RunMetrics: Equatable {
         if reachedStep == nil, accuracy >= threshold { reachedStep = step }
     }
 
+    /// The per-evaluation arrays under the names metrics.h5 and a checkpoint's metrics group
+    /// both use: one list, so the two never disagree on what a run recorded.
+    func arrays(slots: Int) -> [(name: String, values: [Double], shape: [Int])] {
+        var out: [(name: String, values: [Double], shape: [Int])] = [
+            ("step", steps.map(Double.init), [steps.count]), ("loss", losses, [losses.count]),
+            ("accuracy", accuracies, [accuracies.count]), ("exact_match", exactMatches, [exactMatches.count]),
+            ("slot_accuracy", slotAccuracy.flatMap { $0 }, [slotAccuracy.count, slots]),
+        ]
+        if !evalLengths.isEmpty { out.append(("length_accuracy", lengthAccuracy.flatMap { $0 }, [lengthAccuracy.count, evalLengths.count])) }
+        return out
+    }
+
     public func write(_ path: String, slots: Int) throws {
         try HDF5File.writeAtomically(path) { f in
-            try f.write("step", int64s: steps, shape: [steps.count])
-            try f.write("loss", doubles: losses, shape: [losses.count])
-            try f.write("accuracy", doubles: accuracies, shape: [accuracies.count])
-            try f.write("exact_match", doubles: exactMatches, shape: [exactMatches.count])
-            try f.write("slot_accuracy", doubles: slotAccuracy.flatMap { $0 }, shape: [slotAccuracy.count, slots])
-            if let slotName { try f.setAttribute("slot_name", slotName) }
-            if !evalLengths.isEmpty {
-                try f.write("length_accuracy", doubles: lengthAccuracy.flatMap { $0 }, shape: [lengthAccuracy.count, evalLengths.count])
-                try f.setAttribute("eval_lengths", evalLengths.map(String.init).joined(separator: ","))
+            for a in arrays(slots: slots) {
+                // Steps stay integers in metrics.h5 (readers index with them).
+                if a.name == "step" { try f.write(a.name, int64s: steps, shape: a.shape) } else { try f.write(a.name, doubles: a.values, shape: a.shape) }
             }
+            if let slotName { try f.setAttribute("slot_name", slotName) }
+            if !evalLengths.isEmpty { try f.setAttribute("eval_lengths", evalLengths.map(String.init).joined(separator: ",")) }
             try f.setAttribute("finished", finished ? 1 : 0)
             try f.setAttribute("reached_step", reachedStep ?? -1)
             try f.setAttribute("threshold", threshold)
@@ -116,13 +124,9 @@ public struct RunMetrics: Equatable {
         }
     }
 
-    /// As a flat dictionary for training checkpoints.
-    var checkpointMetrics: [String: (values: [Double], shape: [Int])] {
-        var out: [String: (values: [Double], shape: [Int])] = ["step": (steps.map(Double.init), [steps.count]), "loss": (losses, [losses.count]),
-         "accuracy": (accuracies, [accuracies.count]), "exact_match": (exactMatches, [exactMatches.count]),
-         "slot_accuracy": (slotAccuracy.flatMap { $0 }, [slotAccuracy.count, slotAccuracy.first?.count ?? 0])]
-        if !lengthAccuracy.isEmpty { out["length_accuracy"] = (lengthAccuracy.flatMap { $0 }, [lengthAccuracy.count, lengthAccuracy[0].count]) }
-        return out
+    /// The same arrays as a training checkpoint's metrics group.
+    func checkpointMetrics(slots: Int) -> [String: (values: [Double], shape: [Int])] {
+        Dictionary(arrays(slots: slots).map { ($0.name, ($0.values, $0.shape)) }, uniquingKeysWith: { a, _ in a })
     }
 
     init(checkpoint: [String: (values: [Double], shape: [Int])], threshold: Double) {

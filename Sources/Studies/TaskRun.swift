@@ -186,7 +186,7 @@ public final class TaskRun {
         func checkpoint() throws {
             var state = Checkpoint.TrainingState(optimizer: optimizer)
             state.trainer = TrainerCursor(step: step, epoch: epoch, cursor: cursor, lossSum: lossSum, lossCount: lossCount)
-            state.metrics = metrics.checkpointMetrics
+            state.metrics = metrics.checkpointMetrics(slots: task.slotCount)
             state.runConfiguration = config.json
             try saveCheckpoint(model, state, step: step)
             try emit(.checkpointed(step: step))
