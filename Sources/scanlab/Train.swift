@@ -152,7 +152,10 @@ struct Train: ParsableCommand {
             }
         }
         let log: (String) -> Void = events == nil ? { Console.output($0) } : { Console.errors($0) }
-        if events != nil { EventRelay.toStandardOutput() } else { try EventRelay.fromEnvironment() }
+        if events != nil { EventRelay.toStandardOutput() } else {
+            // A relay is only a live view: one that cannot be opened is reported, and training goes on.
+            do { try EventRelay.fromEnvironment() } catch { log("warning: no live events (\(EventRelay.environmentVariable)): \(error)\n") }
+        }
         let run = try TaskRun(c, dataDirectory: dataOptions.directory, folder: out,
                               reporter: ProgressReporter(interactive: events == nil && isatty(STDOUT_FILENO) == 1, output: log))
         if plotLive { run.onEvent = LiveFigures(figures: figuresFolder(figures, data: dataOptions), configs: [c], folder: { [folder = run.folder] _ in folder }).draw }
