@@ -24,16 +24,7 @@ public func medianSeconds(seconds: Double = 0.3, minRuns: Int = 5, _ body: () ->
 
 /// Writes benchmark rows as a JSON array (keys sorted, so files diff cleanly).
 public func writeJSON<T: Encodable>(_ rows: [T], to path: String) throws {
-    do {
-        try JSONRecord.write(rows, to: path)
-    } catch {
-        throw BenchmarkError("cannot write JSON to \(path): \(error.localizedDescription)")
-    }
-}
-
-public struct BenchmarkError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+    try JSONRecord.write(rows, to: path)   // a SystemIOError names the path and the reason
 }
 
 /// Pads columns for a plain-text table.

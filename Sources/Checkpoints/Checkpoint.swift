@@ -176,7 +176,7 @@ public enum Checkpoint {
                 m[key] = try moment("m")
                 v[key] = try moment("v")
             }
-            do { try optimizer.restore(step: try f.intAttribute("step", on: "optimizer"), m: m, v: v) } catch let e as OptimizerError {
+            do { try optimizer.restore(step: try f.intAttribute("step", on: "optimizer"), m: m, v: v) } catch let e as ShapeError {
                 throw HDF5Error("\(path): \(e)")
             }
         }

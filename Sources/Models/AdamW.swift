@@ -33,9 +33,9 @@ public final class AdamW {
     /// Restores a saved state; every moment must match its parameter's shape.
     public func restore(step: Int, m: [String: Tensor], v: [String: Tensor]) throws {
         for (key, t) in parameters.all {
-            guard let mk = m[key], let vk = v[key] else { throw OptimizerError("optimizer state has no moments for \(key)") }
+            guard let mk = m[key], let vk = v[key] else { throw ShapeError("optimizer state has no moments for \(key)") }
             guard mk.shape == t.shape, vk.shape == t.shape else {
-                throw OptimizerError("optimizer moments for \(key) have shapes \(mk.shape), \(vk.shape); the parameter is \(t.shape)")
+                throw ShapeError("optimizer moments for \(key) have shapes \(mk.shape), \(vk.shape); the parameter is \(t.shape)")
             }
         }
         self.step = step
@@ -90,11 +90,6 @@ public final class AdamW {
             }
         }
     }
-}
-
-public struct OptimizerError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }
 
 /// Scales all gradients so their global L2 norm is at most `maxNorm` (PyTorch's

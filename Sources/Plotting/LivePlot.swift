@@ -46,11 +46,11 @@ public final class LivePlot {
     deinit { scanlab_live_plot_close(handle) }
 
     /// Starts gnuplot, or says why it cannot and how to install it.
-    public static func start(terminal: Terminal = .forThisTerminal(), gnuplot: String = "gnuplot") -> Result<LivePlot, PlotError> {
+    public static func start(terminal: Terminal = .forThisTerminal(), gnuplot: String = "gnuplot") -> Result<LivePlot, SystemIOError> {
         guard ChildProcess.findExecutable(gnuplot) != nil else {
-            return .failure(PlotError("live plots need gnuplot, which is not installed: apt-get install gnuplot-nox (Scripts/setup installs it)"))
+            return .failure(SystemIOError("live plots need gnuplot, which is not installed: apt-get install gnuplot-nox (Scripts/setup installs it)"))
         }
-        guard let handle = scanlab_live_plot_open(gnuplot) else { return .failure(PlotError("gnuplot (\(gnuplot)) did not start")) }
+        guard let handle = scanlab_live_plot_open(gnuplot) else { return .failure(SystemIOError("gnuplot (\(gnuplot)) did not start")) }
         let plot = LivePlot(handle: handle, terminal: terminal)
         _ = scanlab_live_plot_command(handle, terminal.command)
         return .success(plot)
