@@ -42,7 +42,7 @@ public struct LocalJobs {
             if seen.insert(TaskDataset.fileName(task, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed)).inserted {
                 _ = try TaskDataset.load(task, trainSize: c.trainSize, evalSize: c.evalSize, seed: c.dataSeed, data: study.data)
             }
-            for t in try c.lengthTasks() where seen.insert("\(t.identifier)-eval\(c.evalSize)-seed\(c.dataSeed)").inserted {
+            for t in try c.lengthTasks() where seen.insert(TaskDataset.heldOutFileName(t, evalSize: c.evalSize, seed: c.dataSeed)).inserted {
                 _ = try TaskDataset.heldOut(t, evalSize: c.evalSize, seed: c.dataSeed, data: study.data)
             }
         }

@@ -241,10 +241,14 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// checkpoints and metrics, and the input of its hash.
     public var json: String { JSONRecord.text(self) }
 
+    /// The model as folder names and short labels start: the published size, a hybrid with its
+    /// pattern ("hybrid-MMT"), or the family.
+    var modelName: String { size?.rawValue ?? (model == .hybrid ? "hybrid-\(patternText)" : model.rawValue) }
+
     /// A readable, unique folder name: model, task, length, variant, lr, seeds and a hash of the rest.
     public var folderName: String {
         let lrText = String(format: "%g", lr)
-        let name = size?.rawValue ?? (model == .hybrid ? "hybrid-\(patternText)" : model.rawValue)
+        let name = modelName
         let task = switch taskKind {
         case .positionRetrieval: "L\(length)-\(variant.rawValue)"
         case .ngramRetrieval: "ngram-retrieval-L\(length)-\(variant.rawValue)"
@@ -270,7 +274,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// A label short enough for the key of a terminal-sized plot: "pythia L8 suffix s0",
     /// "mamba mqar L64 h128 s1" (the width for the tasks whose studies sweep it).
     public var shortLabel: String {
-        let name = size?.rawValue ?? (model == .hybrid ? "hybrid-\(patternText)" : model.rawValue)
+        let name = modelName
         let task = taskKind == .positionRetrieval ? "L\(length) \(variant.rawValue)" : "\(taskKind.rawValue) L\(length)"
         let width = taskKind == .positionRetrieval ? "" : " h\(hidden)"
         return "\(name) \(task)\(width) s\(seed)"
