@@ -129,6 +129,7 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["DataLayout", "Plotting", "Studies", "Tasks", "SystemIO", "TestSupport"]),
         .testTarget(name: "NotebookRunnerTests", dependencies: ["NotebookRunner", "SystemIO", "TestSupport"]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Models", "Tasks", "TensorCore"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         // The command line itself (Sources/scanlab), through the built executable.
         .testTarget(name: "ScanlabTests", dependencies: ["Checkpoints", "HDF5", "Models", "SystemIO", "TensorCore", "TestSupport"]),

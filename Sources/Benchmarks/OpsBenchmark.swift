@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import TensorCore
 
@@ -31,25 +30,24 @@ public enum OpsBenchmark {
         ("matmul x·Wᵀ (mamba out_proj)", 3328, 128, 256, false, true),
     ]
 
-    public static func run(seconds: Double) -> [OpsBenchmarkRow] {
+    /// `rounds`: each product is timed in this many interleaved rounds (ScanLab's, then the
+    /// direct call), each side a median over `seconds / rounds`; the figures are the medians
+    /// over rounds, so both sides see the same share of the other tenants' noise.
+    public static func run(seconds: Double, rounds: Int = 5) -> [OpsBenchmarkRow] {
         var rows: [OpsBenchmarkRow] = []
         var gen = RandomGenerator(seed: 1)
         for (name, m, n, k, ta, tb) in matmuls {
-            let a = Tensor.randomNormal(ta ? [k, m] : [m, k], generator: &gen)
-            let b = Tensor.randomNormal(tb ? [n, k] : [k, n], generator: &gen)
-            let c = Tensor.zeros([m, n])
-            let flops = 2.0 * Double(m * n * k)
-            let ours = medianSeconds(seconds: seconds) { _ = withNoGrad { a.matmul(b, transposeA: ta, transposeB: tb) } }
-            // The direct call: one cblas_sgemm with OpenBLAS threading itself over all cores.
-            let direct = BLASThreading.withOpenBLASThreads(Parallel.cores) {
-                medianSeconds(seconds: seconds) {
-                    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(n), Int32(k), 1, a.data, Int32(ta ? m : k), b.data, Int32(tb ? k : n),
-                                0, c.data, Int32(n))
-                }
+            let direct = DirectSgemm(ProductShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb))
+            let (a, b) = direct.operands
+            var ours: [Double] = [], theirs: [Double] = []
+            for _ in 0..<rounds {
+                ours.append(medianSeconds(seconds: seconds / Double(rounds)) {
+                    _ = withNoGrad { a.matmul(b, transposeA: ta, transposeB: tb) }
+                })
+                theirs.append(direct.medianSeconds(seconds: seconds / Double(rounds)))
             }
-            let shape = "\(ta ? "\(k)x\(m)ᵀ" : "\(m)x\(k)") by \(tb ? "\(n)x\(k)ᵀ" : "\(k)x\(n)")"
-            rows.append(row(name, shape, flops / ours * 1e-9, flops / direct * 1e-9))
+            let flops = direct.shape.flops
+            rows.append(row(name, direct.shape.description, flops / median(ours) * 1e-9, flops / median(theirs) * 1e-9))
         }
 
         // Elementwise and row ops: bytes read + written per call.

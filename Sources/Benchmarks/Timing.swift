@@ -18,8 +18,13 @@ public func medianSeconds(seconds: Double = 0.3, minRuns: Int = 5, _ body: () ->
         samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
         if samples.count >= 10_000 { break }
     }
-    samples.sort()
-    return samples[samples.count / 2]
+    return median(samples)
+}
+
+/// The middle value (the upper of the two middle ones for an even count).
+public func median(_ values: [Double]) -> Double {
+    precondition(!values.isEmpty, "median of no values")
+    return values.sorted()[values.count / 2]
 }
 
 /// Writes benchmark rows as a JSON array (keys sorted, so files diff cleanly).

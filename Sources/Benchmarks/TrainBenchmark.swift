@@ -23,6 +23,13 @@ public struct TrainBenchmarkRow: Codable, Equatable {
     public let tokens_per_s: Double
     public let steps_timed: Int
     public let gflops: Double
+    /// The product shape that does the most of the step's arithmetic ("3392x128 by 384x128ᵀ").
+    public let sgemm_shape: String
+    /// A direct cblas_sgemm at that shape, OpenBLAS threading over every allowed core, timed
+    /// between the step's timed runs (median), so both see the machine in the same state.
+    public let sgemm_gflops: Double
+    /// gflops / sgemm_gflops: how close the whole step comes to the matrix unit's rate.
+    public let sgemm_ratio: Double
     /// The process's peak resident memory (getrusage's ru_maxrss) after the timed steps.
     public let peak_rss_mb: Double
 }
@@ -56,20 +63,34 @@ public enum TrainBenchmark {
         let model = makeModel(config, generator: &g)
         let optimizer = AdamW(model.parameters)
         let examples = try task.generate(count: batch * (warmup + steps), seed: 1, excluding: [])
-        var times: [Double] = []
+        var times: [Double] = [], sgemmTimes: [Double] = []
         var answerRows = 0
+        var direct: DirectSgemm?
         for i in 0..<(warmup + steps) {
             if profile && i == warmup { OpProfiler.start() }
+            if i == 0 { ProductTally.start() }
             let b = examples.batch(Array((i * batch)..<((i + 1) * batch)))
             answerRows = b.rows.count
             let t0 = DispatchTime.now().uptimeNanoseconds
             _ = trainingStep(model, optimizer, batch: b, lr: 1e-3, clipNorm: nil, fullForward: fullForward, microBatch: microBatch)
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-            if i >= warmup { times.append(dt) }
+            if i == 0 {
+                ProductTally.stop()
+                guard let dominant = ProductTally.shapes.first?.shape else {
+                    throw ConfigError("bench train: the step of \(c.modelLabel) ran no matrix product to compare with")
+                }
+                direct = DirectSgemm(dominant)
+            }
+            if i >= warmup {
+                times.append(dt)
+                sgemmTimes.append(direct!.medianSeconds(seconds: 0.02, minRuns: 3))
+            }
         }
         OpProfiler.stop()
         let sorted = times.sorted()
         let median = sorted[sorted.count / 2]
+        let gflops = trainingFLOPs(model, batch: batch, task: task, answerRows: answerRows, fullForward: fullForward) / median * 1e-9
+        let sgemmGflops = direct!.shape.flops / Benchmarks.median(sgemmTimes) * 1e-9
         let tokensPerStep = Double(batch * task.sequenceLength)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -80,7 +101,8 @@ public enum TrainBenchmark {
                                  params: model.parameters.count,
                                  ms_per_step_median: median * 1e3, ms_per_step_min: sorted[0] * 1e3,
                                  tokens_per_s: tokensPerStep / median, steps_timed: times.count,
-                                 gflops: trainingFLOPs(model, batch: batch, task: task, answerRows: answerRows, fullForward: fullForward) / median * 1e-9,
+                                 gflops: gflops, sgemm_shape: direct!.shape.description, sgemm_gflops: sgemmGflops,
+                                 sgemm_ratio: gflops / sgemmGflops,
                                  peak_rss_mb: Double(usage.ru_maxrss) / 1024)
     }
 
@@ -107,12 +129,16 @@ public enum TrainBenchmark {
         }) + String(format: "\n%.1f ms per step in ops and the optimizer (profiling adds a little)\n", total * per)
     }
 
+    /// The step's rate, and beside it a direct sgemm's at the step's dominant product shape
+    /// (printed under the table: `sgemm_shape`).
     public static func table(_ rows: [TrainBenchmarkRow]) -> String {
         formatTable(["impl", "model", "size", "L", "micro-batch", "params", "ms/step (median)", "ms/step (min)", "tokens/s",
-                     "GFLOP/s", "peak RSS MB"], rows.map { r in
+                     "GFLOP/s", "sgemm GFLOP/s", "ratio", "peak RSS MB"], rows.map { r in
             [r.impl, r.model, r.size, "\(r.L)", "\(r.micro_batch)", "\(r.params)", String(format: "%.1f", r.ms_per_step_median),
              String(format: "%.1f", r.ms_per_step_min), String(format: "%.0f", r.tokens_per_s), String(format: "%.1f", r.gflops),
+             String(format: "%.1f", r.sgemm_gflops), String(format: "%.2f", r.sgemm_ratio),
              String(format: "%.0f", r.peak_rss_mb)]
-        })
+        }) + "\n" + rows.map { "sgemm GFLOP/s: a direct cblas_sgemm at \($0.model)'s dominant product, \($0.sgemm_shape)" }
+            .joined(separator: "\n")
     }
 }

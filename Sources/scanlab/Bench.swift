@@ -32,8 +32,15 @@ struct BenchOps: ParsableCommand {
 
     @OptionGroup var options: BenchOptions
 
+    @Option(help: "Interleaved rounds per product (ScanLab's, then the direct call); --seconds is split over them.")
+    var rounds: Int = 5
+
+    func validate() throws {
+        guard rounds >= 1 else { throw ValidationError("--rounds must be positive, got \(rounds)") }
+    }
+
     func run() throws {
-        let rows = OpsBenchmark.run(seconds: options.seconds)
+        let rows = OpsBenchmark.run(seconds: options.seconds, rounds: rounds)
         print(OpsBenchmark.table(rows))
         if let path = options.json { try writeJSON(rows, to: path); print("wrote \(path)") }
     }

@@ -28,6 +28,7 @@ public func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: Uns
                   m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
                   alpha: Float = 1, beta: Float = 0, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) {
     _ = BLASThreading.singleThreaded
+    if ProductTally.isEnabled { ProductTally.record(ProductShape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)) }
     let lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n), ldc = ldc ?? n
     let (bands, band) = sgemmBands(m: m, n: n, k: k)
     guard bands > 1 else {
