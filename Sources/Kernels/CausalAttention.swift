@@ -10,11 +10,12 @@ import TensorCore
 //
 // Flash-style: each (batch, head) runs on one core. Queries go in tiles of 128 rows and keys in
 // blocks of 128 with an online softmax (running max m, running sum l), so no T×T matrix
-// exists: the largest buffer is one 128×128 tile. The forward saves only lse_i = m_i + log l_i
-// per row; the backward (FlashAttention-2 order: key blocks outer, query tiles inner)
+// exists: the largest buffer is one 128×128 tile. The forward saves lse_i = m_i + log l_i per
+// row and the rotated, scaled heads (B, H, 3, T, hs: as large as qkv); the backward (FlashAttention-2 order: key blocks outer, query tiles inner)
 // recomputes P = exp(S − lse) per tile and forms dS = P ⊙ (dP − rowsum(dO ⊙ O)).
 // Tile products go through single-threaded cblas_sgemm (ScanLab keeps OpenBLAS at one thread
-// and threads over heads itself); the softmax work runs as SIMD16 over keys.
+// and threads over heads itself), reading out, dOut and dqkv in place through their row
+// strides; the softmax work runs as SIMD16 over keys.
 
 /// Sizes of one attention call.
 public struct AttentionShape: Equatable {
@@ -32,35 +33,60 @@ public struct AttentionShape: Equatable {
 /// Query rows per tile and keys per block (a multiple of 16, so score rows are whole vectors).
 let attentionTile = 128
 
-/// Per-(batch, head) working copies (T × hs, row-major): q rotated and pre-scaled by 1/√hs,
-/// k rotated, v as is.
-struct HeadBuffers {
+/// One head's q (rotated, pre-scaled by 1/√hs), k (rotated) and v, each (T, hs) row-major,
+/// inside the (B, H, 3, T, hs) tensor the forward fills and the backward reads again (the
+/// rotation is done once per step, not once per pass).
+struct HeadOperands {
     let q, k, v: UnsafeMutablePointer<Float>
-    let s: AttentionShape
 
-    init(_ s: AttentionShape) {
-        self.s = s
-        let n = max(s.length * s.headSize, 1)
-        q = .allocate(capacity: n); k = .allocate(capacity: n); v = .allocate(capacity: n)
+    init(_ heads: UnsafeMutablePointer<Float>, _ s: AttentionShape, b: Int, h: Int) {
+        let n = s.length * s.headSize
+        q = heads + (b * s.heads + h) * 3 * n; k = q + n; v = k + n
     }
 
-    func free() { q.deallocate(); k.deallocate(); v.deallocate() }
-
-    /// Gathers head h of batch b from qkv (B,T,H·3·hs).
-    func load(_ qkv: UnsafePointer<Float>, b: Int, h: Int, rotary: RotaryEmbedding,
+    /// Gathers head h of batch b from qkv (B,T,H·3·hs), rotating q and k and scaling q.
+    func load(_ qkv: UnsafePointer<Float>, _ s: AttentionShape, b: Int, h: Int, rotary: RotaryEmbedding,
               cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, scale: Float) {
         let (T, H, hs, half) = (s.length, s.heads, s.headSize, rotary.half)
         for i in 0..<T {
             let src = qkv + ((b * T + i) * H + h) * 3 * hs
             let qi = q + i * hs, ki = k + i * hs
-            qi.update(from: src, count: hs)
-            ki.update(from: src + hs, count: hs)
-            (v + i * hs).update(from: src + 2 * hs, count: hs)
+            copyRow(src, qi, count: hs)
+            copyRow(src + hs, ki, count: hs)
+            copyRow(src + 2 * hs, v + i * hs, count: hs)
             rotary_forward(qi, cos + i * half, sin + i * half, half: half)
             rotary_forward(ki, cos + i * half, sin + i * half, half: half)
-            for d in 0..<hs { qi[d] *= scale }
+            scaleRow(qi, count: hs, by: scale)
         }
     }
+}
+
+/// dst[0..<count] = src   (head rows are short: a call to memmove costs more than the copy)
+@inline(__always)
+func copyRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+    var d = 0
+    while d + 16 <= count { store16(load16(src + d), dst + d); d += 16 }
+    while d < count { dst[d] = src[d]; d += 1 }
+}
+
+/// x[0..<count] *= c
+@inline(__always)
+func scaleRow(_ x: UnsafeMutablePointer<Float>, count: Int, by c: Float) {
+    let cv = Vec16(repeating: c)
+    var d = 0
+    while d + 16 <= count { store16(load16(x + d) * cv, x + d); d += 16 }
+    while d < count { x[d] *= c; d += 1 }
+}
+
+/// Σ a[d]·b[d] over count
+@inline(__always)
+func dotRow(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    var acc = Vec16()
+    var d = 0
+    while d + 16 <= count { acc = fma16(load16(a + d), load16(b + d), acc); d += 16 }
+    var sum = hsum16(acc)
+    while d < count { sum += a[d] * b[d]; d += 1 }
+    return sum
 }
 
 /// Exponentiates one score row in place against `shift` (≥ every score, so the exponents are
@@ -98,28 +124,30 @@ func forEachBand(i0: Int, rows: Int, j0: Int, cols: Int, _ body: (Int, Int, Int)
 /// Lane positions 0…15, for masks inside a vector.
 @usableFromInline let laneIndex = Vec16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 
-/// out (B,T,H·hs) and lse (B,H,T) from qkv (B,T,H·3·hs)
+/// out (B,T,H·hs), lse (B,H,T) and heads (B,H,3,T,hs) from qkv (B,T,H·3·hs)
 func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv: UnsafePointer<Float>,
                               cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-                              out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
+                              out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
+                              heads: UnsafeMutablePointer<Float>) {
     let (T, H, hs, Bt) = (s.length, s.heads, s.headSize, attentionTile)
     let scale = 1 / Float(hs).squareRoot()
+    let ldo = H * hs   // out's row stride: the head's output rows are accumulated in place
     Parallel.forEach(s.batch * H, workPerItem: T * T * hs) { item in
         let b = item / H, h = item % H
-        let hb = HeadBuffers(s)
+        let hv = HeadOperands(heads, s, b: b, h: h)
+        let O = out + (b * T * H + h) * hs
         let S = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
-        let O = UnsafeMutablePointer<Float>.allocate(capacity: Bt * max(hs, 1))
         let m = UnsafeMutablePointer<Float>.allocate(capacity: Bt), l = UnsafeMutablePointer<Float>.allocate(capacity: Bt)
-        defer { hb.free(); S.deallocate(); O.deallocate(); m.deallocate(); l.deallocate() }
-        hb.load(qkv, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale)
+        defer { S.deallocate(); m.deallocate(); l.deallocate() }
+        hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale)
         for i0 in stride(from: 0, to: T, by: Bt) {
-            let rows = min(Bt, T - i0)
+            let rows = min(Bt, T - i0), Oi = O + i0 * ldo
             m.update(repeating: -.infinity, count: rows); l.update(repeating: 0, count: rows)
-            O.update(repeating: 0, count: rows * hs)
+            for r in 0..<rows { (Oi + r * ldo).update(repeating: 0, count: hs) }
             for j0 in stride(from: 0, to: i0 + rows, by: Bt) {
                 let cols = min(Bt, i0 + rows - j0)
                 forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
-                    sgemmTile(hb.q + (i0 + r0) * hs, lda: hs, hb.k + j0 * hs, ldb: hs, S + r0 * Bt, ldc: Bt,
+                    sgemmTile(hv.q + (i0 + r0) * hs, lda: hs, hv.k + j0 * hs, ldb: hs, S + r0 * Bt, ldc: Bt,
                               m: n, n: c, k: hs, transposeB: true)
                 }
                 for r in 0..<rows {
@@ -136,47 +164,42 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
                     let corr = Foundation.exp(m[r] - mNew)
                     l[r] = l[r] * corr + expRow(row, valid: valid, width: (cols + 15) / 16 * 16, shift: mNew)
                     m[r] = mNew
-                    if corr != 1 { for d in 0..<hs { O[r * hs + d] *= corr } }
+                    if corr != 1 { scaleRow(Oi + r * ldo, count: hs, by: corr) }
                 }
                 // O += P·V_block
                 forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
-                    sgemmTile(S + r0 * Bt, lda: Bt, hb.v + j0 * hs, ldb: hs, O + r0 * hs, ldc: hs, m: n, n: hs, k: c, beta: 1)
+                    sgemmTile(S + r0 * Bt, lda: Bt, hv.v + j0 * hs, ldb: hs, Oi + r0 * ldo, ldc: ldo, m: n, n: hs, k: c, beta: 1)
                 }
             }
             for r in 0..<rows {
-                let i = i0 + r
-                let dst = out + ((b * T + i) * H + h) * hs, inv = 1 / l[r]
-                for d in 0..<hs { dst[d] = O[r * hs + d] * inv }
-                lse[(b * H + h) * T + i] = m[r] + Foundation.log(l[r])
+                scaleRow(Oi + r * ldo, count: hs, by: 1 / l[r])
+                lse[(b * H + h) * T + i0 + r] = m[r] + Foundation.log(l[r])
             }
         }
     }
 }
 
-/// dqkv (B,T,H·3·hs) from dOut (B,T,H·hs), recomputing probabilities from lse.
-func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv: UnsafePointer<Float>,
+/// dqkv (B,T,H·3·hs) from dOut (B,T,H·hs), recomputing probabilities from lse; heads
+/// (B,H,3,T,hs) as the forward left them. Each head's gradients are accumulated in place in
+/// its own columns of dqkv, then turned back through the scale and the rotation.
+func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, heads: UnsafePointer<Float>,
                                cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
                                out: UnsafePointer<Float>, lse: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                                dqkv: UnsafeMutablePointer<Float>) {
     let (T, H, hs, half, Bt) = (s.length, s.heads, s.headSize, rotary.half, attentionTile)
     let scale = 1 / Float(hs).squareRoot()
+    let ldo = H * hs, ldg = 3 * H * hs   // row strides of out/dOut and of dqkv
     Parallel.forEach(s.batch * H, workPerItem: T * T * hs * 2) { item in
         let b = item / H, h = item % H
-        let hb = HeadBuffers(s)
-        let n = max(T * hs, 1)
-        let dO = UnsafeMutablePointer<Float>.allocate(capacity: n), dQ = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        let dK = UnsafeMutablePointer<Float>.allocate(capacity: n), dV = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let hv = HeadOperands(UnsafeMutablePointer(mutating: heads), s, b: b, h: h)
+        let dO = dOut + (b * T * H + h) * hs, O = out + (b * T * H + h) * hs
+        let dQ = dqkv + (b * T * H + h) * 3 * hs, dK = dQ + hs, dV = dQ + 2 * hs
         let rowD = UnsafeMutablePointer<Float>.allocate(capacity: max(T, 1))
         let P = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt), dP = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
-        defer { hb.free(); for p in [dO, dQ, dK, dV, rowD, P, dP] { p.deallocate() } }
-        hb.load(qkv, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale)
-        for p in [dQ, dK, dV] { p.update(repeating: 0, count: n) }
+        defer { for p in [rowD, P, dP] { p.deallocate() } }
         for i in 0..<T {
-            let g = dOut + ((b * T + i) * H + h) * hs, o = out + ((b * T + i) * H + h) * hs
-            (dO + i * hs).update(from: g, count: hs)
-            var dot: Float = 0
-            for d in 0..<hs { dot += g[d] * o[d] }
-            rowD[i] = dot
+            (dQ + i * ldg).update(repeating: 0, count: 3 * hs)
+            rowD[i] = dotRow(dO + i * ldo, O + i * ldo, count: hs)
         }
         let lseRow = lse + (b * H + h) * T
         for j0 in stride(from: 0, to: T, by: Bt) {
@@ -185,7 +208,7 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
                 let rows = min(Bt, T - i0)
                 // P = exp(Q_i·K_jᵀ − lse), causal
                 forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
-                    sgemmTile(hb.q + (i0 + r0) * hs, lda: hs, hb.k + j0 * hs, ldb: hs, P + r0 * Bt, ldc: Bt,
+                    sgemmTile(hv.q + (i0 + r0) * hs, lda: hs, hv.k + j0 * hs, ldb: hs, P + r0 * Bt, ldc: Bt,
                               m: n, n: c, k: hs, transposeB: true)
                 }
                 for r in 0..<rows {
@@ -196,9 +219,9 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
                 }
                 // dV_j += Pᵀ·dO_i ; dP = dO_i·V_jᵀ
                 forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
-                    sgemmTile(P + r0 * Bt, lda: Bt, dO + (i0 + r0) * hs, ldb: hs, dV + j0 * hs, ldc: hs,
+                    sgemmTile(P + r0 * Bt, lda: Bt, dO + (i0 + r0) * ldo, ldb: ldo, dV + j0 * ldg, ldc: ldg,
                               m: c, n: hs, k: n, transposeA: true, beta: 1)
-                    sgemmTile(dO + (i0 + r0) * hs, lda: hs, hb.v + j0 * hs, ldb: hs, dP + r0 * Bt, ldc: Bt,
+                    sgemmTile(dO + (i0 + r0) * ldo, lda: ldo, hv.v + j0 * hs, ldb: hs, dP + r0 * Bt, ldc: Bt,
                               m: n, n: c, k: hs, transposeB: true)
                 }
                 // dS = P ⊙ (dP − D_i), into P
@@ -209,23 +232,19 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
                 }
                 // dK_j += dSᵀ·Q_i ; dQ_i += dS·K_j
                 forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
-                    sgemmTile(P + r0 * Bt, lda: Bt, hb.q + (i0 + r0) * hs, ldb: hs, dK + j0 * hs, ldc: hs,
+                    sgemmTile(P + r0 * Bt, lda: Bt, hv.q + (i0 + r0) * hs, ldb: hs, dK + j0 * ldg, ldc: ldg,
                               m: c, n: hs, k: n, transposeA: true, beta: 1)
-                    sgemmTile(P + r0 * Bt, lda: Bt, hb.k + j0 * hs, ldb: hs, dQ + (i0 + r0) * hs, ldc: hs,
+                    sgemmTile(P + r0 * Bt, lda: Bt, hv.k + j0 * hs, ldb: hs, dQ + (i0 + r0) * ldg, ldc: ldg,
                               m: n, n: hs, k: c, beta: 1)
                 }
             }
         }
-        // Back through the scale (q was pre-scaled) and the rotary rotation, into qkv's layout.
+        // Back through the scale (q was pre-scaled) and the rotary rotation.
         for i in 0..<T {
-            let dst = dqkv + ((b * T + i) * H + h) * 3 * hs
-            let dq = dQ + i * hs, dk = dK + i * hs
-            for d in 0..<hs { dq[d] *= scale }
+            let dq = dQ + i * ldg, dk = dK + i * ldg
+            scaleRow(dq, count: hs, by: scale)
             rotary_backward(dq, cos + i * half, sin + i * half, half: half)
             rotary_backward(dk, cos + i * half, sin + i * half, half: half)
-            dst.update(from: dq, count: hs)
-            (dst + hs).update(from: dk, count: hs)
-            (dst + 2 * hs).update(from: dV + i * hs, count: hs)
         }
     }
 }
@@ -239,10 +258,12 @@ extension Tensor {
         let tables = RotaryTables(rotary, length: s.length)
         let out = Tensor(uninitializedShape: [s.batch, s.length, heads * s.headSize])
         let lse = Tensor(uninitializedShape: [s.batch, heads, s.length])
-        causal_attention_forward(s, rotary: rotary, qkv: qkv.data, cos: tables.cos, sin: tables.sin, out: out.data, lse: lse.data)
+        let prepared = Tensor(uninitializedShape: [s.batch, heads, 3, s.length, s.headSize])
+        causal_attention_forward(s, rotary: rotary, qkv: qkv.data, cos: tables.cos, sin: tables.sin, out: out.data, lse: lse.data,
+                                 heads: prepared.data)
         return out.recorded("causalAttention", [qkv]) { c in
             let dqkv = Tensor(uninitializedShape: qkv.shape)
-            causal_attention_backward(s, rotary: rotary, qkv: qkv.data, cos: tables.cos, sin: tables.sin, out: c.output.data,
+            causal_attention_backward(s, rotary: rotary, heads: prepared.data, cos: tables.cos, sin: tables.sin, out: c.output.data,
                                       lse: lse.data, dOut: c.grad.data, dqkv: dqkv.data)
             return [dqkv]
         }
