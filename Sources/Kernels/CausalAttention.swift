@@ -10,12 +10,12 @@ import TensorCore
 //
 // Flash-style: each (batch, head) runs on one core. Queries go in tiles of 128 rows and keys in
 // blocks of 128 with an online softmax (running max m, running sum l), so no T×T matrix
-// exists: the largest buffer is one 128×128 tile. The forward saves lse_i = m_i + log l_i per
-// row and the rotated, scaled heads (B, H, 3, T, hs: as large as qkv); the backward (FlashAttention-2 order: key blocks outer, query tiles inner)
+// exists: the largest buffer is one 128×128 tile. The forward saves only lse_i = m_i + log l_i
+// per row; the backward (FlashAttention-2 order: key blocks outer, query tiles inner)
 // recomputes P = exp(S − lse) per tile and forms dS = P ⊙ (dP − rowsum(dO ⊙ O)).
 // Tile products go through single-threaded cblas_sgemm (ScanLab keeps OpenBLAS at one thread
-// and threads over heads itself), reading out, dOut and dqkv in place through their row
-// strides; the softmax work runs as SIMD16 over keys.
+// and threads over heads itself), reading v, out, dOut and dqkv in place through their row
+// strides (only the rotated q and k are gathered); the softmax work runs as SIMD16 over keys.
 
 /// Sizes of one attention call.
 public struct AttentionShape: Equatable {
@@ -33,16 +33,23 @@ public struct AttentionShape: Equatable {
 /// Query rows per tile and keys per block (a multiple of 16, so score rows are whole vectors).
 let attentionTile = 128
 
-/// One head's q (rotated, pre-scaled by 1/√hs), k (rotated) and v, each (T, hs) row-major,
-/// inside the (B, H, 3, T, hs) tensor the forward fills and the backward reads again (the
-/// rotation is done once per step, not once per pass).
+/// One head's operands: q (rotated, pre-scaled by 1/√hs) and k (rotated), gathered into
+/// (T, hs) scratch rows that stay in cache, and v read in place from qkv through its row
+/// stride `ldv` (v is not rotated, so a copy would only add memory traffic).
 struct HeadOperands {
-    let q, k, v: UnsafeMutablePointer<Float>
+    let q, k: UnsafeMutablePointer<Float>
+    let v: UnsafePointer<Float>
+    let ldv: Int
 
-    init(_ heads: UnsafeMutablePointer<Float>, _ s: AttentionShape, b: Int, h: Int) {
-        let n = s.length * s.headSize
-        q = heads + (b * s.heads + h) * 3 * n; k = q + n; v = k + n
+    /// Allocates the scratch; `free()` releases it.
+    init(_ qkv: UnsafePointer<Float>, _ s: AttentionShape, b: Int, h: Int) {
+        let n = max(s.length * s.headSize, 1)
+        q = .allocate(capacity: 2 * n); k = q + n
+        ldv = 3 * s.heads * s.headSize
+        v = qkv + (b * s.length * s.heads + h) * 3 * s.headSize + 2 * s.headSize
     }
+
+    func free() { q.deallocate() }
 
     /// Gathers head h of batch b from qkv (B,T,H·3·hs), rotating q and k and scaling q.
     func load(_ qkv: UnsafePointer<Float>, _ s: AttentionShape, b: Int, h: Int, rotary: RotaryEmbedding,
@@ -53,7 +60,6 @@ struct HeadOperands {
             let qi = q + i * hs, ki = k + i * hs
             copyRow(src, qi, count: hs)
             copyRow(src + hs, ki, count: hs)
-            copyRow(src + 2 * hs, v + i * hs, count: hs)
             rotary_forward(qi, cos + i * half, sin + i * half, half: half)
             rotary_forward(ki, cos + i * half, sin + i * half, half: half)
             scaleRow(qi, count: hs, by: scale)
@@ -124,21 +130,20 @@ func forEachBand(i0: Int, rows: Int, j0: Int, cols: Int, _ body: (Int, Int, Int)
 /// Lane positions 0…15, for masks inside a vector.
 @usableFromInline let laneIndex = Vec16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 
-/// out (B,T,H·hs), lse (B,H,T) and heads (B,H,3,T,hs) from qkv (B,T,H·3·hs)
+/// out (B,T,H·hs) and lse (B,H,T) from qkv (B,T,H·3·hs)
 func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv: UnsafePointer<Float>,
                               cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-                              out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
-                              heads: UnsafeMutablePointer<Float>) {
+                              out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
     let (T, H, hs, Bt) = (s.length, s.heads, s.headSize, attentionTile)
     let scale = 1 / Float(hs).squareRoot()
     let ldo = H * hs   // out's row stride: the head's output rows are accumulated in place
     Parallel.forEach(s.batch * H, workPerItem: T * T * hs) { item in
         let b = item / H, h = item % H
-        let hv = HeadOperands(heads, s, b: b, h: h)
+        let hv = HeadOperands(qkv, s, b: b, h: h)
         let O = out + (b * T * H + h) * hs
         let S = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
         let m = UnsafeMutablePointer<Float>.allocate(capacity: Bt), l = UnsafeMutablePointer<Float>.allocate(capacity: Bt)
-        defer { S.deallocate(); m.deallocate(); l.deallocate() }
+        defer { hv.free(); S.deallocate(); m.deallocate(); l.deallocate() }
         hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale)
         for i0 in stride(from: 0, to: T, by: Bt) {
             let rows = min(Bt, T - i0), Oi = O + i0 * ldo
@@ -168,7 +173,7 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
                 }
                 // O += P·V_block
                 forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
-                    sgemmTile(S + r0 * Bt, lda: Bt, hv.v + j0 * hs, ldb: hs, Oi + r0 * ldo, ldc: ldo, m: n, n: hs, k: c, beta: 1)
+                    sgemmTile(S + r0 * Bt, lda: Bt, hv.v + j0 * hv.ldv, ldb: hv.ldv, Oi + r0 * ldo, ldc: ldo, m: n, n: hs, k: c, beta: 1)
                 }
             }
             for r in 0..<rows {
@@ -179,10 +184,10 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
     }
 }
 
-/// dqkv (B,T,H·3·hs) from dOut (B,T,H·hs), recomputing probabilities from lse; heads
-/// (B,H,3,T,hs) as the forward left them. Each head's gradients are accumulated in place in
-/// its own columns of dqkv, then turned back through the scale and the rotation.
-func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, heads: UnsafePointer<Float>,
+/// dqkv (B,T,H·3·hs) from dOut (B,T,H·hs), recomputing probabilities from lse. Each head's
+/// gradients are accumulated in place in its own columns of dqkv, then turned back through
+/// the scale and the rotation.
+func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv: UnsafePointer<Float>,
                                cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
                                out: UnsafePointer<Float>, lse: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                                dqkv: UnsafeMutablePointer<Float>) {
@@ -191,12 +196,13 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, hea
     let ldo = H * hs, ldg = 3 * H * hs   // row strides of out/dOut and of dqkv
     Parallel.forEach(s.batch * H, workPerItem: T * T * hs * 2) { item in
         let b = item / H, h = item % H
-        let hv = HeadOperands(UnsafeMutablePointer(mutating: heads), s, b: b, h: h)
+        let hv = HeadOperands(qkv, s, b: b, h: h)
         let dO = dOut + (b * T * H + h) * hs, O = out + (b * T * H + h) * hs
         let dQ = dqkv + (b * T * H + h) * 3 * hs, dK = dQ + hs, dV = dQ + 2 * hs
         let rowD = UnsafeMutablePointer<Float>.allocate(capacity: max(T, 1))
         let P = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt), dP = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
-        defer { for p in [rowD, P, dP] { p.deallocate() } }
+        defer { hv.free(); for p in [rowD, P, dP] { p.deallocate() } }
+        hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale)
         for i in 0..<T {
             (dQ + i * ldg).update(repeating: 0, count: 3 * hs)
             rowD[i] = dotRow(dO + i * ldo, O + i * ldo, count: hs)
@@ -221,7 +227,7 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, hea
                 forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
                     sgemmTile(P + r0 * Bt, lda: Bt, dO + (i0 + r0) * ldo, ldb: ldo, dV + j0 * ldg, ldc: ldg,
                               m: c, n: hs, k: n, transposeA: true, beta: 1)
-                    sgemmTile(dO + (i0 + r0) * ldo, lda: ldo, hv.v + j0 * hs, ldb: hs, dP + r0 * Bt, ldc: Bt,
+                    sgemmTile(dO + (i0 + r0) * ldo, lda: ldo, hv.v + j0 * hv.ldv, ldb: hv.ldv, dP + r0 * Bt, ldc: Bt,
                               m: n, n: c, k: hs, transposeB: true)
                 }
                 // dS = P ⊙ (dP − D_i), into P
@@ -258,12 +264,10 @@ extension Tensor {
         let tables = RotaryTables(rotary, length: s.length)
         let out = Tensor(uninitializedShape: [s.batch, s.length, heads * s.headSize])
         let lse = Tensor(uninitializedShape: [s.batch, heads, s.length])
-        let prepared = Tensor(uninitializedShape: [s.batch, heads, 3, s.length, s.headSize])
-        causal_attention_forward(s, rotary: rotary, qkv: qkv.data, cos: tables.cos, sin: tables.sin, out: out.data, lse: lse.data,
-                                 heads: prepared.data)
+        causal_attention_forward(s, rotary: rotary, qkv: qkv.data, cos: tables.cos, sin: tables.sin, out: out.data, lse: lse.data)
         return out.recorded("causalAttention", [qkv]) { c in
             let dqkv = Tensor(uninitializedShape: qkv.shape)
-            causal_attention_backward(s, rotary: rotary, heads: prepared.data, cos: tables.cos, sin: tables.sin, out: c.output.data,
+            causal_attention_backward(s, rotary: rotary, qkv: qkv.data, cos: tables.cos, sin: tables.sin, out: c.output.data,
                                       lse: lse.data, dOut: c.grad.data, dqkv: dqkv.data)
             return [dqkv]
         }
