@@ -13,7 +13,8 @@ import TensorCore
 // exists: the largest buffer is one 128×128 tile. The forward saves only lse_i = m_i + log l_i
 // per row; the backward (FlashAttention-2 order: key blocks outer, query tiles inner)
 // recomputes P = exp(S − lse) per tile and forms dS = P ⊙ (dP − rowsum(dO ⊙ O)).
-// Tile products go through single-threaded cblas_sgemm (ScanLab keeps OpenBLAS at one thread
+// Scores (q·kᵀ, and dO·vᵀ in the backward) go through attention_scores_forward; the other
+// tile products through single-threaded cblas_sgemm (ScanLab keeps OpenBLAS at one thread
 // and threads over heads itself), reading v, out, dOut and dqkv in place through their row
 // strides (only the rotated q and k are gathered); the softmax work runs as SIMD16 over keys.
 
@@ -34,36 +35,43 @@ public struct AttentionShape: Equatable {
 let attentionTile = 128
 
 /// One head's operands: q (rotated, pre-scaled by 1/√hs) and k (rotated), gathered into
-/// (T, hs) scratch rows that stay in cache, and v read in place from qkv through its row
-/// stride `ldv` (v is not rotated, so a copy would only add memory traffic).
+/// (T, hs) scratch rows that stay in cache, k transposed (hs, ldT) for the score kernel,
+/// and v read in place from qkv through its row stride `ldv` (v is not rotated, so a copy
+/// would only add memory traffic).
 struct HeadOperands {
-    let q, k: UnsafeMutablePointer<Float>
+    let q, k, kT: UnsafeMutablePointer<Float>
     let v: UnsafePointer<Float>
     let ldv: Int
+    /// Row stride of the transposed operands: T rounded up to whole vectors.
+    let ldT: Int
 
     /// Allocates the scratch; `free()` releases it.
     init(_ qkv: UnsafePointer<Float>, _ s: AttentionShape, b: Int, h: Int) {
         let n = max(s.length * s.headSize, 1)
-        q = .allocate(capacity: 2 * n); k = q + n
+        ldT = (s.length + 15) / 16 * 16
+        q = .allocate(capacity: 2 * n + s.headSize * ldT); k = q + n; kT = k + n
         ldv = 3 * s.heads * s.headSize
         v = qkv + (b * s.length * s.heads + h) * 3 * s.headSize + 2 * s.headSize
     }
 
     func free() { q.deallocate() }
 
-    /// Gathers head h of batch b from qkv (B,T,H·3·hs), rotating q and k and scaling q.
+    /// Gathers head h of batch b from qkv (B,T,H·3·hs), rotating q and k and scaling q; k goes
+    /// to its row-major rows only when `rows` is set (the backward's dQ product reads them).
     func load(_ qkv: UnsafePointer<Float>, _ s: AttentionShape, b: Int, h: Int, rotary: RotaryEmbedding,
-              cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, scale: Float) {
+              cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, scale: Float, keyRows: Bool) {
         let (T, H, hs, half) = (s.length, s.heads, s.headSize, rotary.half)
         for i in 0..<T {
             let src = qkv + ((b * T + i) * H + h) * 3 * hs
-            let qi = q + i * hs, ki = k + i * hs
+            let qi = q + i * hs, ki = k + (keyRows ? i : 0) * hs   // without rows: row 0 is scratch
             copyRow(src, qi, count: hs)
             copyRow(src + hs, ki, count: hs)
             rotary_forward(qi, cos + i * half, sin + i * half, half: half)
             rotary_forward(ki, cos + i * half, sin + i * half, half: half)
             scaleRow(qi, count: hs, by: scale)
+            for d in 0..<hs { kT[d * ldT + i] = ki[d] }
         }
+        for d in 0..<hs { (kT + d * ldT + T).update(repeating: 0, count: ldT - T) }
     }
 }
 
@@ -144,17 +152,15 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
         let S = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
         let m = UnsafeMutablePointer<Float>.allocate(capacity: Bt), l = UnsafeMutablePointer<Float>.allocate(capacity: Bt)
         defer { hv.free(); S.deallocate(); m.deallocate(); l.deallocate() }
-        hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale)
+        hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale, keyRows: false)
         for i0 in stride(from: 0, to: T, by: Bt) {
             let rows = min(Bt, T - i0), Oi = O + i0 * ldo
             m.update(repeating: -.infinity, count: rows); l.update(repeating: 0, count: rows)
             for r in 0..<rows { (Oi + r * ldo).update(repeating: 0, count: hs) }
             for j0 in stride(from: 0, to: i0 + rows, by: Bt) {
                 let cols = min(Bt, i0 + rows - j0)
-                forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
-                    sgemmTile(hv.q + (i0 + r0) * hs, lda: hs, hv.k + j0 * hs, ldb: hs, S + r0 * Bt, ldc: Bt,
-                              m: n, n: c, k: hs, transposeB: true)
-                }
+                attention_scores_forward(ScoreOperands(a: hv.q + i0 * hs, lda: hs, bT: hv.kT + j0, ldb: hv.ldT, s: S, lds: Bt,
+                                                       rows: rows, depth: hs, cols: cols, diagonal: i0 - j0))
                 for r in 0..<rows {
                     let row = S + r * Bt, valid = min(cols, i0 + r + 1 - j0)
                     guard valid > 0 else { row.update(repeating: 0, count: Bt); continue }
@@ -201,8 +207,10 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
         let dQ = dqkv + (b * T * H + h) * 3 * hs, dK = dQ + hs, dV = dQ + 2 * hs
         let rowD = UnsafeMutablePointer<Float>.allocate(capacity: max(T, 1))
         let P = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt), dP = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
-        defer { hv.free(); for p in [rowD, P, dP] { p.deallocate() } }
-        hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale)
+        let vT = UnsafeMutablePointer<Float>.allocate(capacity: hs * hv.ldT)
+        defer { hv.free(); for p in [rowD, P, dP, vT] { p.deallocate() } }
+        hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale, keyRows: true)
+        transposeRows(hv.v, ldbRows: hv.ldv, count: T, depth: hs, into: vT, ldb: hv.ldT)
         for i in 0..<T {
             (dQ + i * ldg).update(repeating: 0, count: 3 * hs)
             rowD[i] = dotRow(dO + i * ldo, O + i * ldo, count: hs)
@@ -213,10 +221,8 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
             for i0 in stride(from: j0 / Bt * Bt, to: T, by: Bt) {
                 let rows = min(Bt, T - i0)
                 // P = exp(Q_i·K_jᵀ − lse), causal
-                forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
-                    sgemmTile(hv.q + (i0 + r0) * hs, lda: hs, hv.k + j0 * hs, ldb: hs, P + r0 * Bt, ldc: Bt,
-                              m: n, n: c, k: hs, transposeB: true)
-                }
+                attention_scores_forward(ScoreOperands(a: hv.q + i0 * hs, lda: hs, bT: hv.kT + j0, ldb: hv.ldT, s: P, lds: Bt,
+                                                       rows: rows, depth: hs, cols: cols, diagonal: i0 - j0))
                 for r in 0..<rows {
                     let valid = min(cols, i0 + r + 1 - j0)
                     if valid <= 0 { (P + r * Bt).update(repeating: 0, count: width) } else {
@@ -227,14 +233,20 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
                 forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
                     sgemmTile(P + r0 * Bt, lda: Bt, dO + (i0 + r0) * ldo, ldb: ldo, dV + j0 * ldg, ldc: ldg,
                               m: c, n: hs, k: n, transposeA: true, beta: 1)
-                    sgemmTile(dO + (i0 + r0) * ldo, lda: ldo, hv.v + j0 * hv.ldv, ldb: hv.ldv, dP + r0 * Bt, ldc: Bt,
-                              m: n, n: c, k: hs, transposeB: true)
                 }
-                // dS = P ⊙ (dP − D_i), into P
+                attention_scores_forward(ScoreOperands(a: dO + i0 * ldo, lda: ldo, bT: vT + j0, ldb: hv.ldT, s: dP, lds: Bt,
+                                                       rows: rows, depth: hs, cols: cols, diagonal: i0 - j0))
+                // dS = P ⊙ (dP − D_i), into P; zero past each row's visible keys (dP holds no
+                // defined value there)
                 for r in 0..<rows {
                     let dv = Vec16(repeating: rowD[i0 + r]), pr = P + r * Bt, dpr = dP + r * Bt
+                    let valid = min(cols, i0 + r + 1 - j0)
                     var k = 0
-                    while k < width { store16(load16(pr + k) * (load16(dpr + k) - dv), pr + k); k += 16 }
+                    while k < width {
+                        var x = load16(pr + k) * (load16(dpr + k) - dv)
+                        if k + 16 > valid { x.replace(with: 0, where: laneIndex .>= Float(valid - k)) }
+                        store16(x, pr + k); k += 16
+                    }
                 }
                 // dK_j += dSᵀ·Q_i ; dQ_i += dS·K_j
                 forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
