@@ -1,57 +1,78 @@
 import TensorCore
 
-// The score products of one attention tile, S = A·Bᵀ with A's rows queries (or dO rows) and B's
-// rows keys (or values), over the causal part only. The depth is the head size (32–128), too
-// shallow for BLAS: a cblas_sgemm call packs both operands for a few dozen multiply-adds per
-// output. Here B comes transposed (keys along a row, zero-padded to whole vectors), so four
-// query rows × sixteen keys accumulate in registers: one vector load and four broadcasts per
-// depth step, no packing.
+// The products inside one attention tile, C (+)= A·Bᵀ over the causal part only: the scores
+// q·kᵀ and dO·vᵀ, and the backward's dQ = dS·K, dVᵀ = dOᵀ·P and dKᵀ = qᵀ·dS. Their depth is
+// the head size or one tile (32–128), too shallow for BLAS: a cblas_sgemm call packs both
+// operands for a few dozen multiply-adds per output. Here B comes transposed (its columns
+// along a row, zero-padded to whole vectors), so four rows × sixteen columns accumulate in
+// registers: one vector load and four broadcasts per depth step, no packing.
 
-/// Operands of one tile's scores.
-struct ScoreOperands {
-    /// A (rows, depth), row stride lda: pre-scaled q rows, or dO rows.
-    let a: UnsafePointer<Float>, lda: Int
-    /// Bᵀ (depth, keys), row stride ldb; readable up to the tile's columns rounded up to 16.
-    let bT: UnsafePointer<Float>, ldb: Int
-    /// S (rows, ·), row stride lds (≥ the columns rounded up to 16).
-    let s: UnsafeMutablePointer<Float>, lds: Int
-    let rows: Int, depth: Int
-    /// Keys in the tile, and the first row's position minus the first key's (i0 − j0): row r
-    /// sees keys j ≤ r + diagonal.
-    let cols: Int, diagonal: Int
+/// Which entries of a tile product the causal mask leaves, with `diagonal` = i0 − j0 (the
+/// tile's first query position minus its first key's): query t sees key j when j ≤ t + diagonal.
+enum TileMask {
+    /// Rows are queries, columns keys (the scores): row t needs columns j ≤ t + diagonal.
+    case columnsPerRow
+    /// Rows are queries, depth keys (dQ = dS·K): row t sums over depth j ≤ t + diagonal.
+    case depthPerRow
+    /// Columns are keys, depth queries (dVᵀ = dOᵀ·P, dKᵀ = qᵀ·dS): column j sums over depth t ≥ j − diagonal.
+    case depthPerColumn
 }
 
-/// S = A·Bᵀ for every key row r can see, in blocks of 16 keys   // S is (rows, cols rounded up to 16)
-/// Entries past a row's last visible key within its 16-key block hold products of padding or
-/// of masked keys; callers mask them (expRow reads only the visible ones).
-func attention_scores_forward(_ o: ScoreOperands) {
+/// Operands of one tile product.
+struct TileOperands {
+    /// A (rows, depth), row stride lda.
+    let a: UnsafePointer<Float>, lda: Int
+    /// Bᵀ (depth, cols), row stride ldb; readable up to cols rounded up to 16.
+    let bT: UnsafePointer<Float>, ldb: Int
+    /// C (rows, ·), row stride ldc (≥ cols rounded up to 16).
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+    let rows: Int, cols: Int, depth: Int
+    let mask: TileMask, diagonal: Int
+    /// Add into C instead of overwriting it.
+    var accumulate = false
+}
+
+/// C (+)= A·Bᵀ where the mask needs it, in blocks of 4 rows × 16 columns   // C is (rows, cols rounded up to 16)
+/// With `.columnsPerRow`, entries past a row's last visible column within its 16-column block
+/// hold products of padding or of masked keys and blocks past the row block's last visible
+/// column are not written; callers read only the visible ones.
+func attention_tile_forward(_ o: TileOperands) {
     var r = 0
     while r < o.rows {
         let nr = min(4, o.rows - r)
-        let need = min(o.cols, r + nr + o.diagonal)   // the block's last row sees the most keys
-        if need > 0 {
-            // Rows past the tile's end read row r again and are not stored.
-            let a0 = o.a + r * o.lda
-            let a1 = nr > 1 ? a0 + o.lda : a0, a2 = nr > 2 ? a0 + 2 * o.lda : a0, a3 = nr > 3 ? a0 + 3 * o.lda : a0
-            let s0 = o.s + r * o.lds
-            var j = 0
-            while j < need {
-                var c0 = Vec16(), c1 = Vec16(), c2 = Vec16(), c3 = Vec16()
-                var b = o.bT + j
-                for d in 0..<o.depth {
-                    let kv = load16(b)
-                    c0 = fma16(Vec16(repeating: a0[d]), kv, c0)
-                    c1 = fma16(Vec16(repeating: a1[d]), kv, c1)
-                    c2 = fma16(Vec16(repeating: a2[d]), kv, c2)
-                    c3 = fma16(Vec16(repeating: a3[d]), kv, c3)
+        let reach = r + nr + o.diagonal   // the row block's last row sees columns / depth below this
+        let colEnd = o.mask == .columnsPerRow ? min(o.cols, reach) : o.cols
+        let depthEnd = o.mask == .depthPerRow ? min(o.depth, reach) : o.depth
+        // Rows past the tile's end read row r again and are not stored.
+        let a0 = o.a + r * o.lda
+        let a1 = nr > 1 ? a0 + o.lda : a0, a2 = nr > 2 ? a0 + 2 * o.lda : a0, a3 = nr > 3 ? a0 + 3 * o.lda : a0
+        let c0p = o.c + r * o.ldc
+        var j = 0
+        while j < colEnd {
+            let depthStart = o.mask == .depthPerColumn ? max(0, j - o.diagonal) : 0
+            var c0 = Vec16(), c1 = Vec16(), c2 = Vec16(), c3 = Vec16()
+            if o.accumulate {
+                c0 = load16(c0p + j)
+                if nr > 1 { c1 = load16(c0p + o.ldc + j) }
+                if nr > 2 { c2 = load16(c0p + 2 * o.ldc + j) }
+                if nr > 3 { c3 = load16(c0p + 3 * o.ldc + j) }
+            }
+            if depthStart < depthEnd {
+                var b = o.bT + depthStart * o.ldb + j
+                for d in depthStart..<depthEnd {
+                    let bv = load16(b)
+                    c0 = fma16(Vec16(repeating: a0[d]), bv, c0)
+                    c1 = fma16(Vec16(repeating: a1[d]), bv, c1)
+                    c2 = fma16(Vec16(repeating: a2[d]), bv, c2)
+                    c3 = fma16(Vec16(repeating: a3[d]), bv, c3)
                     b += o.ldb
                 }
-                store16(c0, s0 + j)
-                if nr > 1 { store16(c1, s0 + o.lds + j) }
-                if nr > 2 { store16(c2, s0 + 2 * o.lds + j) }
-                if nr > 3 { store16(c3, s0 + 3 * o.lds + j) }
-                j += 16
             }
+            store16(c0, c0p + j)
+            if nr > 1 { store16(c1, c0p + o.ldc + j) }
+            if nr > 2 { store16(c2, c0p + 2 * o.ldc + j) }
+            if nr > 3 { store16(c3, c0p + 3 * o.ldc + j) }
+            j += 16
         }
         r += nr
     }

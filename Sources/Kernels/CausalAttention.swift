@@ -13,10 +13,11 @@ import TensorCore
 // exists: the largest buffer is one 128×128 tile. The forward saves only lse_i = m_i + log l_i
 // per row; the backward (FlashAttention-2 order: key blocks outer, query tiles inner)
 // recomputes P = exp(S − lse) per tile and forms dS = P ⊙ (dP − rowsum(dO ⊙ O)).
-// Scores (q·kᵀ, and dO·vᵀ in the backward) go through attention_scores_forward; the other
-// tile products through single-threaded cblas_sgemm (ScanLab keeps OpenBLAS at one thread
-// and threads over heads itself), reading v, out, dOut and dqkv in place through their row
-// strides (only the rotated q and k are gathered); the softmax work runs as SIMD16 over keys.
+// Tile products with a shallow depth (the scores q·kᵀ and dO·vᵀ, and the backward's dQ, dVᵀ,
+// dKᵀ) go through attention_tile_forward, register-blocked over the causal part only; P·V
+// through single-threaded cblas_sgemm (ScanLab keeps OpenBLAS at one thread and threads over
+// heads itself). v, out and dOut are read in place through their row strides; the softmax
+// work runs as SIMD16 over keys.
 
 /// Sizes of one attention call.
 public struct AttentionShape: Equatable {
@@ -159,8 +160,8 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
             for r in 0..<rows { (Oi + r * ldo).update(repeating: 0, count: hs) }
             for j0 in stride(from: 0, to: i0 + rows, by: Bt) {
                 let cols = min(Bt, i0 + rows - j0)
-                attention_scores_forward(ScoreOperands(a: hv.q + i0 * hs, lda: hs, bT: hv.kT + j0, ldb: hv.ldT, s: S, lds: Bt,
-                                                       rows: rows, depth: hs, cols: cols, diagonal: i0 - j0))
+                attention_tile_forward(TileOperands(a: hv.q + i0 * hs, lda: hs, bT: hv.kT + j0, ldb: hv.ldT, c: S, ldc: Bt,
+                                                    rows: rows, cols: cols, depth: hs, mask: .columnsPerRow, diagonal: i0 - j0))
                 for r in 0..<rows {
                     let row = S + r * Bt, valid = min(cols, i0 + r + 1 - j0)
                     guard valid > 0 else { row.update(repeating: 0, count: Bt); continue }
@@ -190,52 +191,71 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
     }
 }
 
-/// dqkv (B,T,H·3·hs) from dOut (B,T,H·hs), recomputing probabilities from lse. Each head's
-/// gradients are accumulated in place in its own columns of dqkv, then turned back through
-/// the scale and the rotation.
+/// Per-head scratch of the backward: transposed operands (hs, ldT) and padded rows (T, hsPad)
+/// for the tile products, and the gradients before they go back through scale and rotation.
+struct HeadGradients {
+    let qT, vT, dOT, dKT, dVT: UnsafeMutablePointer<Float>   // each (hs, ldT)
+    let kPadded, dQ: UnsafeMutablePointer<Float>             // each (T, hsPad)
+    let hsPad: Int
+
+    init(_ s: AttentionShape, ldT: Int) {
+        hsPad = (s.headSize + 15) / 16 * 16
+        let t = s.headSize * ldT, p = s.length * hsPad
+        qT = .allocate(capacity: 5 * t + 2 * p)
+        vT = qT + t; dOT = vT + t; dKT = dOT + t; dVT = dKT + t; kPadded = dVT + t; dQ = kPadded + p
+        dKT.update(repeating: 0, count: 2 * t)
+        dQ.update(repeating: 0, count: p)
+    }
+
+    func free() { qT.deallocate() }
+}
+
+/// dqkv (B,T,H·3·hs) from dOut (B,T,H·hs), recomputing probabilities from lse.
 func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv: UnsafePointer<Float>,
                                cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
                                out: UnsafePointer<Float>, lse: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                                dqkv: UnsafeMutablePointer<Float>) {
     let (T, H, hs, half, Bt) = (s.length, s.heads, s.headSize, rotary.half, attentionTile)
     let scale = 1 / Float(hs).squareRoot()
-    let ldo = H * hs, ldg = 3 * H * hs   // row strides of out/dOut and of dqkv
+    let ldo = H * hs   // row stride of out and dOut
     Parallel.forEach(s.batch * H, workPerItem: T * T * hs * 2) { item in
         let b = item / H, h = item % H
         let hv = HeadOperands(qkv, s, b: b, h: h)
+        let g = HeadGradients(s, ldT: hv.ldT)
         let dO = dOut + (b * T * H + h) * hs, O = out + (b * T * H + h) * hs
-        let dQ = dqkv + (b * T * H + h) * 3 * hs, dK = dQ + hs, dV = dQ + 2 * hs
         let rowD = UnsafeMutablePointer<Float>.allocate(capacity: max(T, 1))
         let P = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt), dP = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
-        let vT = UnsafeMutablePointer<Float>.allocate(capacity: hs * hv.ldT)
-        defer { hv.free(); for p in [rowD, P, dP, vT] { p.deallocate() } }
+        defer { hv.free(); g.free(); for p in [rowD, P, dP] { p.deallocate() } }
         hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale, keyRows: true)
-        transposeRows(hv.v, ldbRows: hv.ldv, count: T, depth: hs, into: vT, ldb: hv.ldT)
+        transposeRows(hv.q, ldbRows: hs, count: T, depth: hs, into: g.qT, ldb: hv.ldT)
+        transposeRows(hv.v, ldbRows: hv.ldv, count: T, depth: hs, into: g.vT, ldb: hv.ldT)
+        transposeRows(dO, ldbRows: ldo, count: T, depth: hs, into: g.dOT, ldb: hv.ldT)
         for i in 0..<T {
-            (dQ + i * ldg).update(repeating: 0, count: 3 * hs)
+            let kp = g.kPadded + i * g.hsPad
+            copyRow(hv.k + i * hs, kp, count: hs)
+            (kp + hs).update(repeating: 0, count: g.hsPad - hs)
             rowD[i] = dotRow(dO + i * ldo, O + i * ldo, count: hs)
         }
         let lseRow = lse + (b * H + h) * T
         for j0 in stride(from: 0, to: T, by: Bt) {
             let cols = min(Bt, T - j0), width = (cols + 15) / 16 * 16
             for i0 in stride(from: j0 / Bt * Bt, to: T, by: Bt) {
-                let rows = min(Bt, T - i0)
+                let rows = min(Bt, T - i0), diagonal = i0 - j0
                 // P = exp(Q_i·K_jᵀ − lse), causal
-                attention_scores_forward(ScoreOperands(a: hv.q + i0 * hs, lda: hs, bT: hv.kT + j0, ldb: hv.ldT, s: P, lds: Bt,
-                                                       rows: rows, depth: hs, cols: cols, diagonal: i0 - j0))
+                attention_tile_forward(TileOperands(a: hv.q + i0 * hs, lda: hs, bT: hv.kT + j0, ldb: hv.ldT, c: P, ldc: Bt,
+                                                    rows: rows, cols: cols, depth: hs, mask: .columnsPerRow, diagonal: diagonal))
                 for r in 0..<rows {
                     let valid = min(cols, i0 + r + 1 - j0)
                     if valid <= 0 { (P + r * Bt).update(repeating: 0, count: width) } else {
                         _ = expRow(P + r * Bt, valid: valid, width: width, shift: lseRow[i0 + r])
                     }
                 }
-                // dV_j += Pᵀ·dO_i ; dP = dO_i·V_jᵀ
-                forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
-                    sgemmTile(P + r0 * Bt, lda: Bt, dO + (i0 + r0) * ldo, ldb: ldo, dV + j0 * ldg, ldc: ldg,
-                              m: c, n: hs, k: n, transposeA: true, beta: 1)
-                }
-                attention_scores_forward(ScoreOperands(a: dO + i0 * ldo, lda: ldo, bT: vT + j0, ldb: hv.ldT, s: dP, lds: Bt,
-                                                       rows: rows, depth: hs, cols: cols, diagonal: i0 - j0))
+                // dV_jᵀ += dO_iᵀ·P ; dP = dO_i·V_jᵀ
+                attention_tile_forward(TileOperands(a: g.dOT + i0, lda: hv.ldT, bT: P, ldb: Bt, c: g.dVT + j0, ldc: hv.ldT,
+                                                    rows: hs, cols: cols, depth: rows, mask: .depthPerColumn, diagonal: diagonal,
+                                                    accumulate: true))
+                attention_tile_forward(TileOperands(a: dO + i0 * ldo, lda: ldo, bT: g.vT + j0, ldb: hv.ldT, c: dP, ldc: Bt,
+                                                    rows: rows, cols: cols, depth: hs, mask: .columnsPerRow, diagonal: diagonal))
                 // dS = P ⊙ (dP − D_i), into P; zero past each row's visible keys (dP holds no
                 // defined value there)
                 for r in 0..<rows {
@@ -248,21 +268,23 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
                         store16(x, pr + k); k += 16
                     }
                 }
-                // dK_j += dSᵀ·Q_i ; dQ_i += dS·K_j
-                forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
-                    sgemmTile(P + r0 * Bt, lda: Bt, hv.q + (i0 + r0) * hs, ldb: hs, dK + j0 * ldg, ldc: ldg,
-                              m: c, n: hs, k: n, transposeA: true, beta: 1)
-                    sgemmTile(P + r0 * Bt, lda: Bt, hv.k + j0 * hs, ldb: hs, dQ + (i0 + r0) * ldg, ldc: ldg,
-                              m: n, n: hs, k: c, beta: 1)
-                }
+                // dK_jᵀ += Q_iᵀ·dS ; dQ_i += dS·K_j
+                attention_tile_forward(TileOperands(a: g.qT + i0, lda: hv.ldT, bT: P, ldb: Bt, c: g.dKT + j0, ldc: hv.ldT,
+                                                    rows: hs, cols: cols, depth: rows, mask: .depthPerColumn, diagonal: diagonal,
+                                                    accumulate: true))
+                attention_tile_forward(TileOperands(a: P, lda: Bt, bT: g.kPadded + j0 * g.hsPad, ldb: g.hsPad,
+                                                    c: g.dQ + i0 * g.hsPad, ldc: g.hsPad,
+                                                    rows: rows, cols: hs, depth: cols, mask: .depthPerRow, diagonal: diagonal,
+                                                    accumulate: true))
             }
         }
-        // Back through the scale (q was pre-scaled) and the rotary rotation.
+        // Back through the scale (q was pre-scaled) and the rotary rotation, into qkv's layout.
         for i in 0..<T {
-            let dq = dQ + i * ldg, dk = dK + i * ldg
-            scaleRow(dq, count: hs, by: scale)
-            rotary_backward(dq, cos + i * half, sin + i * half, half: half)
-            rotary_backward(dk, cos + i * half, sin + i * half, half: half)
+            let dst = dqkv + ((b * T + i) * H + h) * 3 * hs
+            let dq = g.dQ + i * g.hsPad
+            for d in 0..<hs { dst[d] = dq[d] * scale; dst[hs + d] = g.dKT[d * hv.ldT + i]; dst[2 * hs + d] = g.dVT[d * hv.ldT + i] }
+            rotary_backward(dst, cos + i * half, sin + i * half, half: half)
+            rotary_backward(dst + hs, cos + i * half, sin + i * half, half: half)
         }
     }
 }
