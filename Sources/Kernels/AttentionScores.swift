@@ -1,7 +1,7 @@
 import TensorCore
 
 // The products inside one attention tile, C (+)= A·Bᵀ over the causal part only: the scores
-// q·kᵀ and dO·vᵀ, and the backward's dQ = dS·K, dVᵀ = dOᵀ·P and dKᵀ = qᵀ·dS. Their depth is
+// q·kᵀ and dO·vᵀ, and the backward's dQ = dS·K, dV = Pᵀ·dO and dK = dSᵀ·q. Their depth is
 // the head size or one tile (32–128), too shallow for BLAS: a cblas_sgemm call packs both
 // operands for a few dozen multiply-adds per output. Here B comes transposed (its columns
 // along a row, zero-padded to whole vectors), so four rows × sixteen columns accumulate in
@@ -13,15 +13,16 @@ enum TileMask {
     /// Rows are queries, columns keys (the scores): row t needs columns j ≤ t + diagonal.
     case columnsPerRow
     /// Rows are queries, depth keys (dQ = dS·K): row t sums over depth j ≤ t + diagonal.
-    case depthPerRow
-    /// Columns are keys, depth queries (dVᵀ = dOᵀ·P, dKᵀ = qᵀ·dS): column j sums over depth t ≥ j − diagonal.
-    case depthPerColumn
+    case depthUpToRow
+    /// Rows are keys, depth queries (dV = Pᵀ·dO, dK = dSᵀ·q): row j sums over depth t ≥ j − diagonal.
+    case depthFromRow
 }
 
 /// Operands of one tile product.
 struct TileOperands {
-    /// A (rows, depth), row stride lda.
+    /// A (rows, depth), row stride lda; or, with `transposeA`, Aᵀ (depth, rows) with row stride lda.
     let a: UnsafePointer<Float>, lda: Int
+    var transposeA = false
     /// Bᵀ (depth, cols), row stride ldb; readable up to cols rounded up to 16.
     let bT: UnsafePointer<Float>, ldb: Int
     /// C (rows, ·), row stride ldc (≥ cols rounded up to 16).
@@ -37,19 +38,21 @@ struct TileOperands {
 /// hold products of padding or of masked keys and blocks past the row block's last visible
 /// column are not written; callers read only the visible ones.
 func attention_tile_forward(_ o: TileOperands) {
+    // A[r, d] is a[r·rowStep + d·depthStep]
+    let (rowStep, depthStep) = o.transposeA ? (1, o.lda) : (o.lda, 1)
     var r = 0
     while r < o.rows {
         let nr = min(4, o.rows - r)
         let reach = r + nr + o.diagonal   // the row block's last row sees columns / depth below this
         let colEnd = o.mask == .columnsPerRow ? min(o.cols, reach) : o.cols
-        let depthEnd = o.mask == .depthPerRow ? min(o.depth, reach) : o.depth
+        let depthEnd = o.mask == .depthUpToRow ? min(o.depth, reach) : o.depth
+        let depthStart = o.mask == .depthFromRow ? max(0, r - o.diagonal) : 0
         // Rows past the tile's end read row r again and are not stored.
-        let a0 = o.a + r * o.lda
-        let a1 = nr > 1 ? a0 + o.lda : a0, a2 = nr > 2 ? a0 + 2 * o.lda : a0, a3 = nr > 3 ? a0 + 3 * o.lda : a0
+        let a0 = o.a + r * rowStep
+        let a1 = nr > 1 ? a0 + rowStep : a0, a2 = nr > 2 ? a0 + 2 * rowStep : a0, a3 = nr > 3 ? a0 + 3 * rowStep : a0
         let c0p = o.c + r * o.ldc
         var j = 0
         while j < colEnd {
-            let depthStart = o.mask == .depthPerColumn ? max(0, j - o.diagonal) : 0
             var c0 = Vec16(), c1 = Vec16(), c2 = Vec16(), c3 = Vec16()
             if o.accumulate {
                 c0 = load16(c0p + j)
@@ -59,13 +62,14 @@ func attention_tile_forward(_ o: TileOperands) {
             }
             if depthStart < depthEnd {
                 var b = o.bT + depthStart * o.ldb + j
-                for d in depthStart..<depthEnd {
+                var ad = depthStart * depthStep
+                for _ in depthStart..<depthEnd {
                     let bv = load16(b)
-                    c0 = fma16(Vec16(repeating: a0[d]), bv, c0)
-                    c1 = fma16(Vec16(repeating: a1[d]), bv, c1)
-                    c2 = fma16(Vec16(repeating: a2[d]), bv, c2)
-                    c3 = fma16(Vec16(repeating: a3[d]), bv, c3)
-                    b += o.ldb
+                    c0 = fma16(Vec16(repeating: a0[ad]), bv, c0)
+                    c1 = fma16(Vec16(repeating: a1[ad]), bv, c1)
+                    c2 = fma16(Vec16(repeating: a2[ad]), bv, c2)
+                    c3 = fma16(Vec16(repeating: a3[ad]), bv, c3)
+                    b += o.ldb; ad += depthStep
                 }
             }
             store16(c0, c0p + j)

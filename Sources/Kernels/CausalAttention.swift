@@ -13,8 +13,8 @@ import TensorCore
 // exists: the largest buffer is one 128×128 tile. The forward saves only lse_i = m_i + log l_i
 // per row; the backward (FlashAttention-2 order: key blocks outer, query tiles inner)
 // recomputes P = exp(S − lse) per tile and forms dS = P ⊙ (dP − rowsum(dO ⊙ O)).
-// Tile products with a shallow depth (the scores q·kᵀ and dO·vᵀ, and the backward's dQ, dVᵀ,
-// dKᵀ) go through attention_tile_forward, register-blocked over the causal part only; P·V
+// Tile products with a shallow depth (the scores q·kᵀ and dO·vᵀ, and the backward's dQ, dV,
+// dK) go through attention_tile_forward, register-blocked over the causal part only; P·V
 // through single-threaded cblas_sgemm (ScanLab keeps OpenBLAS at one thread and threads over
 // heads itself). v, out and dOut are read in place through their row strides; the softmax
 // work runs as SIMD16 over keys.
@@ -36,20 +36,24 @@ public struct AttentionShape: Equatable {
 let attentionTile = 128
 
 /// One head's operands: q (rotated, pre-scaled by 1/√hs) and k (rotated), gathered into
-/// (T, hs) scratch rows that stay in cache, k transposed (hs, ldT) for the score kernel,
-/// and v read in place from qkv through its row stride `ldv` (v is not rotated, so a copy
-/// would only add memory traffic).
+/// (T, hsPad) scratch rows that stay in cache (zero-padded to whole vectors, so the tile
+/// kernel can read them as its B), k also transposed (hs, ldT) for the scores; v is read in
+/// place from qkv through its row stride `ldv` (v is not rotated: a copy would only add
+/// memory traffic).
 struct HeadOperands {
     let q, k, kT: UnsafeMutablePointer<Float>
     let v: UnsafePointer<Float>
     let ldv: Int
+    /// Row stride of q and k: the head size rounded up to whole vectors.
+    let hsPad: Int
     /// Row stride of the transposed operands: T rounded up to whole vectors.
     let ldT: Int
 
     /// Allocates the scratch; `free()` releases it.
     init(_ qkv: UnsafePointer<Float>, _ s: AttentionShape, b: Int, h: Int) {
-        let n = max(s.length * s.headSize, 1)
+        hsPad = (s.headSize + 15) / 16 * 16
         ldT = (s.length + 15) / 16 * 16
+        let n = max(s.length * hsPad, 1)
         q = .allocate(capacity: 2 * n + s.headSize * ldT); k = q + n; kT = k + n
         ldv = 3 * s.heads * s.headSize
         v = qkv + (b * s.length * s.heads + h) * 3 * s.headSize + 2 * s.headSize
@@ -58,15 +62,17 @@ struct HeadOperands {
     func free() { q.deallocate() }
 
     /// Gathers head h of batch b from qkv (B,T,H·3·hs), rotating q and k and scaling q; k goes
-    /// to its row-major rows only when `rows` is set (the backward's dQ product reads them).
+    /// to its rows only when `keyRows` is set (the backward's products read them).
     func load(_ qkv: UnsafePointer<Float>, _ s: AttentionShape, b: Int, h: Int, rotary: RotaryEmbedding,
               cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, scale: Float, keyRows: Bool) {
         let (T, H, hs, half) = (s.length, s.heads, s.headSize, rotary.half)
         for i in 0..<T {
             let src = qkv + ((b * T + i) * H + h) * 3 * hs
-            let qi = q + i * hs, ki = k + (keyRows ? i : 0) * hs   // without rows: row 0 is scratch
+            let qi = q + i * hsPad, ki = k + (keyRows ? i : 0) * hsPad   // without rows: row 0 is scratch
             copyRow(src, qi, count: hs)
             copyRow(src + hs, ki, count: hs)
+            (qi + hs).update(repeating: 0, count: hsPad - hs)
+            (ki + hs).update(repeating: 0, count: hsPad - hs)
             rotary_forward(qi, cos + i * half, sin + i * half, half: half)
             rotary_forward(ki, cos + i * half, sin + i * half, half: half)
             scaleRow(qi, count: hs, by: scale)
@@ -160,7 +166,7 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
             for r in 0..<rows { (Oi + r * ldo).update(repeating: 0, count: hs) }
             for j0 in stride(from: 0, to: i0 + rows, by: Bt) {
                 let cols = min(Bt, i0 + rows - j0)
-                attention_tile_forward(TileOperands(a: hv.q + i0 * hs, lda: hs, bT: hv.kT + j0, ldb: hv.ldT, c: S, ldc: Bt,
+                attention_tile_forward(TileOperands(a: hv.q + i0 * hv.hsPad, lda: hv.hsPad, bT: hv.kT + j0, ldb: hv.ldT, c: S, ldc: Bt,
                                                     rows: rows, cols: cols, depth: hs, mask: .columnsPerRow, diagonal: i0 - j0))
                 for r in 0..<rows {
                     let row = S + r * Bt, valid = min(cols, i0 + r + 1 - j0)
@@ -191,23 +197,20 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
     }
 }
 
-/// Per-head scratch of the backward: transposed operands (hs, ldT) and padded rows (T, hsPad)
-/// for the tile products, and the gradients before they go back through scale and rotation.
+/// Per-head scratch of the backward: v transposed (hs, ldT) for the dP scores, dO gathered into
+/// padded rows, and the gradients (T, hsPad) before they go back through scale and rotation.
 struct HeadGradients {
-    let qT, vT, dOT, dKT, dVT: UnsafeMutablePointer<Float>   // each (hs, ldT)
-    let kPadded, dQ: UnsafeMutablePointer<Float>             // each (T, hsPad)
-    let hsPad: Int
+    let vT: UnsafeMutablePointer<Float>                  // (hs, ldT)
+    let dO, dQ, dK, dV: UnsafeMutablePointer<Float>      // each (T, hsPad)
 
-    init(_ s: AttentionShape, ldT: Int) {
-        hsPad = (s.headSize + 15) / 16 * 16
-        let t = s.headSize * ldT, p = s.length * hsPad
-        qT = .allocate(capacity: 5 * t + 2 * p)
-        vT = qT + t; dOT = vT + t; dKT = dOT + t; dVT = dKT + t; kPadded = dVT + t; dQ = kPadded + p
-        dKT.update(repeating: 0, count: 2 * t)
-        dQ.update(repeating: 0, count: p)
+    init(_ s: AttentionShape, _ hv: HeadOperands) {
+        let t = s.headSize * hv.ldT, p = s.length * hv.hsPad
+        vT = .allocate(capacity: t + 4 * p)
+        dO = vT + t; dQ = dO + p; dK = dQ + p; dV = dK + p
+        dQ.update(repeating: 0, count: 3 * p)
     }
 
-    func free() { qT.deallocate() }
+    func free() { vT.deallocate() }
 }
 
 /// dqkv (B,T,H·3·hs) from dOut (B,T,H·hs), recomputing probabilities from lse.
@@ -221,20 +224,19 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
     Parallel.forEach(s.batch * H, workPerItem: T * T * hs * 2) { item in
         let b = item / H, h = item % H
         let hv = HeadOperands(qkv, s, b: b, h: h)
-        let g = HeadGradients(s, ldT: hv.ldT)
-        let dO = dOut + (b * T * H + h) * hs, O = out + (b * T * H + h) * hs
+        let g = HeadGradients(s, hv)
+        let hsPad = hv.hsPad
         let rowD = UnsafeMutablePointer<Float>.allocate(capacity: max(T, 1))
         let P = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt), dP = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
         defer { hv.free(); g.free(); for p in [rowD, P, dP] { p.deallocate() } }
         hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale, keyRows: true)
-        transposeRows(hv.q, ldbRows: hs, count: T, depth: hs, into: g.qT, ldb: hv.ldT)
         transposeRows(hv.v, ldbRows: hv.ldv, count: T, depth: hs, into: g.vT, ldb: hv.ldT)
-        transposeRows(dO, ldbRows: ldo, count: T, depth: hs, into: g.dOT, ldb: hv.ldT)
+        let dOutHead = dOut + (b * T * H + h) * hs, outHead = out + (b * T * H + h) * hs
         for i in 0..<T {
-            let kp = g.kPadded + i * g.hsPad
-            copyRow(hv.k + i * hs, kp, count: hs)
-            (kp + hs).update(repeating: 0, count: g.hsPad - hs)
-            rowD[i] = dotRow(dO + i * ldo, O + i * ldo, count: hs)
+            let row = g.dO + i * hsPad
+            copyRow(dOutHead + i * ldo, row, count: hs)
+            (row + hs).update(repeating: 0, count: hsPad - hs)
+            rowD[i] = dotRow(row, outHead + i * ldo, count: hs)
         }
         let lseRow = lse + (b * H + h) * T
         for j0 in stride(from: 0, to: T, by: Bt) {
@@ -242,7 +244,7 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
             for i0 in stride(from: j0 / Bt * Bt, to: T, by: Bt) {
                 let rows = min(Bt, T - i0), diagonal = i0 - j0
                 // P = exp(Q_i·K_jᵀ − lse), causal
-                attention_tile_forward(TileOperands(a: hv.q + i0 * hs, lda: hs, bT: hv.kT + j0, ldb: hv.ldT, c: P, ldc: Bt,
+                attention_tile_forward(TileOperands(a: hv.q + i0 * hsPad, lda: hsPad, bT: hv.kT + j0, ldb: hv.ldT, c: P, ldc: Bt,
                                                     rows: rows, cols: cols, depth: hs, mask: .columnsPerRow, diagonal: diagonal))
                 for r in 0..<rows {
                     let valid = min(cols, i0 + r + 1 - j0)
@@ -250,11 +252,11 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
                         _ = expRow(P + r * Bt, valid: valid, width: width, shift: lseRow[i0 + r])
                     }
                 }
-                // dV_jᵀ += dO_iᵀ·P ; dP = dO_i·V_jᵀ
-                attention_tile_forward(TileOperands(a: g.dOT + i0, lda: hv.ldT, bT: P, ldb: Bt, c: g.dVT + j0, ldc: hv.ldT,
-                                                    rows: hs, cols: cols, depth: rows, mask: .depthPerColumn, diagonal: diagonal,
-                                                    accumulate: true))
-                attention_tile_forward(TileOperands(a: dO + i0 * ldo, lda: ldo, bT: g.vT + j0, ldb: hv.ldT, c: dP, ldc: Bt,
+                // dV_j += Pᵀ·dO_i ; dP = dO_i·V_jᵀ
+                attention_tile_forward(TileOperands(a: P, lda: Bt, transposeA: true, bT: g.dO + i0 * hsPad, ldb: hsPad,
+                                                    c: g.dV + j0 * hsPad, ldc: hsPad, rows: cols, cols: hs, depth: rows,
+                                                    mask: .depthFromRow, diagonal: diagonal, accumulate: true))
+                attention_tile_forward(TileOperands(a: g.dO + i0 * hsPad, lda: hsPad, bT: g.vT + j0, ldb: hv.ldT, c: dP, ldc: Bt,
                                                     rows: rows, cols: cols, depth: hs, mask: .columnsPerRow, diagonal: diagonal))
                 // dS = P ⊙ (dP − D_i), into P; zero past each row's visible keys (dP holds no
                 // defined value there)
@@ -268,21 +270,22 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
                         store16(x, pr + k); k += 16
                     }
                 }
-                // dK_jᵀ += Q_iᵀ·dS ; dQ_i += dS·K_j
-                attention_tile_forward(TileOperands(a: g.qT + i0, lda: hv.ldT, bT: P, ldb: Bt, c: g.dKT + j0, ldc: hv.ldT,
-                                                    rows: hs, cols: cols, depth: rows, mask: .depthPerColumn, diagonal: diagonal,
-                                                    accumulate: true))
-                attention_tile_forward(TileOperands(a: P, lda: Bt, bT: g.kPadded + j0 * g.hsPad, ldb: g.hsPad,
-                                                    c: g.dQ + i0 * g.hsPad, ldc: g.hsPad,
-                                                    rows: rows, cols: hs, depth: cols, mask: .depthPerRow, diagonal: diagonal,
-                                                    accumulate: true))
+                // dK_j += dSᵀ·Q_i ; dQ_i += dS·K_j
+                attention_tile_forward(TileOperands(a: P, lda: Bt, transposeA: true, bT: hv.q + i0 * hsPad, ldb: hsPad,
+                                                    c: g.dK + j0 * hsPad, ldc: hsPad, rows: cols, cols: hs, depth: rows,
+                                                    mask: .depthFromRow, diagonal: diagonal, accumulate: true))
+                attention_tile_forward(TileOperands(a: P, lda: Bt, bT: hv.k + j0 * hsPad, ldb: hsPad,
+                                                    c: g.dQ + i0 * hsPad, ldc: hsPad, rows: rows, cols: hs, depth: cols,
+                                                    mask: .depthUpToRow, diagonal: diagonal, accumulate: true))
             }
         }
         // Back through the scale (q was pre-scaled) and the rotary rotation, into qkv's layout.
         for i in 0..<T {
             let dst = dqkv + ((b * T + i) * H + h) * 3 * hs
-            let dq = g.dQ + i * g.hsPad
-            for d in 0..<hs { dst[d] = dq[d] * scale; dst[hs + d] = g.dKT[d * hv.ldT + i]; dst[2 * hs + d] = g.dVT[d * hv.ldT + i] }
+            copyRow(g.dQ + i * hsPad, dst, count: hs)
+            copyRow(g.dK + i * hsPad, dst + hs, count: hs)
+            copyRow(g.dV + i * hsPad, dst + 2 * hs, count: hs)
+            scaleRow(dst, count: hs, by: scale)
             rotary_backward(dst, cos + i * half, sin + i * half, half: half)
             rotary_backward(dst + hs, cos + i * half, sin + i * half, half: half)
         }
