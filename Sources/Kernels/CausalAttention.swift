@@ -13,11 +13,10 @@ import TensorCore
 // exists: the largest buffer is one 128×128 tile. The forward saves only lse_i = m_i + log l_i
 // per row; the backward (FlashAttention-2 order: key blocks outer, query tiles inner)
 // recomputes P = exp(S − lse) per tile and forms dS = P ⊙ (dP − rowsum(dO ⊙ O)).
-// Tile products with a shallow depth (the scores q·kᵀ and dO·vᵀ, and the backward's dQ, dV,
-// dK) go through attention_tile_forward, register-blocked over the causal part only; P·V
-// through single-threaded cblas_sgemm (ScanLab keeps OpenBLAS at one thread and threads over
-// heads itself). v, out and dOut are read in place through their row strides; the softmax
-// work runs as SIMD16 over keys.
+// Every tile product (the scores q·kᵀ and dO·vᵀ, P·V, and the backward's dQ, dV, dK) has a
+// shallow depth (the head size or one tile), where a cblas_sgemm call would spend most of its
+// time packing: they go through attention_tile_forward, register-blocked over the causal part
+// only. The softmax work runs as SIMD16 over keys.
 
 /// Sizes of one attention call.
 public struct AttentionShape: Equatable {
@@ -35,13 +34,16 @@ public struct AttentionShape: Equatable {
 /// Query rows per tile and keys per block (a multiple of 16, so score rows are whole vectors).
 let attentionTile = 128
 
-/// One head's operands: q (rotated, pre-scaled by 1/√hs) and k (rotated), gathered into
-/// (T, hsPad) scratch rows that stay in cache (zero-padded to whole vectors, so the tile
-/// kernel can read them as its B), k also transposed (hs, ldT) for the scores; v is read in
-/// place from qkv through its row stride `ldv` (v is not rotated: a copy would only add
-/// memory traffic).
+/// Which pass gathers a head: the forward multiplies P·V (v in rows), the backward dS·K (k in rows).
+enum AttentionPass { case forward, backward }
+
+/// One head's operands, gathered into scratch that stays in cache: q (rotated, pre-scaled by
+/// 1/√hs) in (T, hsPad) rows, zero-padded to whole vectors so the tile kernel can read them as
+/// its B; k (rotated) transposed (hs, ldT) for the scores; and in rows the operand the pass
+/// multiplies by: v for the forward's P·V, k for the backward's dS·K (`rows`).
 struct HeadOperands {
-    let q, k, kT: UnsafeMutablePointer<Float>
+    let q, rows, kT: UnsafeMutablePointer<Float>
+    /// v of this head inside qkv, row stride `ldv`.
     let v: UnsafePointer<Float>
     let ldv: Int
     /// Row stride of q and k: the head size rounded up to whole vectors.
@@ -54,21 +56,22 @@ struct HeadOperands {
         hsPad = (s.headSize + 15) / 16 * 16
         ldT = (s.length + 15) / 16 * 16
         let n = max(s.length * hsPad, 1)
-        q = .allocate(capacity: 2 * n + s.headSize * ldT); k = q + n; kT = k + n
+        q = .allocate(capacity: 2 * n + hsPad + s.headSize * ldT); rows = q + n; kT = rows + n + hsPad
         ldv = 3 * s.heads * s.headSize
         v = qkv + (b * s.length * s.heads + h) * 3 * s.headSize + 2 * s.headSize
     }
 
     func free() { q.deallocate() }
 
-    /// Gathers head h of batch b from qkv (B,T,H·3·hs), rotating q and k and scaling q; k goes
-    /// to its rows only when `keyRows` is set (the backward's products read them).
+    /// Gathers head h of batch b from qkv (B,T,H·3·hs), rotating q and k and scaling q.
     func load(_ qkv: UnsafePointer<Float>, _ s: AttentionShape, b: Int, h: Int, rotary: RotaryEmbedding,
-              cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, scale: Float, keyRows: Bool) {
+              cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, scale: Float, for pass: AttentionPass) {
         let (T, H, hs, half) = (s.length, s.heads, s.headSize, rotary.half)
+        // The forward rotates k in the spare row past the last one before transposing it.
+        let ki0 = rows + T * hsPad
         for i in 0..<T {
             let src = qkv + ((b * T + i) * H + h) * 3 * hs
-            let qi = q + i * hsPad, ki = k + (keyRows ? i : 0) * hsPad   // without rows: row 0 is scratch
+            let qi = q + i * hsPad, ki = pass == .backward ? rows + i * hsPad : ki0
             copyRow(src, qi, count: hs)
             copyRow(src + hs, ki, count: hs)
             (qi + hs).update(repeating: 0, count: hsPad - hs)
@@ -77,6 +80,11 @@ struct HeadOperands {
             rotary_forward(ki, cos + i * half, sin + i * half, half: half)
             scaleRow(qi, count: hs, by: scale)
             for d in 0..<hs { kT[d * ldT + i] = ki[d] }
+            if pass == .forward {
+                let vi = rows + i * hsPad
+                copyRow(src + 2 * hs, vi, count: hs)
+                (vi + hs).update(repeating: 0, count: hsPad - hs)
+            }
         }
         for d in 0..<hs { (kT + d * ldT + T).update(repeating: 0, count: ldT - T) }
     }
@@ -131,17 +139,6 @@ func expRow(_ row: UnsafeMutablePointer<Float>, valid: Int, width: Int, shift: F
     return hsum16(sum)
 }
 
-/// Rows of a score tile in bands of 32; a band on the diagonal needs keys only up to its last
-/// row, so products there skip most of the masked triangle. body(firstRow, rowCount, keyCount).
-@inline(__always)
-func forEachBand(i0: Int, rows: Int, j0: Int, cols: Int, _ body: (Int, Int, Int) -> Void) {
-    if i0 >= j0 + cols - 1 { body(0, rows, cols); return }   // below the diagonal: one product
-    for r0 in stride(from: 0, to: rows, by: 32) {
-        let n = min(32, rows - r0), keys = min(cols, i0 + r0 + n - j0)
-        if keys > 0 { body(r0, n, keys) }
-    }
-}
-
 /// Lane positions 0…15, for masks inside a vector.
 @usableFromInline let laneIndex = Vec16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 
@@ -151,22 +148,22 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
                               out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
     let (T, H, hs, Bt) = (s.length, s.heads, s.headSize, attentionTile)
     let scale = 1 / Float(hs).squareRoot()
-    let ldo = H * hs   // out's row stride: the head's output rows are accumulated in place
+    let ldo = H * hs   // out's row stride
     Parallel.forEach(s.batch * H, workPerItem: T * T * hs) { item in
         let b = item / H, h = item % H
         let hv = HeadOperands(qkv, s, b: b, h: h)
-        let O = out + (b * T * H + h) * hs
-        let S = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
+        let hsPad = hv.hsPad
+        let S = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt), O = UnsafeMutablePointer<Float>.allocate(capacity: Bt * hsPad)
         let m = UnsafeMutablePointer<Float>.allocate(capacity: Bt), l = UnsafeMutablePointer<Float>.allocate(capacity: Bt)
-        defer { hv.free(); S.deallocate(); m.deallocate(); l.deallocate() }
-        hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale, keyRows: false)
+        defer { hv.free(); S.deallocate(); O.deallocate(); m.deallocate(); l.deallocate() }
+        hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale, for: .forward)
         for i0 in stride(from: 0, to: T, by: Bt) {
-            let rows = min(Bt, T - i0), Oi = O + i0 * ldo
+            let rows = min(Bt, T - i0)
             m.update(repeating: -.infinity, count: rows); l.update(repeating: 0, count: rows)
-            for r in 0..<rows { (Oi + r * ldo).update(repeating: 0, count: hs) }
+            O.update(repeating: 0, count: rows * hsPad)
             for j0 in stride(from: 0, to: i0 + rows, by: Bt) {
                 let cols = min(Bt, i0 + rows - j0)
-                attention_tile_forward(TileOperands(a: hv.q + i0 * hv.hsPad, lda: hv.hsPad, bT: hv.kT + j0, ldb: hv.ldT, c: S, ldc: Bt,
+                attention_tile_forward(TileOperands(a: hv.q + i0 * hsPad, lda: hsPad, bT: hv.kT + j0, ldb: hv.ldT, c: S, ldc: Bt,
                                                     rows: rows, cols: cols, depth: hs, mask: .columnsPerRow, diagonal: i0 - j0))
                 for r in 0..<rows {
                     let row = S + r * Bt, valid = min(cols, i0 + r + 1 - j0)
@@ -182,15 +179,17 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
                     let corr = Foundation.exp(m[r] - mNew)
                     l[r] = l[r] * corr + expRow(row, valid: valid, width: (cols + 15) / 16 * 16, shift: mNew)
                     m[r] = mNew
-                    if corr != 1 { scaleRow(Oi + r * ldo, count: hs, by: corr) }
+                    if corr != 1 { scaleRow(O + r * hsPad, count: hs, by: corr) }
                 }
                 // O += P·V_block
-                forEachBand(i0: i0, rows: rows, j0: j0, cols: cols) { r0, n, c in
-                    sgemmTile(S + r0 * Bt, lda: Bt, hv.v + j0 * hv.ldv, ldb: hv.ldv, Oi + r0 * ldo, ldc: ldo, m: n, n: hs, k: c, beta: 1)
-                }
+                attention_tile_forward(TileOperands(a: S, lda: Bt, bT: hv.rows + j0 * hsPad, ldb: hsPad, c: O, ldc: hsPad,
+                                                    rows: rows, cols: hs, depth: cols, mask: .depthUpToRow, diagonal: i0 - j0,
+                                                    accumulate: true))
             }
             for r in 0..<rows {
-                scaleRow(Oi + r * ldo, count: hs, by: 1 / l[r])
+                let dst = out + ((b * T + i0 + r) * H + h) * hs
+                copyRow(O + r * hsPad, dst, count: hs)
+                scaleRow(dst, count: hs, by: 1 / l[r])
                 lse[(b * H + h) * T + i0 + r] = m[r] + Foundation.log(l[r])
             }
         }
@@ -229,7 +228,7 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
         let rowD = UnsafeMutablePointer<Float>.allocate(capacity: max(T, 1))
         let P = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt), dP = UnsafeMutablePointer<Float>.allocate(capacity: Bt * Bt)
         defer { hv.free(); g.free(); for p in [rowD, P, dP] { p.deallocate() } }
-        hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale, keyRows: true)
+        hv.load(qkv, s, b: b, h: h, rotary: rotary, cos: cos, sin: sin, scale: scale, for: .backward)
         transposeRows(hv.v, ldbRows: hv.ldv, count: T, depth: hs, into: g.vT, ldb: hv.ldT)
         let dOutHead = dOut + (b * T * H + h) * hs, outHead = out + (b * T * H + h) * hs
         for i in 0..<T {
@@ -274,7 +273,7 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
                 attention_tile_forward(TileOperands(a: P, lda: Bt, transposeA: true, bT: hv.q + i0 * hsPad, ldb: hsPad,
                                                     c: g.dK + j0 * hsPad, ldc: hsPad, rows: cols, cols: hs, depth: rows,
                                                     mask: .depthFromRow, diagonal: diagonal, accumulate: true))
-                attention_tile_forward(TileOperands(a: P, lda: Bt, bT: hv.k + j0 * hsPad, ldb: hsPad,
+                attention_tile_forward(TileOperands(a: P, lda: Bt, bT: hv.rows + j0 * hsPad, ldb: hsPad,
                                                     c: g.dQ + i0 * hsPad, ldc: hsPad, rows: rows, cols: hs, depth: cols,
                                                     mask: .depthUpToRow, diagonal: diagonal, accumulate: true))
             }
