@@ -22,16 +22,14 @@ func causal_attention_at_forward(_ s: AttentionShape, rotary: RotaryEmbedding, q
         let q = UnsafeMutablePointer<Float>.allocate(capacity: 2 * hs), k = q + hs
         defer { q.deallocate() }
         func row(_ j: Int) -> UnsafePointer<Float> { qkv + ((b * T + j) * H + h) * 3 * hs }
-        q.update(from: row(p), count: hs)
+        copyRow(row(p), q, count: hs)
         rotary_forward(q, cos + p * half, sin + p * half, half: half)
         let P = probs + item * T
         var m = -Float.infinity
         for j in 0...p {
-            k.update(from: row(j) + hs, count: hs)
+            copyRow(row(j) + hs, k, count: hs)
             rotary_forward(k, cos + j * half, sin + j * half, half: half)
-            var dot: Float = 0
-            for d in 0..<hs { dot += q[d] * k[d] }
-            P[j] = dot * scale
+            P[j] = dotRow(q, k, count: hs) * scale
             m = max(m, P[j])
         }
         var sum: Float = 0
@@ -40,10 +38,7 @@ func causal_attention_at_forward(_ s: AttentionShape, rotary: RotaryEmbedding, q
         (P + p + 1).update(repeating: 0, count: T - p - 1)
         let o = out + (r * H + h) * hs
         o.update(repeating: 0, count: hs)
-        for j in 0...p {
-            let v = row(j) + 2 * hs, w = P[j]
-            for d in 0..<hs { o[d] += w * v[d] }
-        }
+        for j in 0...p { axpyRow(P[j], row(j) + 2 * hs, into: o, count: hs) }
     }
 }
 
@@ -69,27 +64,27 @@ func causal_attention_at_backward(_ s: AttentionShape, rotary: RotaryEmbedding, 
         func grad(_ j: Int) -> UnsafeMutablePointer<Float> { dqkv + ((b * T + j) * H + h) * 3 * hs }
         for r in first[b]..<first[b + 1] {
             let p = rows[r] % T, ri = r * H + h
-            q.update(from: row(p), count: hs)
+            copyRow(row(p), q, count: hs)
             rotary_forward(q, cos + p * half, sin + p * half, half: half)
             let P = probs + ri * T, dO = dOut + ri * hs, o = out + ri * hs
             // D = Σ_j P_j (dO·v_j) = dO·out
-            var D: Float = 0
-            for d in 0..<hs { D += dO[d] * o[d] }
+            let D = dotRow(dO, o, count: hs)
             dq.update(repeating: 0, count: hs)
             for j in 0...p {
-                let v = row(j) + 2 * hs, g = grad(j)
-                var dp: Float = 0
-                for d in 0..<hs { dp += dO[d] * v[d]; g[2 * hs + d] += P[j] * dO[d] }   // dv_j += P_j dO
+                let g = grad(j)
+                let dp = dotRow(dO, row(j) + 2 * hs, count: hs)
+                axpyRow(P[j], dO, into: g + 2 * hs, count: hs)                          // dv_j += P_j dO
                 let ds = P[j] * (dp - D) * scale
-                k.update(from: row(j) + hs, count: hs)
+                copyRow(row(j) + hs, k, count: hs)
                 rotary_forward(k, cos + j * half, sin + j * half, half: half)
-                for d in 0..<hs { dq[d] += ds * k[d]; dk[d] = ds * q[d] }                // dk_j += dS_j q
+                axpyRow(ds, k, into: dq, count: hs)                                     // dq += dS_j k_j
+                dk.update(repeating: 0, count: hs)
+                axpyRow(ds, q, into: dk, count: hs)                                     // dk_j += dS_j q
                 rotary_backward(dk, cos + j * half, sin + j * half, half: half)
-                for d in 0..<hs { g[hs + d] += dk[d] }
+                axpyRow(1, dk, into: g + hs, count: hs)
             }
             rotary_backward(dq, cos + p * half, sin + p * half, half: half)
-            let gq = grad(p)
-            for d in 0..<hs { gq[d] += dq[d] }
+            axpyRow(1, dq, into: grad(p), count: hs)
         }
     }
 }
