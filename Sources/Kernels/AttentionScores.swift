@@ -87,6 +87,7 @@ func transposeRows(_ b: UnsafePointer<Float>, ldbRows: Int, count: Int, depth: I
                    into bT: UnsafeMutablePointer<Float>, ldb: Int) {
     for j in 0..<count {
         let row = b + j * ldbRows   // read each row once, in order
+        if j + 4 < count { prefetch(row + 4 * ldbRows, count: depth) }
         for d in 0..<depth { bT[d * ldb + j] = row[d] }
     }
     for d in 0..<depth { (bT + d * ldb + count).update(repeating: 0, count: ldb - count) }

@@ -69,8 +69,10 @@ struct HeadOperands {
         let (T, H, hs, half) = (s.length, s.heads, s.headSize, rotary.half)
         // The forward rotates k in the spare row past the last one before transposing it.
         let ki0 = rows + T * hsPad
+        let ahead = 4   // rows: the head's rows lie 3·H·hs floats apart, beyond the prefetchers' reach
         for i in 0..<T {
             let src = qkv + ((b * T + i) * H + h) * 3 * hs
+            if i + ahead < T { prefetch(src + ahead * 3 * H * hs, count: 3 * hs) }
             let qi = q + i * hsPad, ki = pass == .backward ? rows + i * hsPad : ki0
             copyRow(src, qi, count: hs)
             copyRow(src + hs, ki, count: hs)
@@ -205,6 +207,7 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
         let dOutHead = dOut + (b * T * H + h) * hs, outHead = out + (b * T * H + h) * hs
         for i in 0..<T {
             let row = g.dO + i * hsPad
+            if i + 4 < T { prefetch(dOutHead + (i + 4) * ldo, count: hs); prefetch(outHead + (i + 4) * ldo, count: hs) }
             copyRow(dOutHead + i * ldo, row, count: hs)
             (row + hs).update(repeating: 0, count: hsPad - hs)
             rowD[i] = dotRow(row, outHead + i * ldo, count: hs)

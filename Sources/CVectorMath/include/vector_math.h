@@ -8,6 +8,9 @@
 
 typedef float scanlab_float16 __attribute__((ext_vector_type(16)));
 
+// Asks for the cache line at p ahead of a read (kernels gathering strided rows).
+static inline __attribute__((always_inline)) void scanlab_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
 static inline __attribute__((always_inline))
 scanlab_float16 scanlab_fma16(scanlab_float16 a, scanlab_float16 b, scanlab_float16 c) {
     return __builtin_elementwise_fma(a, b, c);
