@@ -26,7 +26,7 @@ public struct TrainBenchmarkRow: Codable, Equatable {
     /// The product shape that does the most of the step's arithmetic ("3392x128 by 384x128ᵀ").
     public let sgemm_shape: String
     /// A direct cblas_sgemm at that shape, OpenBLAS threading over every allowed core, timed
-    /// between the step's timed runs (median), so both see the machine in the same state.
+    /// just before and just after the timed steps (the mean of the two medians).
     public let sgemm_gflops: Double
     /// gflops / sgemm_gflops: how close the whole step comes to the matrix unit's rate.
     public let sgemm_ratio: Double
@@ -81,16 +81,17 @@ public enum TrainBenchmark {
                 }
                 direct = DirectSgemm(dominant)
             }
-            if i >= warmup {
-                times.append(dt)
-                sgemmTimes.append(direct!.medianSeconds(seconds: 0.02, minRuns: 3))
-            }
+            // The direct sgemm just before the timed steps and just after them, not between
+            // them: its operands would evict the step's from the caches.
+            if i == warmup - 1 || (warmup == 0 && i == 0) { sgemmTimes.append(direct!.medianSeconds(seconds: 0.1)) }
+            if i >= warmup { times.append(dt) }
         }
+        sgemmTimes.append(direct!.medianSeconds(seconds: 0.1))
         OpProfiler.stop()
         let sorted = times.sorted()
         let median = sorted[sorted.count / 2]
         let gflops = trainingFLOPs(model, batch: batch, task: task, answerRows: answerRows, fullForward: fullForward) / median * 1e-9
-        let sgemmGflops = direct!.shape.flops / Benchmarks.median(sgemmTimes) * 1e-9
+        let sgemmGflops = direct!.shape.flops / (sgemmTimes.reduce(0, +) / Double(sgemmTimes.count)) * 1e-9
         let tokensPerStep = Double(batch * task.sequenceLength)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
