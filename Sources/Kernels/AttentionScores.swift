@@ -9,6 +9,8 @@ import TensorCore
 
 /// Which entries of a tile product the causal mask leaves, with `diagonal` = i0 − j0 (the
 /// tile's first query position minus its first key's): query t sees key j when j ≤ t + diagonal.
+/// Depth is skipped per block of four rows, not per row, so where a mask excludes depth A must
+/// hold zeros (as P and dS do past the diagonal).
 enum TileMask {
     /// Rows are queries, columns keys (the scores): row t needs columns j ≤ t + diagonal.
     case columnsPerRow
