@@ -70,8 +70,8 @@ func sgemmBands(m: Int, n: Int, k: Int) -> (count: Int, width: Int) {
     return ((long + width - 1) / width, width)
 }
 
-/// One cblas_sgemm on the calling thread with explicit leading dimensions, for kernels that
-/// multiply tiles inside their own parallel loops   // C (m×n, ldc) = α·op(A)·op(B) + β·C
+/// One cblas_sgemm on the calling thread with explicit leading dimensions: sgemm's bands, and
+/// products already inside a parallel loop   // C (m×n, ldc) = α·op(A)·op(B) + β·C
 @inline(__always)
 public func sgemmTile(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                       _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
