@@ -33,7 +33,4 @@ public final class DirectSgemm {
                     Int32(s.m), Int32(s.n), Int32(s.k), 1, a.data, Int32(s.transposeA ? s.m : s.k),
                     b.data, Int32(s.transposeB ? s.k : s.n), 0, c.data, Int32(s.n))
     }
-
-    /// GFLOP/s at a median of `seconds`.
-    public func gflops(seconds: Double) -> Double { shape.flops / medianSeconds(seconds: seconds) * 1e-9 }
 }

@@ -88,8 +88,7 @@ public enum TrainBenchmark {
         }
         sgemmTimes.append(direct!.medianSeconds(seconds: 0.1))
         OpProfiler.stop()
-        let sorted = times.sorted()
-        let median = sorted[sorted.count / 2]
+        let median = Benchmarks.median(times)
         let gflops = trainingFLOPs(model, batch: batch, task: task, answerRows: answerRows, fullForward: fullForward) / median * 1e-9
         let sgemmGflops = direct!.shape.flops / (sgemmTimes.reduce(0, +) / Double(sgemmTimes.count)) * 1e-9
         let tokensPerStep = Double(batch * task.sequenceLength)
@@ -100,7 +99,7 @@ public enum TrainBenchmark {
                                  L: spec.length, variant: spec.placement.rawValue, batch: batch,
                                  micro_batch: microBatch ?? batch, threads: Parallel.cores, vocab: task.vocabularySize,
                                  params: model.parameters.count,
-                                 ms_per_step_median: median * 1e3, ms_per_step_min: sorted[0] * 1e3,
+                                 ms_per_step_median: median * 1e3, ms_per_step_min: times.min()! * 1e3,
                                  tokens_per_s: tokensPerStep / median, steps_timed: times.count,
                                  gflops: gflops, sgemm_shape: direct!.shape.description, sgemm_gflops: sgemmGflops,
                                  sgemm_ratio: gflops / sgemmGflops,
