@@ -166,19 +166,19 @@ func selective_scan_forward(_ o: ScanOperands, out: UnsafeMutablePointer<Float>,
                     store16(h, hk + n * 16)
                     return h
                 }
-                if row < 0 {
-                    for n in 0..<N { _ = advance(n) }
-                    continue
-                }
+                // The states first, then y from them (in L1): a loop that carries no sums
+                // leaves the exps more of AVX2's sixteen registers.
+                for n in 0..<N { _ = advance(n) }
+                if row < 0 { continue }
                 // Two partial sums for y, so the adds do not wait on each other.
                 var y0 = load16(Dp + k * 16) * ut, y1 = Vec16()
                 var n = 0
                 while n + 1 < N {
-                    y0 = fma16(advance(n), Vec16(repeating: cRow[n]), y0)
-                    y1 = fma16(advance(n + 1), Vec16(repeating: cRow[n + 1]), y1)
+                    y0 = fma16(load16(hk + n * 16), Vec16(repeating: cRow[n]), y0)
+                    y1 = fma16(load16(hk + (n + 1) * 16), Vec16(repeating: cRow[n + 1]), y1)
                     n += 2
                 }
-                if n < N { y0 = fma16(advance(n), Vec16(repeating: cRow[n]), y0) }
+                if n < N { y0 = fma16(load16(hk + n * 16), Vec16(repeating: cRow[n]), y0) }
                 let y = y0 + y1, outOff = row * Dmp + k * 16
                 // y·silu(z) as (y·z)/(1 + e^−z): one division, rounded as the reference composition's order.
                 let zt = load16(z + outOff)
