@@ -162,8 +162,8 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
             }
             for r in 0..<rows {
                 let dst = out + ((b * T + i0 + r) * H + h) * hs
+                scaleRow(O + r * hsPad, count: hs, by: 1 / l[r])
                 copyRow(O + r * hsPad, dst, count: hs)
-                scaleRow(dst, count: hs, by: 1 / l[r])
                 lse[(b * H + h) * T + i0 + r] = m[r] + Foundation.log(l[r])
             }
         }
@@ -254,14 +254,19 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
             }
         }
         // Back through the scale (q was pre-scaled) and the rotary rotation, into qkv's layout.
+        // Scaled and rotated in the scratch rows (in cache), so each strided destination row is
+        // written once, whole, and fetched ahead.
+        let ldq = 3 * H * hs
         for i in 0..<T {
             let dst = dqkv + ((b * T + i) * H + h) * 3 * hs
-            copyRow(g.dQ + i * hsPad, dst, count: hs)
-            copyRow(g.dK + i * hsPad, dst + hs, count: hs)
+            if i + 4 < T { prefetch(dst + 4 * ldq, count: 3 * hs) }
+            let dq = g.dQ + i * hsPad, dk = g.dK + i * hsPad
+            scaleRow(dq, count: hs, by: scale)
+            rotary_backward(dq, cos + i * half, sin + i * half, half: half)
+            rotary_backward(dk, cos + i * half, sin + i * half, half: half)
+            copyRow(dq, dst, count: hs)
+            copyRow(dk, dst + hs, count: hs)
             copyRow(g.dV + i * hsPad, dst + 2 * hs, count: hs)
-            scaleRow(dst, count: hs, by: scale)
-            rotary_backward(dst, cos + i * half, sin + i * half, half: half)
-            rotary_backward(dst + hs, cos + i * half, sin + i * half, half: half)
         }
     }
 }
