@@ -7,7 +7,7 @@ public typealias Vec16 = SIMD16<Float>
 
 /// 1 in every lane. Kernels write `one16 + v`, not `1 + v`: mixed scalar–vector operators
 /// were seen to compile to partly scalar code.
-public let one16 = Vec16(repeating: 1)
+@_transparent public var one16: Vec16 { Vec16(repeating: 1) }
 
 @_transparent public func load16(_ p: UnsafePointer<Float>) -> Vec16 {
     UnsafeRawPointer(p).loadUnaligned(as: Vec16.self)
@@ -24,7 +24,7 @@ public let one16 = Vec16(repeating: 1)
 /// a·b + c with one rounding: a single vfmadd through CVectorMath (Swift's `addingProduct`
 /// on SIMD16 does not compile to one; README, "Building for speed").
 /// Asks for the cache lines of count floats from p ahead of reading them (strided gathers).
-@inline(__always) public func prefetch(_ p: UnsafePointer<Float>, count: Int) {
+@_transparent public func prefetch(_ p: UnsafePointer<Float>, count: Int) {
     var d = 0
     while d < count { scanlab_prefetch(p + d); d += 16 }
 }
@@ -102,7 +102,7 @@ public let one16 = Vec16(repeating: 1)
 
 /// The horizontal sums of 16 consecutive vectors at `p`, as one vector (lane i: the sum of
 /// vector i): a transpose-and-add tree of 15 folds instead of 16 separate `hsum16`s.
-@inline(__always) public func hsum16x16(_ p: UnsafePointer<Float>) -> Vec16 {
+@_transparent public func hsum16x16(_ p: UnsafePointer<Float>) -> Vec16 {
     @inline(__always) func v(_ i: Int) -> Vec16 { load16(p + 16 * i) }
     /// [a | b] with each 8-lane half the pairwise sum of a's (b's) halves.
     @inline(__always) func fold16(_ a: Vec16, _ b: Vec16) -> Vec16 {
