@@ -99,9 +99,18 @@ public func clipGradientNorm(_ parameters: ParameterStore, maxNorm: Double) -> D
     var total = 0.0
     for (_, p) in parameters.all {
         guard let g = p.grad else { continue }
-        var acc = 0.0
-        for i in 0..<g.count { acc += Double(g.data[i]) * Double(g.data[i]) }
-        total += acc
+        // Four running sums, so the adds do not wait on each other (a Float's square is exact in
+        // a Double; only the summation order differs from one running sum).
+        var acc = (0.0, 0.0, 0.0, 0.0)
+        let x = g.data
+        var i = 0
+        while i + 4 <= g.count {
+            let (a, b, c, d) = (Double(x[i]), Double(x[i + 1]), Double(x[i + 2]), Double(x[i + 3]))
+            acc.0 += a * a; acc.1 += b * b; acc.2 += c * c; acc.3 += d * d
+            i += 4
+        }
+        while i < g.count { acc.0 += Double(x[i]) * Double(x[i]); i += 1 }
+        total += (acc.0 + acc.1) + (acc.2 + acc.3)
     }
     let norm = total.squareRoot()
     let coef = maxNorm / (norm + 1e-6)

@@ -60,6 +60,26 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(clipGradientNorm(store, maxNorm: 10), 1, accuracy: 1e-5)   // below the limit: unchanged
         XCTAssertEqual(Double(store["b"].grad!.values[1]), 0.8, accuracy: 1e-6)
     }
+
+    /// The global norm over gradients whose lengths cover the four-sum loop and its tail, against
+    /// one serial sum in double precision, and the clipped gradients scaled by maxNorm / norm.
+    func testClippingNormOverLongGradients() {
+        let store = ParameterStore()
+        var g = RandomGenerator(seed: 9)
+        for (key, n) in [("a", 1031), ("b", 6), ("c", 1)] {
+            store.add(key, Tensor.zeros([n]))
+            store[key].grad = Tensor.randomNormal([n], generator: &g)
+        }
+        let before = ["a", "b", "c"].map { store[$0].grad!.values }
+        var squares = 0.0
+        for v in before { for x in v { squares += Double(x) * Double(x) } }
+        let norm = squares.squareRoot()
+        XCTAssertEqual(clipGradientNorm(store, maxNorm: 2), norm, accuracy: norm * 1e-12)
+        let coef = Float(2 / (norm + 1e-6))
+        for (key, v) in zip(["a", "b", "c"], before) {
+            XCTAssertEqual(store[key].grad!.values, v.map { $0 * coef }, key)
+        }
+    }
 }
 
 final class ConfigTests: XCTestCase {
