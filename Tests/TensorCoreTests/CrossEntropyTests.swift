@@ -33,4 +33,20 @@ final class CrossEntropyTests: XCTestCase {
         XCTAssertEqual(Double(plain.item), (seq1 + 3 * seq2) / 4, accuracy: 1e-5)
         assertGradientsMatch([x], eps: 1e-3) { $0[0].crossEntropy(targets: t, reduction: .perSequence(length: 3)) }
     }
+
+    /// Rows wider than the sixteen-lane loops (40 classes: two vectors and a tail), with one large
+    /// logit in a row's tail and one in another's vectors: the loss needs the true row maximum
+    /// (a missed one overflows exp), and the backward's vector exp matches finite differences.
+    func testWideRowsMatchTheReference() {
+        var values = randn([4, 40], seed: 3).values
+        values[0 * 40 + 37] = 200
+        values[1 * 40 + 5] = 150
+        values[2 * 40 + 31] = -300
+        let x = Tensor(values, shape: [4, 40])
+        let t = [37, 12, 31, 39]
+        let ref = (0..<4).map { nll(x, $0, t[$0]) }.reduce(0, +) / 4
+        XCTAssertEqual(Double(x.crossEntropy(targets: t).item), ref, accuracy: 1e-5 * max(1, abs(ref)))
+        let y = randn([4, 40], seed: 4)
+        assertGradientsMatch([y], eps: 1e-3) { $0[0].crossEntropy(targets: t) }
+    }
 }

@@ -59,7 +59,10 @@ extension Tensor {
                 let dst = gx.data + r * v, lp = logProbs.data + r * v
                 let w = weight[r] * g
                 if w == 0 { dst.update(repeating: 0, count: v); return }
-                for i in 0..<v { dst[i] = w * Foundation.exp(lp[i]) }
+                let wv = Vec16(repeating: w)
+                var i = 0
+                while i + 16 <= v { store16(wv * exp16(load16(lp + i)), dst + i); i += 16 }
+                while i < v { dst[i] = w * Foundation.exp(lp[i]); i += 1 }
                 dst[targets[r]] -= w
             }
             return [gx]

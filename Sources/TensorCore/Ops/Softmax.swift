@@ -4,8 +4,7 @@ import Foundation
 func softmax_forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int, log: Bool) {
     Parallel.forEach(rows, workPerItem: n * 4) { r in
         let xr = x + r * n, yr = y + r * n
-        var m = -Float.infinity
-        for i in 0..<n { m = Swift.max(m, xr[i]) }
+        let m = rowMax(xr, count: n)
         let mv = Vec16(repeating: m)
         var acc = Vec16()
         var i = 0
@@ -20,6 +19,22 @@ func softmax_forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>
             for j in 0..<n { yr[j] *= inv }
         }
     }
+}
+
+/// max over x[0..<count], sixteen lanes at a time (a serial max waits on each compare; the
+/// maximum is the same in any order). NaNs are skipped here; they reach the sum instead.
+@inline(__always)
+func rowMax(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var vmax = Vec16(repeating: -.infinity)
+    var i = 0
+    while i + 16 <= count {
+        let v = load16(x + i)
+        vmax.replace(with: v, where: vmax .< v)
+        i += 16
+    }
+    var m = hmax16(vmax)
+    while i < count { m = Swift.max(m, x[i]); i += 1 }
+    return m
 }
 
 extension Tensor {
