@@ -83,6 +83,26 @@ final class MatmulTests: XCTestCase {
         }
     }
 
+    /// Products big enough to split go in an even number of bands (two cores finish together),
+    /// never one, also when k dwarfs a small output (Pythia's dense weight gradient, 128×128 over
+    /// every token); that one matches a naive sum on both sides of its band edge.
+    func testSplitProductsUseAnEvenNumberOfBands() {
+        for (m, n, k) in [(128, 128, 3392), (384, 128, 3392), (64, 64, 4096), (192, 64, 4096), (3392, 384, 128), (96, 128, 300)] {
+            let bands = sgemmBands(m: m, n: n, k: k)
+            XCTAssertGreaterThanOrEqual(bands.count, 2, "\(m)×\(n) over k = \(k)")
+            XCTAssertEqual(bands.count % 2, 0, "\(m)×\(n) over k = \(k): \(bands.count) bands")
+            XCTAssertGreaterThanOrEqual(bands.count * bands.width, max(m, n))
+        }
+        XCTAssertEqual(sgemmBands(m: 16, n: 16, k: 16).count, 1, "too small to split")
+        let dy = randn([3392, 128], seed: 5), x = randn([3392, 128], seed: 6)
+        let dw = dy.matmul(x, transposeA: true)
+        for (r, c) in [(0, 0), (63, 7), (64, 7), (127, 127)] {
+            var acc: Double = 0
+            for t in 0..<3392 { acc += Double(dy.data[t * 128 + r]) * Double(x.data[t * 128 + c]) }
+            XCTAssertEqual(Double(dw.data[r * 128 + c]), acc, accuracy: 1e-2, "row \(r), column \(c)")
+        }
+    }
+
     func testShapeErrorsNameBothShapes() {
         XCTAssertThrowsError(try MatmulShapes([3, 4], [5, 6], transposeA: false, transposeB: false)) { e in
             XCTAssertTrue("\(e)".contains("[3, 4]") && "\(e)".contains("[5, 6]") && "\(e)".contains("matmul"))

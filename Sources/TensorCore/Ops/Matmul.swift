@@ -57,15 +57,18 @@ public func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: Uns
 }
 
 /// How `sgemm` splits an (m, n, k) product: the number of bands along the longer of m and n
-/// and the band width (a multiple of 16). Up to Parallel.reductionBlocks bands of at least 32
-/// rows or columns; one band below 2²¹ multiply-adds. When k dwarfs the output (weight
-/// gradients dYᵀ·X over every token), every band packs the whole k-long panel of the other
-/// operand again, so bands are at least 128 wide there: fewer packings for the same work.
+/// and the band width (a multiple of 16). An even number of bands, up to
+/// Parallel.reductionBlocks, of at least 32 rows or columns; one band below 2²¹ multiply-adds.
+/// When k dwarfs the output (weight gradients dYᵀ·X over every token), every band packs the
+/// whole k-long panel of the other operand again, so bands are 128 wide or more there, but
+/// never fewer than two: one band, or three, left a core idle for a third to half the product.
+/// The split depends on the shape alone, and each band computes whole dot products, so the
+/// numbers do not depend on it.
 func sgemmBands(m: Int, n: Int, k: Int) -> (count: Int, width: Int) {
     let long = max(m, n)
     guard m * n * k >= 1 << 21, long >= 64 else { return (1, long) }
     let narrowest = k >= 8 * long ? 128 : 32
-    let wanted = max(1, min(Parallel.reductionBlocks, long / narrowest))
+    let wanted = max(2, min(Parallel.reductionBlocks, long / narrowest) / 2 * 2)
     let width = ((long + wanted - 1) / wanted + 15) / 16 * 16
     return ((long + width - 1) / width, width)
 }
