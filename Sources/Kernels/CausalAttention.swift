@@ -34,6 +34,10 @@ public struct AttentionShape: Equatable {
 /// Query rows per tile and keys per block (a multiple of 16, so score rows are whole vectors).
 let attentionTile = 128
 
+/// A head's rows lie 3·H·hs floats apart in qkv (H·hs in out and dOut), beyond the hardware
+/// prefetchers' reach: loops over a head's rows ask for the rows this many ahead.
+let attentionRowsAhead = 4
+
 /// Which pass gathers a head: the forward multiplies P·V (v in rows), the backward dS·K (k in rows).
 enum AttentionPass { case forward, backward }
 
@@ -69,10 +73,9 @@ struct HeadOperands {
         let (T, H, hs, half) = (s.length, s.heads, s.headSize, rotary.half)
         // The forward rotates k in the spare row past the last one before transposing it.
         let ki0 = rows + T * hsPad
-        let ahead = 4   // rows: the head's rows lie 3·H·hs floats apart, beyond the prefetchers' reach
         for i in 0..<T {
             let src = qkv + ((b * T + i) * H + h) * 3 * hs
-            if i + ahead < T { prefetch(src + ahead * 3 * H * hs, count: 3 * hs) }
+            if i + attentionRowsAhead < T { prefetch(src + attentionRowsAhead * 3 * H * hs, count: 3 * hs) }
             let qi = q + i * hsPad, ki = pass == .backward ? rows + i * hsPad : ki0
             copyRow(src, qi, count: hs)
             copyRow(src + hs, ki, count: hs)
@@ -207,7 +210,8 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
         let dOutHead = dOut + (b * T * H + h) * hs, outHead = out + (b * T * H + h) * hs
         for i in 0..<T {
             let row = g.dO + i * hsPad
-            if i + 4 < T { prefetch(dOutHead + (i + 4) * ldo, count: hs); prefetch(outHead + (i + 4) * ldo, count: hs) }
+            let later = i + attentionRowsAhead
+            if later < T { prefetch(dOutHead + later * ldo, count: hs); prefetch(outHead + later * ldo, count: hs) }
             copyRow(dOutHead + i * ldo, row, count: hs)
             (row + hs).update(repeating: 0, count: hsPad - hs)
             rowD[i] = dotRow(row, outHead + i * ldo, count: hs)
@@ -259,7 +263,7 @@ func causal_attention_backward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv
         let ldq = 3 * H * hs
         for i in 0..<T {
             let dst = dqkv + ((b * T + i) * H + h) * 3 * hs
-            if i + 4 < T { prefetch(dst + 4 * ldq, count: 3 * hs) }
+            if i + attentionRowsAhead < T { prefetch(dst + attentionRowsAhead * ldq, count: 3 * hs) }
             let dq = g.dQ + i * hsPad, dk = g.dK + i * hsPad
             scaleRow(dq, count: hs, by: scale)
             rotary_backward(dq, cos + i * half, sin + i * half, half: half)

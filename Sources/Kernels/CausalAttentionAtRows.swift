@@ -11,10 +11,6 @@ import TensorCore
 // last layer's attention is B·H rows of length ≤ T instead of B·H·T rows. The work is
 // O(B·H·T·hs), so plain loops suffice; the forward keeps P (B, H, T) for the backward.
 
-/// A head's rows lie 3·H·hs floats apart in qkv, beyond the hardware prefetchers' reach: the
-/// loops over keys ask for the rows this many keys ahead.
-private let rowsAhead = 4
-
 /// out (R, H·hs), probs (R, H, T) (zero beyond each row's p)   // qkv is (B, T, H·3·hs), rows (R) of b·T + p
 func causal_attention_at_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv: UnsafePointer<Float>,
                                  rows: UnsafeBufferPointer<Int>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
@@ -31,7 +27,7 @@ func causal_attention_at_forward(_ s: AttentionShape, rotary: RotaryEmbedding, q
         let P = probs + item * T
         var m = -Float.infinity
         for j in 0...p {
-            if j + rowsAhead <= p { prefetch(row(j + rowsAhead) + hs, count: 2 * hs) }
+            if j + attentionRowsAhead <= p { prefetch(row(j + attentionRowsAhead) + hs, count: 2 * hs) }
             copyRow(row(j) + hs, k, count: hs)
             rotary_forward(k, cos + j * half, sin + j * half, half: half)
             P[j] = dotRow(q, k, count: hs) * scale
@@ -76,7 +72,7 @@ func causal_attention_at_backward(_ s: AttentionShape, rotary: RotaryEmbedding, 
             let D = dotRow(dO, o, count: hs)
             dq.update(repeating: 0, count: hs)
             for j in 0...p {
-                if j + rowsAhead <= p { prefetch(row(j + rowsAhead) + hs, count: 2 * hs); prefetch(grad(j + rowsAhead) + hs, count: 2 * hs) }
+                if j + attentionRowsAhead <= p { prefetch(row(j + attentionRowsAhead) + hs, count: 2 * hs); prefetch(grad(j + attentionRowsAhead) + hs, count: 2 * hs) }
                 let g = grad(j)
                 let dp = dotRow(dO, row(j) + 2 * hs, count: hs)
                 axpyRow(P[j], dO, into: g + 2 * hs, count: hs)                          // dv_j += P_j dO
