@@ -160,15 +160,11 @@ func selective_scan_forward(_ o: ScanOperands, out: UnsafeMutablePointer<Float>,
                 let off = bt * Dmp + k * 16, A = At + k * N * 16, hk = h + k * N * 16
                 let dt = load16(delta + off), ut = load16(u + off)
                 let dbu = dt * ut
-                /// State n one step on, in place.
-                @inline(__always) func advance(_ n: Int) -> Vec16 {
-                    let h = scanStateStep(n, dt: dt, dbu: dbu, A: A, B: bRow, hPrev: hk).h
-                    store16(h, hk + n * 16)
-                    return h
+                // The states first, each one step on in place, then y from them (in L1): a loop
+                // that carries no sums leaves the exps more of AVX2's sixteen registers.
+                for n in 0..<N {
+                    store16(scanStateStep(n, dt: dt, dbu: dbu, A: A, B: bRow, hPrev: hk).h, hk + n * 16)
                 }
-                // The states first, then y from them (in L1): a loop that carries no sums
-                // leaves the exps more of AVX2's sixteen registers.
-                for n in 0..<N { _ = advance(n) }
                 if row < 0 { continue }
                 // Two partial sums for y, so the adds do not wait on each other.
                 var y0 = load16(Dp + k * 16) * ut, y1 = Vec16()
