@@ -21,7 +21,10 @@ import TensorCore
 // recurrence does less arithmetic, and with a scalar A the decay is one exp per (step, head).
 //
 // Layout: one work item per (sequence, head), SIMD16 across the head's channels (P padded to
-// Pp with x = 0, which keeps padded lanes' states at zero). B_t and C_t are per-step scalars
+// Pp with x = 0, which keeps padded lanes' states at zero). The kernels' own per-head buffers
+// (x, y and their gradients, each head's dB and dC) are item-major, (Bt, H, L, ·): an item
+// reads and writes one contiguous run, where rows of (Bt·L, H, ·) would be a strided walk
+// that misses the cache every step. B_t and C_t are per-step scalars
 // broadcast over the lanes. The forward saves the state at each chunk start; the backward
 // recomputes a chunk's states from there and walks it in reverse, so no (Bt, L, H, P, N)
 // tensor exists. Gradients that sum over items (dB and dC over a group's heads; dA, dD and
@@ -66,22 +69,35 @@ struct SSDOperands {
     let delta: UnsafePointer<Float>      // (Bt·L, H): δ after softplus and the limit
     let A: UnsafePointer<Float>          // (H): −exp(A_log)
     let D: UnsafePointer<Float>          // (H)
-    let xp: UnsafePointer<Float>         // (Bt·L, H, Pp): x per head, zero-padded
+    let xp: UnsafePointer<Float>         // (Bt, H, L, Pp): x per head, zero-padded
 }
 
-/// xp = x per head padded to Pp lanes   // x is xBC's first I columns, (Bt·L, width) → (Bt·L, H, Pp)
+/// Row r = b·L + t, head h of the per-head buffers (Bt, H, L, ·), in units of their row length.
+@inline(__always) func ssdHeadRow(_ s: SSDShape, _ r: Int, _ h: Int) -> Int {
+    ((r / s.length) * s.heads + h) * s.length + r % s.length
+}
+
+/// xp = x per head padded to Pp lanes   // x is (Bt·L, ld) with heads' P channels side by side; xp (Bt, H, L, Pp)
 func ssd_pack_heads(_ s: SSDShape, _ src: UnsafePointer<Float>, ld: Int, _ dst: UnsafeMutablePointer<Float>) {
     let (H, P, Pp) = (s.heads, s.headDim, s.paddedHeadDim)
     Parallel.forEach(s.batch * s.length, workPerItem: H * Pp) { r in
         for h in 0..<H {
-            let o = dst + (r * H + h) * Pp
+            let o = dst + ssdHeadRow(s, r, h) * Pp
             o.update(from: src + r * ld + h * P, count: P)
             (o + P).update(repeating: 0, count: Pp - P)
         }
     }
 }
 
-/// One (sequence, head) forward: y_t = h_t·C_t + D·x_t into yp (Bt·L, H, Pp); saves h at each chunk start
+/// The inverse: per-head rows (Bt, H, L, Pp) back to (Bt·L, H·P), padding dropped.
+func ssd_unpack_heads(_ s: SSDShape, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, ld: Int) {
+    let (H, P, Pp) = (s.heads, s.headDim, s.paddedHeadDim)
+    Parallel.forEach(s.batch * s.length, workPerItem: H * P) { r in
+        for h in 0..<H { (dst + r * ld + h * P).update(from: src + ssdHeadRow(s, r, h) * Pp, count: P) }
+    }
+}
+
+/// One (sequence, head) forward: y_t = h_t·C_t + D·x_t into yp (Bt, H, L, Pp); saves h at each chunk start
 /// into states (Bt, H, chunks, blocks, N, 16).
 func ssd_scan_forward(_ o: SSDOperands, yp: UnsafeMutablePointer<Float>, states: UnsafeMutablePointer<Float>?) {
     let s = o.s
@@ -101,7 +117,7 @@ func ssd_scan_forward(_ o: SSDOperands, yp: UnsafeMutablePointer<Float>, states:
             let a = Vec16(repeating: Foundation.exp(dt * A)), dtv = Vec16(repeating: dt)
             let Bt = o.xBC + bt * W + s.inner + g * N, Ct = Bt + s.groups * N
             for k in 0..<K {
-                let x = load16(o.xp + (bt * H + hd) * Pp + k * 16), dbx = dtv * x
+                let x = load16(o.xp + (item * L + t) * Pp + k * 16), dbx = dtv * x
                 let hk = h + k * N * 16
                 var y0 = Dv * x, y1 = Vec16()
                 var n = 0
@@ -118,7 +134,7 @@ func ssd_scan_forward(_ o: SSDOperands, yp: UnsafeMutablePointer<Float>, states:
                     store16(h0, hk + n * 16)
                     y0 = fma16(h0, Vec16(repeating: Ct[n]), y0)
                 }
-                store16(y0 + y1, yp + (bt * H + hd) * Pp + k * 16)
+                store16(y0 + y1, yp + (item * L + t) * Pp + k * 16)
             }
         }
     }
@@ -126,20 +142,23 @@ func ssd_scan_forward(_ o: SSDOperands, yp: UnsafeMutablePointer<Float>, states:
 
 /// Gradient buffers of the backward, by name.
 struct SSDGradients {
-    let dyp: UnsafePointer<Float>        // (Bt·L, H, Pp): dL/dy per head, zero-padded
-    let dxp: UnsafeMutablePointer<Float> // (Bt·L, H, Pp): dL/dx
+    let dyp: UnsafePointer<Float>        // (Bt, H, L, Pp): dL/dy per head, zero-padded
+    let dxp: UnsafeMutablePointer<Float> // (Bt, H, L, Pp): dL/dx
     let dDelta: UnsafeMutablePointer<Float> // (Bt·L, H): dL/dδ
-    let dBh: UnsafeMutablePointer<Float> // (Bt·L, H, N): each head's share of dL/dB
-    let dCh: UnsafeMutablePointer<Float> // (Bt·L, H, N): each head's share of dL/dC
+    let dBh: UnsafeMutablePointer<Float> // (Bt, H, L, N): each head's share of dL/dB
+    let dCh: UnsafeMutablePointer<Float> // (Bt, H, L, N): each head's share of dL/dC
     let dAItems: UnsafeMutablePointer<Float> // (Bt·H): dL/dA per item
     let dDItems: UnsafeMutablePointer<Float> // (Bt·H): dL/dD per item
 }
 
-/// One (sequence, head) backward, chunks in reverse. Per chunk: recompute ā and the states from
-/// the saved start; then per step t (last first):
-///   dh_t = dy_t·C_tᵀ + ā_{t+1}·dh_{t+1}                dC_t = h_tᵀ·dy_t          dB_t = δ_t·dh_tᵀ·x_t
+/// One (sequence, head) backward, chunks in reverse. Per chunk, a forward walk recomputes ā and
+/// the states from the saved start and forms what needs h_t alone:
+///   dC_t = h_tᵀ·dy_t
+/// then a reverse walk, per step t (last first):
+///   dh_t = dy_t·C_tᵀ + ā_{t+1}·dh_{t+1}                dB_t = δ_t·dh_tᵀ·x_t
 ///   dx_t = δ_t·dh_t·B_t + D·dy_t      dδ_t = x_tᵀ·dh_t·B_t + A·ā_t·⟨dh_t, h_{t−1}⟩
 ///   dA += δ_t·ā_t·⟨dh_t, h_{t−1}⟩     dD += ⟨dy_t, x_t⟩           (dh ← ā_t·dh_t, applied at t − 1)
+/// The forward walk reads the chunk's dy rows, so the reverse walk finds them in cache.
 func ssd_scan_backward(_ o: SSDOperands, _ d: SSDGradients, states: UnsafePointer<Float>) {
     let s = o.s
     let (L, H, N, K, Pp, W, T) = (s.length, s.heads, s.state, s.blocks, s.paddedHeadDim, s.width, ssdChunk)
@@ -162,29 +181,32 @@ func ssd_scan_backward(_ o: SSDOperands, _ d: SSDGradients, states: UnsafePointe
             let t0 = c * T, t1 = min(L, t0 + T)
             hs.update(from: states + (item * s.chunks + c) * stride, count: stride)
             for t in t0..<t1 {
-                let bt = b * L + t, i = t - t0
+                let bt = b * L + t, i = t - t0, row = (item * L + t) * Pp
                 let dt = o.delta[bt * H + hd]
                 abar[i] = Foundation.exp(dt * A)
                 let a = Vec16(repeating: abar[i]), dtv = Vec16(repeating: dt)
                 let Bt = o.xBC + bt * W + s.inner + g * N
                 let prev = hs + i * stride, next = hs + (i + 1) * stride
                 for k in 0..<K {
-                    let dbx = dtv * load16(o.xp + (bt * H + hd) * Pp + k * 16)
+                    let dbx = dtv * load16(o.xp + row + k * 16), dy = load16(d.dyp + row + k * 16)
                     for n in 0..<N {
                         let j = (k * N + n) * 16
-                        store16(fma16(a, load16(prev + j), dbx * Bt[n]), next + j)
+                        let h = fma16(a, load16(prev + j), dbx * Bt[n])
+                        store16(h, next + j)
+                        store16(k == 0 ? dy * h : fma16(dy, h, load16(accC + n * 16)), accC + n * 16)
                     }
                 }
+                ssd_fold_lanes(accC, N, scale: 1, into: d.dCh + (item * L + t) * N)
             }
             for t in Swift.stride(from: t1 - 1, through: t0, by: -1) {
                 let bt = b * L + t, i = t - t0
                 let dt = o.delta[bt * H + hd], dtv = Vec16(repeating: dt)
                 let Bt = o.xBC + bt * W + s.inner + g * N, Ct = Bt + s.groups * N
-                let prev = hs + i * stride, now = hs + (i + 1) * stride
+                let prev = hs + i * stride
                 var dDeltaLanes = Vec16(), dALanes = Vec16()
                 let carry = Vec16(repeating: aNext)
                 for k in 0..<K {
-                    let off = (bt * H + hd) * Pp + k * 16
+                    let off = (item * L + t) * Pp + k * 16
                     let x = load16(o.xp + off), dy = load16(d.dyp + off)
                     dDLanes = fma16(dy, x, dDLanes)
                     var sB = Vec16(), sH = Vec16()
@@ -194,13 +216,7 @@ func ssd_scan_backward(_ o: SSDOperands, _ d: SSDGradients, states: UnsafePointe
                         store16(dhn, dh + j)
                         sB = fma16(dhn, Vec16(repeating: Bt[n]), sB)
                         sH = fma16(dhn, load16(prev + j), sH)
-                        let cPart = dy * load16(now + j), bPart = dhn * x
-                        if k == 0 {
-                            store16(cPart, accC + n * 16); store16(bPart, accB + n * 16)
-                        } else {
-                            store16(load16(accC + n * 16) + cPart, accC + n * 16)
-                            store16(load16(accB + n * 16) + bPart, accB + n * 16)
-                        }
+                        store16(k == 0 ? dhn * x : fma16(dhn, x, load16(accB + n * 16)), accB + n * 16)
                     }
                     store16(fma16(dtv, sB, Dv * dy), d.dxp + off)
                     dDeltaLanes = fma16(sB, x, dDeltaLanes)
@@ -209,24 +225,21 @@ func ssd_scan_backward(_ o: SSDOperands, _ d: SSDGradients, states: UnsafePointe
                 let dhPrev = hsum16(dALanes), a = abar[i]
                 d.dDelta[bt * H + hd] = hsum16(dDeltaLanes) + A * a * dhPrev
                 dA += dt * a * dhPrev
-                let rowC = d.dCh + (bt * H + hd) * N, rowB = d.dBh + (bt * H + hd) * N
-                var n = 0
-                while n + 16 <= N {
-                    store16(hsum16x16(accC + n * 16), rowC + n)
-                    store16(dtv * hsum16x16(accB + n * 16), rowB + n)
-                    n += 16
-                }
-                while n < N {
-                    rowC[n] = hsum16(load16(accC + n * 16))
-                    rowB[n] = dt * hsum16(load16(accB + n * 16))
-                    n += 1
-                }
+                ssd_fold_lanes(accB, N, scale: dt, into: d.dBh + (item * L + t) * N)
                 aNext = a
             }
         }
         d.dAItems[item] = dA
         d.dDItems[item] = hsum16(dDLanes)
     }
+}
+
+/// out[n] = scale·Σ_lanes acc[n] for N lane partials acc (N, 16).
+@inline(__always) func ssd_fold_lanes(_ acc: UnsafePointer<Float>, _ N: Int, scale: Float, into out: UnsafeMutablePointer<Float>) {
+    let sv = Vec16(repeating: scale)
+    var n = 0
+    while n + 16 <= N { store16(sv * hsum16x16(acc + n * 16), out + n); n += 16 }
+    while n < N { out[n] = scale * hsum16(load16(acc + n * 16)); n += 1 }
 }
 
 extension Tensor {
@@ -242,9 +255,9 @@ extension Tensor {
             s = try SSDShape(xBC: xBC.shape, dt: dt.shape, dtBias: dtBias.shape, aLog: aLog.shape, D: D.shape,
                              heads: heads, groups: groups, state: state)
         } catch { fatalError("\(error)") }
-        let (rows, H, Pp, P, N) = (s.batch * s.length, s.heads, s.paddedHeadDim, s.headDim, s.state)
+        let (rows, H, Pp, N) = (s.batch * s.length, s.heads, s.paddedHeadDim, s.state)
         let (lo, hi) = timeStepLimit
-        // δ = clamp(softplus(Δ + bias)); `passed` marks where the clamp let the gradient through.
+        // δ = clamp(softplus(Δ + bias)); `sigma` holds dδ/dΔ, 0 where the clamp stopped the gradient.
         let delta = Tensor(uninitializedShape: [rows, H]), sigma = Tensor(uninitializedShape: [rows, H])
         let dtp = dt.data, bias = dtBias.data, dp = delta.data, sp = sigma.data
         Parallel.forEach(rows, workPerItem: H * 8) { r in
@@ -256,26 +269,23 @@ extension Tensor {
             }
         }
         let A = Tensor(aLog.values.map { -Foundation.exp($0) }, shape: [H])
-        let xp = Tensor(uninitializedShape: [rows, H, Pp])
+        let xp = Tensor(uninitializedShape: [s.batch, H, s.length, Pp])
         ssd_pack_heads(s, xBC.data, ld: s.width, xp.data)
         let inputs = [xBC, dt, dtBias, aLog, D]
         let recording = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
         let states: Tensor? = recording ? Tensor(uninitializedShape: [s.batch * H * s.chunks * s.blocks * N * 16]) : nil
         let operands = SSDOperands(s: s, xBC: xBC.data, delta: delta.data, A: A.data, D: D.data, xp: xp.data)
-        let yp = Tensor(uninitializedShape: [rows, H, Pp])
+        let yp = Tensor(uninitializedShape: [s.batch, H, s.length, Pp])
         ssd_scan_forward(operands, yp: yp.data, states: states?.data)
         let y = Tensor(uninitializedShape: [s.batch, s.length, s.inner])
-        let ypp = yp.data, yd = y.data
-        Parallel.forEach(rows, workPerItem: s.inner) { r in
-            for h in 0..<H { (yd + r * s.inner + h * P).update(from: ypp + (r * H + h) * Pp, count: P) }
-        }
+        ssd_unpack_heads(s, yp.data, y.data, ld: s.inner)
         return y.recorded("ssdScan", inputs) { c in
             // `operands` and `sp` point into these: the closure keeps them alive.
             _ = (xp, delta, A, sigma)
-            let dyp = Tensor(uninitializedShape: [rows, H, Pp])
+            let dyp = Tensor(uninitializedShape: [s.batch, H, s.length, Pp])
             ssd_pack_heads(s, c.grad.data, ld: s.inner, dyp.data)
-            let dxp = Tensor(uninitializedShape: [rows, H, Pp]), dDelta = Tensor(uninitializedShape: [rows, H])
-            let dBh = Tensor(uninitializedShape: [rows, H, N]), dCh = Tensor(uninitializedShape: [rows, H, N])
+            let dxp = Tensor(uninitializedShape: [s.batch, H, s.length, Pp]), dDelta = Tensor(uninitializedShape: [rows, H])
+            let dBh = Tensor(uninitializedShape: [s.batch, H, s.length, N]), dCh = Tensor(uninitializedShape: [s.batch, H, s.length, N])
             let dAItems = Tensor(uninitializedShape: [s.batch * H]), dDItems = Tensor(uninitializedShape: [s.batch * H])
             ssd_scan_backward(operands, SSDGradients(dyp: dyp.data, dxp: dxp.data, dDelta: dDelta.data, dBh: dBh.data,
                                                      dCh: dCh.data, dAItems: dAItems.data, dDItems: dDItems.data),
@@ -283,13 +293,16 @@ extension Tensor {
             // d[x | B | C]: dx unpacked; dB, dC summed over each group's heads in head order.
             let dxBC = Tensor(uninitializedShape: xBC.shape)
             let (out, dxpp, dBp, dCp, G, hpg, W) = (dxBC.data, dxp.data, dBh.data, dCh.data, s.groups, s.headsPerGroup, s.width)
+            ssd_unpack_heads(s, dxpp, out, ld: W)
             Parallel.forEach(rows, workPerItem: W) { r in
-                for h in 0..<H { (out + r * W + h * P).update(from: dxpp + (r * H + h) * Pp, count: P) }
                 for g in 0..<G {
                     let ob = out + r * W + s.inner + g * N, oc = ob + G * N
                     for n in 0..<N {
                         var sb: Float = 0, sc: Float = 0
-                        for h in (g * hpg)..<((g + 1) * hpg) { sb += dBp[(r * H + h) * N + n]; sc += dCp[(r * H + h) * N + n] }
+                        for h in (g * hpg)..<((g + 1) * hpg) {
+                            let j = ssdHeadRow(s, r, h) * N + n
+                            sb += dBp[j]; sc += dCp[j]
+                        }
                         ob[n] = sb; oc[n] = sc
                     }
                 }

@@ -21,14 +21,14 @@ public typealias Vec16 = SIMD16<Float>
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec16.self)
 }
 
-/// a·b + c with one rounding: a single vfmadd through CVectorMath (Swift's `addingProduct`
-/// on SIMD16 does not compile to one; README, "Building for speed").
 /// Asks for the cache lines of count floats from p ahead of reading them (strided gathers).
 @_transparent public func prefetch(_ p: UnsafePointer<Float>, count: Int) {
     var d = 0
     while d < count { scanlab_prefetch(p + d); d += 16 }
 }
 
+/// a·b + c with one rounding: a single vfmadd through CVectorMath (Swift's `addingProduct`
+/// on SIMD16 does not compile to one; README, "Building for speed").
 @_transparent public func fma16(_ a: Vec16, _ b: Vec16, _ c: Vec16) -> Vec16 { scanlab_fma16(a, b, c) }
 
 /// The shared core of the exps: x = n·ln2 + r (Cody–Waite), e^r by a degree-6 polynomial.
