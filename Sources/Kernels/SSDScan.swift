@@ -72,6 +72,36 @@ struct SSDOperands {
     let xp: UnsafePointer<Float>         // (Bt, H, L, Pp): x per head, zero-padded
 }
 
+/// δ = clamp(softplus(Δ + bias), lo, hi) and σ = dδ/dΔ, 0 where the clamp held   // Δ, δ, σ are (rows, H); bias (H)
+/// Runs over the flat (rows·H) array 16 at a time; the bias repeats every H, so a pattern of 16·H
+/// floats (a multiple of both) gives each vector its 16 biases without wrapping.
+func ssd_delta_forward(_ dt: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, heads H: Int, limit: (Float, Float),
+                       delta: UnsafeMutablePointer<Float>, sigma: UnsafeMutablePointer<Float>) {
+    let (lo, hi) = limit, count = rows * H, period = 16 * H
+    let pattern = UnsafeMutablePointer<Float>.allocate(capacity: period)
+    defer { pattern.deallocate() }
+    for i in 0..<period { pattern[i] = bias[i % H] }
+    let (loV, hiV) = (Vec16(repeating: lo), Vec16(repeating: hi))
+    let block = 1024, blocks = (count + block - 1) / block
+    Parallel.forEach(blocks, workPerItem: block * 32) { blk in
+        let end = min(count, (blk + 1) * block)
+        var i = blk * block
+        while i + 16 <= end {
+            let v = load16(dt + i) + load16(pattern + i % period), sp = softplus16(v)
+            let held = (sp .< loV) .| (sp .> hiV)
+            store16(sp.replacing(with: loV, where: sp .< loV).replacing(with: hiV, where: sp .> hiV), delta + i)
+            store16(sigmoid16(v).replacing(with: Vec16(), where: held), sigma + i)
+            i += 16
+        }
+        while i < end {
+            let v = dt[i] + bias[i % H], sp = softplusScalar(v)
+            delta[i] = Swift.min(Swift.max(sp, lo), hi)
+            sigma[i] = sp >= lo && sp <= hi ? 1 / (1 + Foundation.exp(-v)) : 0
+            i += 1
+        }
+    }
+}
+
 /// Row r = b·L + t, head h of the per-head buffers (Bt, H, L, ·), in units of their row length.
 @inline(__always) func ssdHeadRow(_ s: SSDShape, _ r: Int, _ h: Int) -> Int {
     ((r / s.length) * s.heads + h) * s.length + r % s.length
@@ -256,18 +286,9 @@ extension Tensor {
                              heads: heads, groups: groups, state: state)
         } catch { fatalError("\(error)") }
         let (rows, H, Pp, N) = (s.batch * s.length, s.heads, s.paddedHeadDim, s.state)
-        let (lo, hi) = timeStepLimit
-        // δ = clamp(softplus(Δ + bias)); `sigma` holds dδ/dΔ, 0 where the clamp stopped the gradient.
         let delta = Tensor(uninitializedShape: [rows, H]), sigma = Tensor(uninitializedShape: [rows, H])
-        let dtp = dt.data, bias = dtBias.data, dp = delta.data, sp = sigma.data
-        Parallel.forEach(rows, workPerItem: H * 8) { r in
-            for h in 0..<H {
-                let v = dtp[r * H + h] + bias[h]
-                let sp0 = softplusScalar(v), inRange = sp0 >= lo && sp0 <= hi
-                dp[r * H + h] = Swift.min(Swift.max(sp0, lo), hi)
-                sp[r * H + h] = inRange ? 1 / (1 + Foundation.exp(-v)) : 0   // dδ/dΔ
-            }
-        }
+        ssd_delta_forward(dt.data, dtBias.data, rows: rows, heads: H, limit: timeStepLimit, delta: delta.data, sigma: sigma.data)
+        let sp = sigma.data
         let A = Tensor(aLog.values.map { -Foundation.exp($0) }, shape: [H])
         let xp = Tensor(uninitializedShape: [s.batch, H, s.length, Pp])
         ssd_pack_heads(s, xBC.data, ld: s.width, xp.data)
@@ -297,13 +318,19 @@ extension Tensor {
             Parallel.forEach(rows, workPerItem: W) { r in
                 for g in 0..<G {
                     let ob = out + r * W + s.inner + g * N, oc = ob + G * N
-                    for n in 0..<N {
+                    let heads = (g * hpg)..<((g + 1) * hpg)
+                    var n = 0
+                    while n + 16 <= N {
+                        var sb = Vec16(), sc = Vec16()
+                        for h in heads { let j = ssdHeadRow(s, r, h) * N + n; sb += load16(dBp + j); sc += load16(dCp + j) }
+                        store16(sb, ob + n); store16(sc, oc + n)
+                        n += 16
+                    }
+                    while n < N {
                         var sb: Float = 0, sc: Float = 0
-                        for h in (g * hpg)..<((g + 1) * hpg) {
-                            let j = ssdHeadRow(s, r, h) * N + n
-                            sb += dBp[j]; sc += dCp[j]
-                        }
+                        for h in heads { let j = ssdHeadRow(s, r, h) * N + n; sb += dBp[j]; sc += dCp[j] }
                         ob[n] = sb; oc[n] = sc
+                        n += 1
                     }
                 }
             }

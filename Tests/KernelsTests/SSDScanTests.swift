@@ -57,8 +57,10 @@ final class SSDScanTests: XCTestCase {
     func testTimeStepLimitClampsAndStopsTheGradient() {
         let c = Case(batch: 2, length: 9, heads: 3, headDim: 4, groups: 1, state: 3)
         let x = inputs(c, seed: 21)
-        // Steps from about 0.02 to 2: a limit of (0.05, 0.5) clamps on both sides.
+        // Δ + bias on a grid from −5 to 1 (steps 0.007 to 1.3, none within the finite difference
+        // of a clamp edge): a limit of (0.05, 0.5) clamps on both sides, in whole vectors and the tail.
         for i in 0..<x[2].count { x[2].data[i] = -1 }
+        for i in 0..<x[1].count { x[1].data[i] = -4 + 6 * Float(i % 13) / 12 }
         let limit: (Float, Float) = (0.05, 0.5)
         assertGradientsMatch(x, eps: 1e-3, tolerance: 2e-2, fused(c, limit: limit))
         // Clamping all steps to one value equals the unclamped scan at that constant step.
