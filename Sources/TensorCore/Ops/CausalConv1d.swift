@@ -3,9 +3,17 @@
 /// out[b,t,d] = bias[d] + Σ_k w[d,k]·x[b, t−(K−1)+k, d]   (x outside 0..<L is 0)
 /// Same numbers as PyTorch's Conv1d(D, D, K, groups=D, padding=K−1)(x)[..., :L] on (B, D, L).
 
-/// x, out are (B,L,D); wT is the weight transposed to (K,D); bias is (D)
+/// The activation fused after the convolution, as mamba's causal_conv1d_fn(activation:) has it.
+public enum CausalConvActivation: Sendable {
+    case identity, silu
+}
+
+/// x, out are (B,L,D); wT is the weight transposed to (K,D); bias is (D).
+/// With `activated` (B,L,D), out keeps the convolution and activated gets silu(out), each row
+/// while it is in cache.
 func causal_conv1d_forward(_ x: UnsafePointer<Float>, _ wT: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-                           _ out: UnsafeMutablePointer<Float>, batch: Int, length: Int, channels: Int, kernel: Int) {
+                           _ out: UnsafeMutablePointer<Float>, activated: UnsafeMutablePointer<Float>? = nil,
+                           batch: Int, length: Int, channels: Int, kernel: Int) {
     Parallel.forEach(batch, workPerItem: length * channels * kernel) { b in
         let xb = x + b * length * channels, ob = out + b * length * channels
         for t in 0..<length {
@@ -19,22 +27,32 @@ func causal_conv1d_forward(_ x: UnsafePointer<Float>, _ wT: UnsafePointer<Float>
                 while d + 16 <= channels { store16(load16(o + d) + load16(w + d) * load16(xs + d), o + d); d += 16 }
                 while d < channels { o[d] += w[d] * xs[d]; d += 1 }
             }
+            if let activated { silu_row(o, activated + (b * length + t) * channels, channels) }
         }
     }
 }
 
-/// g is (B,L,D); gx is (B,L,D); gwT is (B,K,D) per-batch partials; gb is (B,D) per-batch partials
+/// g is (B,L,D); gx is (B,L,D); gwT is (B,K,D) per-batch partials; gb is (B,D) per-batch partials.
+/// With `pre` (B,L,D), the convolution before a fused silu, g is the gradient of silu(pre) and
+/// each row first becomes the gradient of pre.
 func causal_conv1d_backward(_ x: UnsafePointer<Float>, _ wT: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
                             _ gx: UnsafeMutablePointer<Float>?, _ gwT: UnsafeMutablePointer<Float>,
-                            _ gb: UnsafeMutablePointer<Float>, batch: Int, length: Int, channels: Int, kernel: Int) {
+                            _ gb: UnsafeMutablePointer<Float>, pre: UnsafePointer<Float>? = nil,
+                            batch: Int, length: Int, channels: Int, kernel: Int) {
     Parallel.forEach(batch, workPerItem: length * channels * kernel * 2) { b in
         let xb = x + b * length * channels, gbat = g + b * length * channels
         let gw = gwT + b * kernel * channels, gbias = gb + b * channels
+        let gPre = pre == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: channels)
+        defer { gPre?.deallocate() }
         gw.update(repeating: 0, count: kernel * channels)
         gbias.update(repeating: 0, count: channels)
         if let gx { (gx + b * length * channels).update(repeating: 0, count: length * channels) }
         for t in 0..<length {
-            let gt = gbat + t * channels
+            var gt = gbat + t * channels
+            if let pre, let gPre {
+                silu_row_backward(gt, pre + (b * length + t) * channels, gPre, channels)
+                gt = UnsafePointer(gPre)
+            }
             var d = 0
             while d + 16 <= channels { store16(load16(gbias + d) + load16(gt + d), gbias + d); d += 16 }
             while d < channels { gbias[d] += gt[d]; d += 1 }
@@ -56,10 +74,26 @@ func causal_conv1d_backward(_ x: UnsafePointer<Float>, _ wT: UnsafePointer<Float
     }
 }
 
+/// y = silu(x) over one row, 16 lanes at a time as the standalone silu runs (the same numbers
+/// when rows start at multiples of 16).
+@inline(__always) func silu_row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    var d = 0
+    while d + 16 <= n { store16(SiLU.vector(load16(x + d)), y + d); d += 16 }
+    while d < n { y[d] = SiLU.scalar(x[d]); d += 1 }
+}
+
+/// gx = g·silu′(x) over one row.
+@inline(__always) func silu_row_backward(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>, _ n: Int) {
+    var d = 0
+    while d + 16 <= n { store16(SiLU.Derivative.vector(load16(g + d), load16(x + d)), gx + d); d += 16 }
+    while d < n { gx[d] = SiLU.Derivative.scalar(g[d], x[d]); d += 1 }
+}
+
 extension Tensor {
     /// Depthwise causal 1-D convolution. `self` is (B, L, D); `weight` is (D, K) or transformers'
-    /// (D, 1, K); `bias` is (D).
-    public func causalConv1d(weight: Tensor, bias: Tensor) -> Tensor {
+    /// (D, 1, K); `bias` is (D). `.silu` applies silu in the same pass over the rows (forward and
+    /// backward), where `.causalConv1d(…).silu()` makes two.
+    public func causalConv1d(weight: Tensor, bias: Tensor, activation: CausalConvActivation = .identity) -> Tensor {
         guard rank == 3 else { shapeFailure(ShapeError("causalConv1d: input must be (B, L, D), got \(shape)")) }
         let (batch, length, channels) = (shape[0], shape[1], shape[2])
         let kernel = weight.shape.last ?? 0
@@ -70,14 +104,16 @@ extension Tensor {
             shapeFailure(ShapeError("causalConv1d: bias shape \(bias.shape) does not fit input \(shape) (want [\(channels)])"))
         }
         let wT = weight.reshapedRaw([channels, kernel]).permutedRaw([1, 0])
-        let x = self, out = Tensor(uninitializedShape: shape)
-        causal_conv1d_forward(x.data, wT.data, bias.data, out.data,
+        let x = self, conv = Tensor(uninitializedShape: shape)
+        let activated = activation == .silu ? Tensor(uninitializedShape: shape) : nil
+        causal_conv1d_forward(x.data, wT.data, bias.data, conv.data, activated: activated?.data,
                               batch: batch, length: length, channels: channels, kernel: kernel)
-        return out.recorded("causalConv1d", [x, weight, bias]) { c in
+        let out = activated ?? conv
+        return out.recorded(activation == .silu ? "causalConv1d+silu" : "causalConv1d", [x, weight, bias]) { c in
             let gx = c.needsGrad(0) ? Tensor(uninitializedShape: x.shape) : nil
             let gwT = Tensor(uninitializedShape: [batch, kernel, channels])
             let gb = Tensor(uninitializedShape: [batch, channels])
-            causal_conv1d_backward(x.data, wT.data, c.grad.data, gx?.data, gwT.data, gb.data,
+            causal_conv1d_backward(x.data, wT.data, c.grad.data, gx?.data, gwT.data, gb.data, pre: activated == nil ? nil : conv.data,
                                    batch: batch, length: length, channels: channels, kernel: kernel)
             let gw = gwT.sumRaw(axes: [0]).reshapedRaw([kernel, channels]).permutedRaw([1, 0]).reshapedRaw(weight.shape)
             return [gx, gw, gb.sumRaw(axes: [0]).reshapedRaw([channels])]
