@@ -63,8 +63,9 @@ public final class Mamba2Block: RefiningBlock {
                                timeStepLimit: (Float(c.timeStepLimit[0]), Float(c.timeStepLimit[1])))
         let rows = input.rows
         if let rows { y = y.tokenRows(rows) }
-        let gate = normed.map(at: rows) { parts[0]($0) }.silu()
-        let mixed = c.normBeforeGate ? groupNorm(y) * gate : groupNorm(y * gate)
+        let z = normed.map(at: rows) { parts[0]($0) }
+        let mixed = c.normBeforeGate ? groupNorm(y) * z.silu()
+            : y.rmsNorm(gate: z, weight: gatedNormWeight, groups: c.nGroups, eps: Float(c.layerNormEpsilon))
         let residual = rows.map { input.x.tokenRows($0) } ?? input.x
         return residual + outProj(mixed)
     }

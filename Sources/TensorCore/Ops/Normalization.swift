@@ -24,7 +24,7 @@ import Foundation
 /// The weight gradient Σ_rows g·x̂ and (with `bias`) the bias gradient Σ_rows g of a
 /// last-axis norm, in one pass: fixed blocks of rows (Parallel.reductionBlocks, whatever the
 /// thread count) sum into their own partials, which are then added in block order.
-private func normParameterGrads(_ g: UnsafePointer<Float>, _ xhat: UnsafePointer<Float>, rows: Int, n: Int,
+func normParameterGrads(_ g: UnsafePointer<Float>, _ xhat: UnsafePointer<Float>, rows: Int, n: Int,
                                 bias: Bool) -> (weight: Tensor, bias: Tensor?) {
     let parts = Swift.min(Parallel.reductionBlocks, Swift.max(rows, 1))
     let partial = Tensor.zeros([parts, 2, n])
