@@ -74,21 +74,6 @@ func causal_conv1d_backward(_ x: UnsafePointer<Float>, _ wT: UnsafePointer<Float
     }
 }
 
-/// y = silu(x) over one row, 16 lanes at a time as the standalone silu runs (the same numbers
-/// when rows start at multiples of 16).
-@inline(__always) func silu_row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    var d = 0
-    while d + 16 <= n { store16(SiLU.vector(load16(x + d)), y + d); d += 16 }
-    while d < n { y[d] = SiLU.scalar(x[d]); d += 1 }
-}
-
-/// gx = g·silu′(x) over one row.
-@inline(__always) func silu_row_backward(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>, _ n: Int) {
-    var d = 0
-    while d + 16 <= n { store16(SiLU.Derivative.vector(load16(g + d), load16(x + d)), gx + d); d += 16 }
-    while d < n { gx[d] = SiLU.Derivative.scalar(g[d], x[d]); d += 1 }
-}
-
 extension Tensor {
     /// Depthwise causal 1-D convolution. `self` is (B, L, D); `weight` is (D, K) or transformers'
     /// (D, 1, K); `bias` is (D). `.silu` applies silu in the same pass over the rows (forward and
