@@ -57,7 +57,7 @@ public final class Mamba2Block: RefiningBlock {
         let c = settings
         let normed = input.tokenwise.transformed { norm($0) }
         let parts = inProj.splitOutputs([c.intermediateSize, c.convDim, c.numHeads])   // z, xBC, Δ
-        let xBC = normed.map { parts[1]($0) }.causalConv1d(weight: convWeight, bias: convBias ?? .zeros([c.convDim]), activation: .silu)
+        let xBC = normed.map { parts[1]($0) }.causalConv1d(weight: convWeight, bias: convBias ?? .zeros([c.convDim])).silu()
         var y = Tensor.ssdScan(xBC: xBC, dt: normed.map { parts[2]($0) }, dtBias: dtBias, aLog: aLog, D: D,
                                heads: c.numHeads, groups: c.nGroups, state: c.stateSize,
                                timeStepLimit: (Float(c.timeStepLimit[0]), Float(c.timeStepLimit[1])))

@@ -63,7 +63,7 @@ public final class MambaBlock: RefiningBlock {
         let normed = input.tokenwise.transformed { norm($0) }
         let inputs = inProj.splitOutputs([di, di])   // x, z
         let xs = normed.map { inputs[0]($0) }
-        let conv = xs.causalConv1d(weight: convWeight, bias: convBias ?? .zeros([di]), activation: .silu)
+        let conv = xs.causalConv1d(weight: convWeight, bias: convBias ?? .zeros([di])).silu()
         let rows = input.rows
         // x_proj's output [Δ_r | B | C] goes to the scan whole: it reads B and C in place and
         // applies dt_proj itself. At the answer rows only, C and the gate z are needed (and

@@ -57,18 +57,11 @@ enum SiLU: ElementwiseFunction {
 }
 
 /// y = silu(x) over one row, 16 lanes at a time as `silu()` runs over a whole tensor (the same
-/// numbers when rows start at multiples of 16), for kernels that fuse silu into their row pass.
+/// numbers when rows start at multiples of 16), for ops that fuse silu into their row pass.
 @inline(__always) func silu_row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
     var d = 0
     while d + 16 <= n { store16(SiLU.vector(load16(x + d)), y + d); d += 16 }
     while d < n { y[d] = SiLU.scalar(x[d]); d += 1 }
-}
-
-/// gx = g·silu′(x) over one row.
-@inline(__always) func silu_row_backward(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>, _ n: Int) {
-    var d = 0
-    while d + 16 <= n { store16(SiLU.Derivative.vector(load16(g + d), load16(x + d)), gx + d); d += 16 }
-    while d < n { gx[d] = SiLU.Derivative.scalar(g[d], x[d]); d += 1 }
 }
 
 enum GELU: ElementwiseFunction {

@@ -3,17 +3,9 @@
 /// out[b,t,d] = bias[d] + Σ_k w[d,k]·x[b, t−(K−1)+k, d]   (x outside 0..<L is 0)
 /// Same numbers as PyTorch's Conv1d(D, D, K, groups=D, padding=K−1)(x)[..., :L] on (B, D, L).
 
-/// The activation fused after the convolution, as mamba's causal_conv1d_fn(activation:) has it.
-public enum CausalConvActivation: Sendable {
-    case identity, silu
-}
-
-/// x, out are (B,L,D); wT is the weight transposed to (K,D); bias is (D).
-/// With `activated` (B,L,D), out keeps the convolution and activated gets silu(out), each row
-/// while it is in cache.
+/// x, out are (B,L,D); wT is the weight transposed to (K,D); bias is (D)
 func causal_conv1d_forward(_ x: UnsafePointer<Float>, _ wT: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-                           _ out: UnsafeMutablePointer<Float>, activated: UnsafeMutablePointer<Float>? = nil,
-                           batch: Int, length: Int, channels: Int, kernel: Int) {
+                           _ out: UnsafeMutablePointer<Float>, batch: Int, length: Int, channels: Int, kernel: Int) {
     Parallel.forEach(batch, workPerItem: length * channels * kernel) { b in
         let xb = x + b * length * channels, ob = out + b * length * channels
         for t in 0..<length {
@@ -27,32 +19,22 @@ func causal_conv1d_forward(_ x: UnsafePointer<Float>, _ wT: UnsafePointer<Float>
                 while d + 16 <= channels { store16(load16(o + d) + load16(w + d) * load16(xs + d), o + d); d += 16 }
                 while d < channels { o[d] += w[d] * xs[d]; d += 1 }
             }
-            if let activated { silu_row(o, activated + (b * length + t) * channels, channels) }
         }
     }
 }
 
-/// g is (B,L,D); gx is (B,L,D); gwT is (B,K,D) per-batch partials; gb is (B,D) per-batch partials.
-/// With `pre` (B,L,D), the convolution before a fused silu, g is the gradient of silu(pre) and
-/// each row first becomes the gradient of pre.
+/// g is (B,L,D); gx is (B,L,D); gwT is (B,K,D) per-batch partials; gb is (B,D) per-batch partials
 func causal_conv1d_backward(_ x: UnsafePointer<Float>, _ wT: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
                             _ gx: UnsafeMutablePointer<Float>?, _ gwT: UnsafeMutablePointer<Float>,
-                            _ gb: UnsafeMutablePointer<Float>, pre: UnsafePointer<Float>? = nil,
-                            batch: Int, length: Int, channels: Int, kernel: Int) {
+                            _ gb: UnsafeMutablePointer<Float>, batch: Int, length: Int, channels: Int, kernel: Int) {
     Parallel.forEach(batch, workPerItem: length * channels * kernel * 2) { b in
         let xb = x + b * length * channels, gbat = g + b * length * channels
         let gw = gwT + b * kernel * channels, gbias = gb + b * channels
-        let gPre = pre == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: channels)
-        defer { gPre?.deallocate() }
         gw.update(repeating: 0, count: kernel * channels)
         gbias.update(repeating: 0, count: channels)
         if let gx { (gx + b * length * channels).update(repeating: 0, count: length * channels) }
         for t in 0..<length {
-            var gt = gbat + t * channels
-            if let pre, let gPre {
-                silu_row_backward(gt, pre + (b * length + t) * channels, gPre, channels)
-                gt = UnsafePointer(gPre)
-            }
+            let gt = gbat + t * channels
             var d = 0
             while d + 16 <= channels { store16(load16(gbias + d) + load16(gt + d), gbias + d); d += 16 }
             while d < channels { gbias[d] += gt[d]; d += 1 }
@@ -76,9 +58,8 @@ func causal_conv1d_backward(_ x: UnsafePointer<Float>, _ wT: UnsafePointer<Float
 
 extension Tensor {
     /// Depthwise causal 1-D convolution. `self` is (B, L, D); `weight` is (D, K) or transformers'
-    /// (D, 1, K); `bias` is (D). `.silu` applies silu in the same pass over the rows (forward and
-    /// backward), where `.causalConv1d(…).silu()` makes two.
-    public func causalConv1d(weight: Tensor, bias: Tensor, activation: CausalConvActivation = .identity) -> Tensor {
+    /// (D, 1, K); `bias` is (D).
+    public func causalConv1d(weight: Tensor, bias: Tensor) -> Tensor {
         guard rank == 3 else { shapeFailure(ShapeError("causalConv1d: input must be (B, L, D), got \(shape)")) }
         let (batch, length, channels) = (shape[0], shape[1], shape[2])
         let kernel = weight.shape.last ?? 0
@@ -89,16 +70,14 @@ extension Tensor {
             shapeFailure(ShapeError("causalConv1d: bias shape \(bias.shape) does not fit input \(shape) (want [\(channels)])"))
         }
         let wT = weight.reshapedRaw([channels, kernel]).permutedRaw([1, 0])
-        let x = self, conv = Tensor(uninitializedShape: shape)
-        let activated = activation == .silu ? Tensor(uninitializedShape: shape) : nil
-        causal_conv1d_forward(x.data, wT.data, bias.data, conv.data, activated: activated?.data,
+        let x = self, out = Tensor(uninitializedShape: shape)
+        causal_conv1d_forward(x.data, wT.data, bias.data, out.data,
                               batch: batch, length: length, channels: channels, kernel: kernel)
-        let out = activated ?? conv
-        return out.recorded(activation == .silu ? "causalConv1d+silu" : "causalConv1d", [x, weight, bias]) { c in
+        return out.recorded("causalConv1d", [x, weight, bias]) { c in
             let gx = c.needsGrad(0) ? Tensor(uninitializedShape: x.shape) : nil
             let gwT = Tensor(uninitializedShape: [batch, kernel, channels])
             let gb = Tensor(uninitializedShape: [batch, channels])
-            causal_conv1d_backward(x.data, wT.data, c.grad.data, gx?.data, gwT.data, gb.data, pre: activated == nil ? nil : conv.data,
+            causal_conv1d_backward(x.data, wT.data, c.grad.data, gx?.data, gwT.data, gb.data,
                                    batch: batch, length: length, channels: channels, kernel: kernel)
             let gw = gwT.sumRaw(axes: [0]).reshapedRaw([kernel, channels]).permutedRaw([1, 0]).reshapedRaw(weight.shape)
             return [gx, gw, gb.sumRaw(axes: [0]).reshapedRaw([channels])]
