@@ -30,10 +30,7 @@ extension Tensor {
                 let lo = gi * width, h = hr + lo
                 let s = 1 / (rowCenteredSquares(h, 0, width) / Float(width) + eps).squareRoot()
                 rp[r * groups + gi] = s
-                let sv = Vec16(repeating: s)
-                i = 0
-                while i + 16 <= width { let v = load16(h + i) * sv; store16(v, h + i); store16(v * load16(wp + lo + i), or + lo + i); i += 16 }
-                while i < width { let v = h[i] * s; h[i] = v; or[lo + i] = v * wp[lo + i]; i += 1 }
+                rmsRowForward(h, scale: s, wp + lo, h, or + lo, width)
             }
         }
         return out.recorded("rmsNorm(gate:)", [y, z, weight]) { c in
@@ -49,18 +46,7 @@ extension Tensor {
                     let dgr = dyp + r * n   // dg first, then dy over it
                     for gi in 0..<groups {
                         let lo = gi * width
-                        var acc = Vec16()
-                        var i = 0
-                        while i + 16 <= width { acc = fma16(load16(gr + lo + i) * load16(wp + lo + i), load16(hr + lo + i), acc); i += 16 }
-                        var m = hsum16(acc)
-                        while i < width { m += gr[lo + i] * wp[lo + i] * hr[lo + i]; i += 1 }
-                        m /= Float(width)
-                        let s = rp[r * groups + gi], sv = Vec16(repeating: s), mv = Vec16(repeating: m)
-                        i = 0
-                        while i + 16 <= width {
-                            store16(sv * (load16(gr + lo + i) * load16(wp + lo + i) - load16(hr + lo + i) * mv), dgr + lo + i); i += 16
-                        }
-                        while i < width { dgr[lo + i] = s * (gr[lo + i] * wp[lo + i] - hr[lo + i] * m); i += 1 }
+                        rmsRowBackward(gr + lo, wp + lo, hr + lo, scale: rp[r * groups + gi], dgr + lo, width)
                     }
                     var i = 0
                     while i + 16 <= n {

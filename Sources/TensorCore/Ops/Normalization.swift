@@ -21,6 +21,30 @@ import Foundation
     return s
 }
 
+/// One RMSNorm row (or group) forward: x̂ = x·s, out = x̂·w. `xhat` may be `x` itself.
+@inline(__always) func rmsRowForward(_ x: UnsafePointer<Float>, scale s: Float, _ w: UnsafePointer<Float>,
+                                     _ xhat: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
+    let sv = Vec16(repeating: s)
+    var i = 0
+    while i + 16 <= n { let h = load16(x + i) * sv; store16(h, xhat + i); store16(h * load16(w + i), out + i); i += 16 }
+    while i < n { let h = x[i] * s; xhat[i] = h; out[i] = h * w[i]; i += 1 }
+}
+
+/// One RMSNorm row (or group) backward: dx = s·(ĝ − x̂·mean(ĝ·x̂)) with ĝ = g·w.
+@inline(__always) func rmsRowBackward(_ g: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ xhat: UnsafePointer<Float>,
+                                      scale s: Float, _ dx: UnsafeMutablePointer<Float>, _ n: Int) {
+    var acc = Vec16()
+    var i = 0
+    while i + 16 <= n { acc = fma16(load16(g + i) * load16(w + i), load16(xhat + i), acc); i += 16 }
+    var m = hsum16(acc)
+    while i < n { m += g[i] * w[i] * xhat[i]; i += 1 }
+    m /= Float(n)
+    let sv = Vec16(repeating: s), mv = Vec16(repeating: m)
+    i = 0
+    while i + 16 <= n { store16(sv * (load16(g + i) * load16(w + i) - load16(xhat + i) * mv), dx + i); i += 16 }
+    while i < n { dx[i] = s * (g[i] * w[i] - xhat[i] * m); i += 1 }
+}
+
 /// The weight gradient Σ_rows g·x̂ and (with `bias`) the bias gradient Σ_rows g of a
 /// last-axis norm, in one pass: fixed blocks of rows (Parallel.reductionBlocks, whatever the
 /// thread count) sum into their own partials, which are then added in block order.
@@ -130,13 +154,7 @@ extension Tensor {
                 let xr = x.data + r * n, hr = xhat.data + r * n, or = out.data + r * n
                 let s = 1 / (rowCenteredSquares(xr, 0, n) / Float(n) + eps).squareRoot()
                 rsp[r] = s
-                let sv = Vec16(repeating: s)
-                var i = 0
-                while i + 16 <= n {
-                    let h = load16(xr + i) * sv
-                    store16(h, hr + i); store16(h * load16(weight.data + i), or + i); i += 16
-                }
-                while i < n { let h = xr[i] * s; hr[i] = h; or[i] = h * weight.data[i]; i += 1 }
+                rmsRowForward(xr, scale: s, weight.data, hr, or, n)
             }
         }
         return out.recorded("rmsNorm", [x, weight]) { c in
@@ -145,17 +163,7 @@ extension Tensor {
             if c.needsGrad(0) {
                 let dx = Tensor(uninitializedShape: x.shape)
                 Parallel.forEach(rows, workPerItem: n * 3) { r in
-                    let gr = g.data + r * n, hr = xhat.data + r * n, dr = dx.data + r * n, w = weight.data
-                    var acc = Vec16()
-                    var i = 0
-                    while i + 16 <= n { acc = fma16(load16(gr + i) * load16(w + i), load16(hr + i), acc); i += 16 }
-                    var m = hsum16(acc)
-                    while i < n { m += gr[i] * w[i] * hr[i]; i += 1 }
-                    m /= Float(n)
-                    let sv = Vec16(repeating: rs[r]), mv = Vec16(repeating: m)
-                    i = 0
-                    while i + 16 <= n { store16(sv * (load16(gr + i) * load16(w + i) - load16(hr + i) * mv), dr + i); i += 16 }
-                    while i < n { dr[i] = rs[r] * (gr[i] * w[i] - hr[i] * m); i += 1 }
+                    rmsRowBackward(g.data + r * n, weight.data, xhat.data + r * n, scale: rs[r], dx.data + r * n, n)
                 }
                 gx = dx
             }
