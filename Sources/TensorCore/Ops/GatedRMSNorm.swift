@@ -48,6 +48,8 @@ extension Tensor {
                         let lo = gi * width
                         rmsRowBackward(gr + lo, wp + lo, hr + lo, scale: rp[r * groups + gi], dgr + lo, width)
                     }
+                    // σ(z) is formed twice (silu and its derivative), as the composition does: one
+                    // shared σ would round silu differently and lose equality with it.
                     var i = 0
                     while i + 16 <= n {
                         let dg = load16(dgr + i), zv = load16(zr + i)
