@@ -56,14 +56,6 @@ enum SiLU: ElementwiseFunction {
     }
 }
 
-/// y = silu(x) over one row, 16 lanes at a time as `silu()` runs over a whole tensor (the same
-/// numbers when rows start at multiples of 16), for ops that fuse silu into their row pass.
-@inline(__always) func silu_row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    var d = 0
-    while d + 16 <= n { store16(SiLU.vector(load16(x + d)), y + d); d += 16 }
-    while d < n { y[d] = SiLU.scalar(x[d]); d += 1 }
-}
-
 enum GELU: ElementwiseFunction {
     @inline(__always) static func vector(_ x: Vec16) -> Vec16 { geluCDF16(x) * x }
     @inline(__always) static func scalar(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x * 0.70710678118654752)) }

@@ -22,10 +22,9 @@ extension Tensor {
         let (yp, zp, wp, hp, op, rp) = (y.data, z.data, weight.data, xhat.data, out.data, rstd.data)
         Parallel.forEach(rows, workPerItem: n * 24) { r in
             let yr = yp + r * n, zr = zp + r * n, hr = hp + r * n, or = op + r * n
-            silu_row(zr, hr, n)
             var i = 0
-            while i + 16 <= n { store16(load16(yr + i) * load16(hr + i), hr + i); i += 16 }
-            while i < n { hr[i] = yr[i] * hr[i]; i += 1 }
+            while i + 16 <= n { store16(load16(yr + i) * SiLU.vector(load16(zr + i)), hr + i); i += 16 }
+            while i < n { hr[i] = yr[i] * SiLU.scalar(zr[i]); i += 1 }
             for gi in 0..<groups {
                 let lo = gi * width, h = hr + lo
                 let s = 1 / (rowCenteredSquares(h, 0, width) / Float(width) + eps).squareRoot()
