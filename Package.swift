@@ -65,8 +65,11 @@ let package = Package(
         .target(name: "TensorBoard", dependencies: ["SystemIO", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Protos"]),
 
+        // The helper threads parallel loops run on: they spin briefly between loops, then sleep.
+        .target(name: "CWorkerPool"),
+
         // Float32 tensors, reverse-mode autograd and the primitive ops.
-        .target(name: "TensorCore", dependencies: ["CBLAS", "CVectorMath", "CLinux"], swiftSettings: cpuFlags),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CVectorMath", "CLinux", "CWorkerPool"], swiftSettings: cpuFlags),
 
         // Fused CPU kernels: Mamba's selective scan, causal attention with NeoX rotary.
         .target(name: "Kernels", dependencies: ["TensorCore"], swiftSettings: cpuFlags),

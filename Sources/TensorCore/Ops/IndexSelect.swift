@@ -15,19 +15,38 @@ extension Tensor {
         }
         let x = self
         return out.recorded("indexSelect", [x]) { c in
-            let gx = Tensor.zeros(x.shape)
-            let g = c.grad.data
-            // Cores split the columns, not the indices: repeated indices would race.
-            Parallel.forChunks(width, work: indices.count * width) { cols in
-                for (i, row) in indices.enumerated() {
-                    let d = gx.data + row * width, s = g + i * width
-                    var k = cols.lowerBound
-                    while k + 16 <= cols.upperBound { store16(load16(d + k) + load16(s + k), d + k); k += 16 }
-                    while k < cols.upperBound { d[k] += s[k]; k += 1 }
+            [Tensor.indexSelectBackward(c.grad, indices: indices, rows: rows, width: width, shape: x.shape)]
+        }
+    }
+
+    // d: gx[r] = Σ g[i] over the i with idx[i] = r, in ascending i   // g is (idx.count, width), gx (rows, width)
+    // Cores split the destination rows, so repeated indices never race and each row adds its
+    // contributions in index order whatever the thread count; rows no index names are zeroed
+    // in the same pass.
+    private static func indexSelectBackward(_ grad: Tensor, indices: [Int], rows: Int, width: Int, shape: [Int]) -> Tensor {
+        // Counting sort: the positions naming row r are order[start[r] ..< start[r + 1]], ascending.
+        var start = [Int](repeating: 0, count: rows + 1)
+        for r in indices { start[r + 1] += 1 }
+        for r in 0..<rows { start[r + 1] += start[r] }
+        var order = [Int](repeating: 0, count: indices.count), fill = start
+        for (i, r) in indices.enumerated() { order[fill[r]] = i; fill[r] += 1 }
+        let gx = Tensor(uninitializedShape: shape)
+        let g = grad.data, dst = gx.data
+        start.withUnsafeBufferPointer { start in order.withUnsafeBufferPointer { order in
+            Parallel.forEach(rows, workPerItem: width * (1 + indices.count / Swift.max(rows, 1))) { r in
+                let d = dst + r * width
+                let (lo, hi) = (start[r], start[r + 1])
+                guard lo < hi else { d.update(repeating: 0, count: width); return }
+                d.update(from: g + order[lo] * width, count: width)
+                for p in (lo + 1)..<hi {
+                    let s = g + order[p] * width
+                    var k = 0
+                    while k + 16 <= width { store16(load16(d + k) + load16(s + k), d + k); k += 16 }
+                    while k < width { d[k] += s[k]; k += 1 }
                 }
             }
-            return [gx]
-        }
+        } }
+        return gx
     }
 
     /// Embedding lookup: indices of any shape S give S + [embedding width].
