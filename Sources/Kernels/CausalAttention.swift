@@ -125,7 +125,6 @@ func causal_attention_forward(_ s: AttentionShape, rotary: RotaryEmbedding, qkv:
                               out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
     let (T, H, hs, Bt) = (s.length, s.heads, s.headSize, attentionTile)
     let scale = 1 / Float(hs).squareRoot()
-    let ldo = H * hs   // out's row stride
     Parallel.forEach(s.batch * H, workPerItem: T * T * hs) { item in
         let b = item / H, h = item % H
         let hv = HeadOperands(qkv, s, b: b, h: h)
