@@ -82,6 +82,9 @@ static void *helper_main(void *arg) {
         int polls = 0;
         while ((g = atomic_load(&pool.generation)) == seen) {
             if (++polls % 64 != 0) { cpu_relax(); continue; }
+            // Give the core away now and then: with more threads than cores (SCANLAB_THREADS
+            // above the CPU count) a polling helper would otherwise hold it from those at work.
+            sched_yield();
             if (now_ns() - spin_start < SPIN_NANOSECONDS) continue;
             // The futex returns at once if the generation moved after the load above.
             atomic_fetch_add(&pool.sleepers, 1);
