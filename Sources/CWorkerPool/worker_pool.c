@@ -56,12 +56,10 @@ static void futex_wake_all(atomic_uint *word) {
     syscall(SYS_futex, (unsigned *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-// Polls until *value >= target; yields the core now and then in case the thread it waits on
-// was descheduled (more runnable threads than cores).
-static void wait_at_least(atomic_long *value, long target) {
-    for (int polls = 1; atomic_load_explicit(value, memory_order_acquire) < target; polls++) {
-        if (polls % 1024 == 0) sched_yield(); else cpu_relax();
-    }
+// One poll of a wait on another thread: a pause, and now and then the core given away in case
+// the awaited thread was descheduled (more runnable threads than cores).
+static void wait_a_little(unsigned long *polls) {
+    if (++*polls % 1024 == 0) sched_yield(); else cpu_relax();
 }
 
 static void run_iterations(struct job *j) {
@@ -137,11 +135,10 @@ void scanlab_pool_run(long iterations, int helpers, scanlab_pool_body body, void
     in_loop = 1;
     run_iterations(&j);
     in_loop = 0;
-    wait_at_least(&j.finished, iterations);
+    unsigned long polls = 0;
+    while (atomic_load_explicit(&j.finished, memory_order_acquire) < iterations) wait_a_little(&polls);
     // No helper may still hold a pointer to j when it goes out of scope.
     atomic_store(&pool.job, NULL);
-    for (int polls = 1; atomic_load(&pool.inside) > 0; polls++) {
-        if (polls % 1024 == 0) sched_yield(); else cpu_relax();
-    }
+    while (atomic_load(&pool.inside) > 0) wait_a_little(&polls);
     pthread_mutex_unlock(&pool.owner);
 }
