@@ -1,5 +1,4 @@
 import CBLAS
-import Dispatch
 
 /// ScanLab owns the threads: OpenBLAS runs single-threaded and `sgemm` splits large products
 /// across cores itself. OpenBLAS's own workers spin after each call (up to ~0.1 s by default)
