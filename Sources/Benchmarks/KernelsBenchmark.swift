@@ -10,6 +10,8 @@ public struct KernelsBenchmarkRow: Codable, Equatable {
     public let fused_ms: Double
     public let reference_ms: Double
     public let speedup: Double
+    /// MachineInfo.benchmarkLine of the machine that measured the row.
+    public let machine: String
 }
 
 /// Fused kernels against their primitive-op compositions at the study's sizes.
@@ -67,8 +69,10 @@ public enum KernelsBenchmark {
         let ff = forward(fused), fr = forward(reference)
         let tf = training(fused), tr = training(reference)
         return [
-            KernelsBenchmarkRow(kernel: kernel, pass: "forward", L: L, fused_ms: ff * 1e3, reference_ms: fr * 1e3, speedup: fr / ff),
-            KernelsBenchmarkRow(kernel: kernel, pass: "forward+backward", L: L, fused_ms: tf * 1e3, reference_ms: tr * 1e3, speedup: tr / tf),
+            KernelsBenchmarkRow(kernel: kernel, pass: "forward", L: L, fused_ms: ff * 1e3, reference_ms: fr * 1e3, speedup: fr / ff,
+                                machine: MachineInfo.current.benchmarkLine),
+            KernelsBenchmarkRow(kernel: kernel, pass: "forward+backward", L: L, fused_ms: tf * 1e3, reference_ms: tr * 1e3, speedup: tr / tf,
+                                machine: MachineInfo.current.benchmarkLine),
         ]
     }
 
@@ -86,6 +90,6 @@ public enum KernelsBenchmark {
         formatTable(["kernel", "pass", "L", "fused ms", "reference ms", "speedup"], rows.map { r in
             [r.kernel, r.pass, "\(r.L)", String(format: "%.2f", r.fused_ms), String(format: "%.1f", r.reference_ms),
              String(format: "%.1fx", r.speedup)]
-        })
+        }) + machineFooter(rows.map(\.machine))
     }
 }

@@ -8,6 +8,8 @@ public struct OpsBenchmarkRow: Codable, Equatable {
     public let scanlab: Double
     public let direct: Double?
     public let ratio: Double?
+    /// MachineInfo.benchmarkLine of the machine that measured the row.
+    public let machine: String
 }
 
 /// Throughput of the ops the models lean on, at the models' shapes (batch 64, L=50: 64·52 = 3328 rows).
@@ -80,13 +82,14 @@ public enum OpsBenchmark {
     }
 
     static func row(_ op: String, _ shape: String, _ ours: Double, _ direct: Double?) -> OpsBenchmarkRow {
-        OpsBenchmarkRow(op: op, shape: shape, scanlab: ours, direct: direct, ratio: direct.map { ours / $0 })
+        OpsBenchmarkRow(op: op, shape: shape, scanlab: ours, direct: direct, ratio: direct.map { ours / $0 },
+                        machine: MachineInfo.current.benchmarkLine)
     }
 
     public static func table(_ rows: [OpsBenchmarkRow]) -> String {
         formatTable(["op", "shape", "scanlab", "direct", "ratio", "unit"], rows.map { r in
             [r.op, r.shape, String(format: "%.1f", r.scanlab), r.direct.map { String(format: "%.1f", $0) } ?? "-",
              r.ratio.map { String(format: "%.2f", $0) } ?? "-", r.op.hasPrefix("matmul") ? "GFLOP/s" : "GB/s"]
-        })
+        }) + machineFooter(rows.map(\.machine))
     }
 }

@@ -32,6 +32,14 @@ public func writeJSON<T: Encodable>(_ rows: [T], to path: String) throws {
     try JSONRecord.write(rows, to: path)   // a SystemIOError names the path and the reason
 }
 
+/// The line under a table that names the machine its figures came from (one line per distinct
+/// machine, should rows of several be printed together).
+public func machineFooter(_ machines: [String]) -> String {
+    var seen: [String] = []
+    for m in machines where !seen.contains(m) { seen.append(m) }
+    return seen.map { "\nmachine: \($0)" }.joined()
+}
+
 /// Pads columns for a plain-text table.
 public func formatTable(_ header: [String], _ rows: [[String]]) -> String {
     let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max()! }

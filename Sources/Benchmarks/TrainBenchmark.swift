@@ -33,6 +33,8 @@ public struct TrainBenchmarkRow: Codable, Equatable {
     public let sgemm_ratio: Double
     /// The process's peak resident memory (getrusage's ru_maxrss) after the timed steps.
     public let peak_rss_mb: Double
+    /// MachineInfo.benchmarkLine of the machine that measured the row.
+    public let machine: String
 }
 
 /// A full training step (forward, loss at the task's labelled positions, backward, AdamW) at
@@ -104,7 +106,7 @@ public enum TrainBenchmark {
                                  tokens_per_s: tokensPerStep / median, steps_timed: times.count,
                                  gflops: gflops, sgemm_shape: direct!.shape.description, sgemm_gflops: sgemmGflops,
                                  sgemm_ratio: gflops / sgemmGflops,
-                                 peak_rss_mb: Double(usage.ru_maxrss) / 1024)
+                                 peak_rss_mb: Double(usage.ru_maxrss) / 1024, machine: MachineInfo.current.benchmarkLine)
     }
 
     /// Arithmetic one training step performs, as the model reports it (CausalLM.trainingFLOPs):
@@ -140,6 +142,6 @@ public enum TrainBenchmark {
              String(format: "%.1f", r.sgemm_gflops), String(format: "%.2f", r.sgemm_ratio),
              String(format: "%.0f", r.peak_rss_mb)]
         }) + "\n" + rows.map { "sgemm GFLOP/s: \($0.threads) × a direct one-core cblas_sgemm at \($0.model)'s dominant product, \($0.sgemm_shape)" }
-            .joined(separator: "\n")
+            .joined(separator: "\n") + machineFooter(rows.map(\.machine))
     }
 }

@@ -42,4 +42,8 @@ public struct MachineInfo: Codable, Equatable, Sendable {
     /// The machine type: what makes floating-point results differ (not the thread count,
     /// which must not).
     public var machineType: String { "\(cpu), \(cpuISA), built for \(builtFor), OpenBLAS core \(openBLASCore)" }
+
+    /// Everything a speed figure depends on, in one line to print and store beside it: the
+    /// machine type, OPENBLAS_CORETYPE (which picks OpenBLAS's kernels) and the thread count.
+    public var benchmarkLine: String { "\(machineType), OPENBLAS_CORETYPE \(openBLASCoreType), \(threads) threads" }
 }

@@ -17,4 +17,25 @@ final class TrainBenchmarkTests: XCTestCase {
                       "the dominant product of a tiny Pythia's step spans the batch's 36 tokens and width 32: \(row.sgemm_shape)")
         XCTAssertTrue(TrainBenchmark.table([row]).contains(row.sgemm_shape))
     }
+
+    /// A figure carries the machine that measured it (CPU family and model, ISA, build, OpenBLAS
+    /// core, threads), in the JSON row and under the printed table.
+    func testTheRowAndItsTableNameTheMachine() throws {
+        let spec = TaskSpec(kind: .positionRetrieval, length: 4)
+        let row = try TrainBenchmark.run(model: .mamba, task: spec, batch: 2, hidden: 16, warmup: 1, steps: 1)
+        let m = MachineInfo.current
+        XCTAssertEqual(row.machine, m.benchmarkLine)
+        for part in [m.cpu, m.cpuISA, "built for \(m.builtFor)", m.openBLASCore, "OPENBLAS_CORETYPE \(m.openBLASCoreType)",
+                     "\(row.threads) threads"] {
+            XCTAssertTrue(row.machine.contains(part), "\(part) missing from \(row.machine)")
+        }
+        XCTAssertTrue(m.cpu.contains("family"), m.cpu)
+        XCTAssertTrue(TrainBenchmark.table([row]).hasSuffix("\nmachine: \(row.machine)"))
+    }
+
+    /// Rows from two machines printed together name both, once each, in order.
+    func testTheFooterNamesEachMachineOnce() {
+        XCTAssertEqual(machineFooter(["a", "b", "a"]), "\nmachine: a\nmachine: b")
+        XCTAssertEqual(machineFooter([]), "")
+    }
 }
