@@ -28,9 +28,9 @@ public final class DirectSgemm {
     }
 
     /// Median seconds of one call on one core (OpenBLAS single-threaded, nothing else running).
-    /// Times the allowed cores, this is what the matrix unit allows: two vCPUs of the VMs this
-    /// project runs on often deliver one core's FMA throughput between them for a while, which
-    /// a threaded call measures and a lone single-threaded one does not.
+    /// Its rate times the allowed cores is what their matrix units allow: the two vCPUs of the
+    /// VMs this project runs on often deliver one core's FMA throughput between them for a
+    /// while, which a threaded call measures and a lone single-threaded one does not.
     public func oneCoreMedianSeconds(seconds: Double, minRuns: Int = 5) -> Double {
         BLASThreading.withOpenBLASThreads(1) {
             Benchmarks.medianSeconds(seconds: seconds, minRuns: minRuns) { call() }
