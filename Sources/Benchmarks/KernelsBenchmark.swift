@@ -24,11 +24,12 @@ public enum KernelsBenchmark {
                            attentionLengths: [Int] = attentionLengths, ssdLengths: [Int] = ssdLengths,
                            progress: (String) -> Void = { _ in }) -> [KernelsBenchmarkRow] {
         var rows: [KernelsBenchmarkRow] = []
+        let machine = MachineInfo.current.benchmarkLine
         for L in scanLengths {
             let x = scanInputs(batch: 64, length: L, channels: 256, state: 16)
             let fused = { Tensor.selectiveScan(u: x[0], delta: x[1], deltaBias: x[2], aLog: x[3], B: x[4], C: x[5], D: x[6], z: x[7]) }
             let reference = { selectiveScanReference(u: x[0], delta: x[1], deltaBias: x[2], aLog: x[3], B: x[4], C: x[5], D: x[6], z: x[7]) }
-            rows += measure("scan", L: L, inputs: x, seconds: seconds, fused: fused, reference: reference)
+            rows += measure("scan", L: L, inputs: x, seconds: seconds, machine: machine, fused: fused, reference: reference)
             progress("scan L=\(L) done")
         }
         // The tiny Mamba-2's SSD: 8 heads of 32 channels, one group, d_state 16.
@@ -36,7 +37,7 @@ public enum KernelsBenchmark {
             var g = RandomGenerator(seed: 4)
             let x = [Tensor.randomNormal([64, L, 256 + 2 * 16], generator: &g), Tensor.randomNormal([64, L, 8], std: 0.5, generator: &g),
                      Tensor.full([8], -3), Tensor((0..<8).map { Float(Foundation.log(Double($0 + 1))) }, shape: [8]), Tensor.ones([8])]
-            rows += measure("ssd", L: L, inputs: x, seconds: seconds,
+            rows += measure("ssd", L: L, inputs: x, seconds: seconds, machine: machine,
                             fused: { Tensor.ssdScan(xBC: x[0], dt: x[1], dtBias: x[2], aLog: x[3], D: x[4], heads: 8, groups: 1, state: 16) },
                             reference: { ssdScanReference(xBC: x[0], dt: x[1], dtBias: x[2], aLog: x[3], D: x[4], heads: 8, groups: 1, state: 16) })
             progress("ssd L=\(L) done")
@@ -46,7 +47,7 @@ public enum KernelsBenchmark {
         for T in attentionLengths {
             var g = RandomGenerator(seed: 5)
             let qkv = Tensor.randomNormal([64, T, 4 * 3 * 32], generator: &g)
-            rows += measure("attention", L: T, inputs: [qkv], seconds: seconds,
+            rows += measure("attention", L: T, inputs: [qkv], seconds: seconds, machine: machine,
                             fused: { Tensor.causalAttention(qkv: qkv, heads: 4, rotary: rotary) },
                             reference: { causalAttentionReference(qkv: qkv, heads: 4, rotary: rotary) })
             progress("attention T=\(T) done")
@@ -55,7 +56,7 @@ public enum KernelsBenchmark {
     }
 
     /// Times forward (no graph) and forward+backward (graph, then backward from a fixed seed).
-    static func measure(_ kernel: String, L: Int, inputs: [Tensor], seconds: Double,
+    static func measure(_ kernel: String, L: Int, inputs: [Tensor], seconds: Double, machine: String,
                         fused: @escaping () -> Tensor, reference: @escaping () -> Tensor) -> [KernelsBenchmarkRow] {
         func forward(_ f: () -> Tensor) -> Double { medianSeconds(seconds: seconds, minRuns: 3) { _ = withNoGrad(f) } }
         func training(_ f: () -> Tensor) -> Double {
@@ -70,9 +71,9 @@ public enum KernelsBenchmark {
         let tf = training(fused), tr = training(reference)
         return [
             KernelsBenchmarkRow(kernel: kernel, pass: "forward", L: L, fused_ms: ff * 1e3, reference_ms: fr * 1e3, speedup: fr / ff,
-                                machine: MachineInfo.current.benchmarkLine),
+                                machine: machine),
             KernelsBenchmarkRow(kernel: kernel, pass: "forward+backward", L: L, fused_ms: tf * 1e3, reference_ms: tr * 1e3, speedup: tr / tf,
-                                machine: MachineInfo.current.benchmarkLine),
+                                machine: machine),
         ]
     }
 

@@ -38,6 +38,10 @@ public enum OpsBenchmark {
     public static func run(seconds: Double, rounds: Int = 5) -> [OpsBenchmarkRow] {
         var rows: [OpsBenchmarkRow] = []
         var gen = RandomGenerator(seed: 1)
+        let machine = MachineInfo.current.benchmarkLine
+        func row(_ op: String, _ shape: String, _ ours: Double, _ direct: Double?) -> OpsBenchmarkRow {
+            OpsBenchmarkRow(op: op, shape: shape, scanlab: ours, direct: direct, ratio: direct.map { ours / $0 }, machine: machine)
+        }
         for (name, m, n, k, ta, tb) in matmuls {
             let direct = DirectSgemm(ProductShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb))
             let (a, b) = direct.operands
@@ -79,11 +83,6 @@ public enum OpsBenchmark {
         let tConv = medianSeconds(seconds: seconds) { _ = withNoGrad { x.causalConv1d(weight: cw, bias: cb) } }
         rows.append(row("causalConv1d k=4", "64x52x256", 2 * Double(x.count * 4) / tConv * 1e-9, nil))
         return rows
-    }
-
-    static func row(_ op: String, _ shape: String, _ ours: Double, _ direct: Double?) -> OpsBenchmarkRow {
-        OpsBenchmarkRow(op: op, shape: shape, scanlab: ours, direct: direct, ratio: direct.map { ours / $0 },
-                        machine: MachineInfo.current.benchmarkLine)
     }
 
     public static func table(_ rows: [OpsBenchmarkRow]) -> String {
